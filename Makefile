@@ -1,0 +1,50 @@
+# 小微外勤: `make run` sets everything up and serves the demo; `make test` runs the whole suite.
+SHELL := /bin/bash
+VENV ?= .venv
+PYTHON ?= python3
+PORT ?= 5000
+FLASK := FLASK_APP=webapp $(VENV)/bin/flask
+PYBABEL := $(VENV)/bin/pybabel
+MO := webapp/translations/zh/LC_MESSAGES/messages.mo
+PO := webapp/translations/zh/LC_MESSAGES/messages.po
+
+.PHONY: run test test-pg translations extract-messages fonts db seed bench
+
+$(VENV)/.runtime: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(MO): $(PO) $(VENV)/.runtime
+	$(PYBABEL) compile --use-fuzzy -q -d webapp/translations
+
+translations: $(MO)
+
+# The watermark font (Debian's fonts-wqy-microhei); installed when we may, reported when we may not.
+fonts:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      (apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null)); \
+	    else echo "note: install fonts-wqy-microhei for Chinese watermarks (sudo apt-get install fonts-wqy-microhei)"; fi; }
+
+db: $(VENV)/.runtime translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+run: fonts db
+	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(VENV)/.dev translations fonts
+	DB_BACKEND=sqlite $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== database tests again on PostgreSQL =="; \
+	  $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
+
+extract-messages: $(VENV)/.runtime
+	$(PYBABEL) extract -q -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
+	$(PYBABEL) update -q -i webapp/translations/messages.pot -d webapp/translations -l zh --no-fuzzy-matching

@@ -1,0 +1,146 @@
+"""Fixtures: the app from the factory on a fresh database, logged-in clients, and a small world of people.
+
+The database is SQLite in a temporary file, or PostgreSQL when TEST_DATABASE_URL is set (and
+DB_BACKEND is not 'sqlite'): the schema is created once per run there and emptied between tests.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app
+from webapp.extensions import db
+from tests.factories import World, build_world
+
+PASSWORD = "fieldwork-demo"
+
+
+def postgres_url() -> str | None:
+    if os.environ.get("DB_BACKEND") == "sqlite":
+        return None
+    return os.environ.get("TEST_DATABASE_URL") or None
+
+
+def base_test_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SESSION_COOKIE_SECURE": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "PHOTO_STORE": str(tmp_path / "photos"),
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema() -> Iterator[str | None]:
+    """Create the schema on PostgreSQL once per run, from the models."""
+    url = postgres_url()
+    if url is None:
+        yield None
+        return
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield url
+    with app.app_context():
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def app_config(tmp_path: Path, _postgres_schema: str | None) -> dict[str, Any]:
+    url = _postgres_schema or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+    return base_test_config(tmp_path, url)
+
+
+@pytest.fixture
+def app(app_config: dict[str, Any], _postgres_schema: str | None) -> Iterator[Flask]:
+    app = create_app(app_config)
+    with app.app_context():
+        if _postgres_schema is None:
+            db.create_all()
+        else:
+            _empty_all_tables()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _empty_all_tables() -> None:
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def world(app: Flask) -> World:
+    """Branch HZ with sub-branches A1 and A2, their people, and a few merchants in each."""
+    with app.app_context():
+        built = build_world()
+        db.session.commit()
+        return built
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+@dataclass
+class LoggedIn:
+    """A test client logged in as one user, carrying the CSRF token its pages hold."""
+
+    client: FlaskClient
+    username: str
+    csrf: str
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        return self.client.get(url, **kwargs)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any) -> Any:
+        payload = dict(data or {})
+        payload.setdefault("csrf_token", self.csrf)
+        return self.client.post(url, data=payload, **kwargs)
+
+    def htmx_get(self, url: str, **kwargs: Any) -> Any:
+        headers = {"HX-Request": "true", **kwargs.pop("headers", {})}
+        return self.client.get(url, headers=headers, **kwargs)
+
+    def api(self, method: str, url: str, **kwargs: Any) -> Any:
+        headers = {"X-CSRFToken": self.csrf, **kwargs.pop("headers", {})}
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+
+def login_client(app: Flask, username: str, password: str = PASSWORD) -> LoggedIn:
+    client = app.test_client()
+    page = client.get("/login")
+    token = CSRF_META.search(page.get_data(as_text=True))
+    assert token, "login page has no csrf meta tag"
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token.group(1)})
+    assert response.status_code == 303, f"login as {username} failed: {response.status_code}"
+    home = client.get("/merchants/")
+    token = CSRF_META.search(home.get_data(as_text=True))
+    assert token
+    return LoggedIn(client=client, username=username, csrf=token.group(1))
+
+
+@pytest.fixture
+def login(app: Flask, world: World) -> Any:
+    """login('mgr1') -> a LoggedIn client."""
+    return lambda username, password=PASSWORD: login_client(app, username, password)

@@ -1,0 +1,130 @@
+"""小微外勤: the application factory."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+from flask_wtf.csrf import generate_csrf
+
+from webapp import config as config_module
+from webapp.database import configure_engine, reset_immediate, set_immediate
+from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from webapp.i18n import select_locale
+from webapp.labels import register_labels
+from webapp.security import init_security
+
+ROOT = Path(__file__).resolve().parent.parent
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.from_mapping(config_module.default_config(app.instance_path))
+    app.config.update(config_module.environment_overrides())
+    app.config.from_prefixed_env()
+    if test_config:
+        app.config.update(test_config)
+    app.config["SQLALCHEMY_DATABASE_URI"] = config_module.normalise_database_url(
+        app.config["SQLALCHEMY_DATABASE_URI"]
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
+
+    _init_extensions(app)
+    init_security(app)
+    register_labels(app)
+    _init_request_hooks(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _quiet_query_strings_in_logs()
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "webapp" / "translations"),
+    )
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from webapp.auth.sessions import init_login
+
+    init_login(app)
+
+
+def _init_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def _begin_immediate_for_writes() -> None:
+        if request.method not in SAFE_METHODS:
+            g.immediate_token = set_immediate(True)
+
+    @app.teardown_request
+    def _end_immediate(_exc: BaseException | None) -> None:
+        token = g.pop("immediate_token", None)
+        if token is not None:
+            reset_immediate(token)
+
+    @app.context_processor
+    def _template_globals() -> dict[str, Any]:
+        return {"csrf_token": generate_csrf, "current_locale": select_locale}
+
+    from webapp.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.admin.routes import bp as admin_bp
+    from webapp.auth.routes import bp as auth_bp
+    from webapp.health.routes import bp as health_bp
+    from webapp.home.routes import bp as home_bp
+    from webapp.merchants.routes import bp as merchants_bp
+    from webapp.pwa.routes import bp as pwa_bp
+
+    for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_cli(app: Flask) -> None:
+    from webapp.cli import register_cli
+
+    register_cli(app)
+
+
+class _DropQueryString(logging.Filter):
+    """Access logs keep the path but not the query: search terms may name a person."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args and isinstance(record.args, tuple):
+            record.args = tuple(_strip_query(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _strip_query(text: str) -> str:
+    if "?" not in text:
+        return text
+    head, _, tail = text.partition("?")
+    # "GET /merchants?q=... HTTP/1.1": keep the protocol after the query.
+    protocol = tail.rsplit(" ", 1)[-1] if " " in tail else ""
+    return f"{head}?… {protocol}".rstrip()
+
+
+def _quiet_query_strings_in_logs() -> None:
+    logger = logging.getLogger("werkzeug")
+    if not any(isinstance(f, _DropQueryString) for f in logger.filters):
+        logger.addFilter(_DropQueryString())

@@ -1,0 +1,88 @@
+"""Every setting with its default, in one place.
+
+Each can be overridden from the environment: ``FLASK_<NAME>`` through ``from_prefixed_env``
+(values are parsed as JSON, so ``FLASK_GEOFENCE_RADIUS_M=300`` is a number), plus the two
+plain names a newcomer expects, ``DATABASE_URL`` and ``SECRET_KEY``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """Safe defaults: production-grade unless a setting is explicitly relaxed."""
+    instance = Path(instance_path)
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{instance / 'fieldwork.sqlite3'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        "PHOTO_STORE": str(instance / "photos"),
+        # Local development over plain http (make run) turns this off; everywhere else cookies are Secure.
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "xw_session",
+        "REMEMBER_COOKIE_DURATION": 0,
+        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; offline replays come hours later
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "LANGUAGES": ["zh", "en"],
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
+        "PHOTO_MAX_BYTES": 25 * 1024 * 1024,
+        "PHOTO_MAX_PIXELS": 60_000_000,
+        "IMPORT_MAX_ROWS": 20_000,
+        # Field rules (the bank's settings; DOMAIN.md and the field-visit issue give the defaults).
+        "GEOFENCE_RADIUS_M": 200.0,
+        "CHECKIN_MAX_ACCURACY_M": 100.0,
+        "CHECKIN_GOOD_ACCURACY_M": 50.0,
+        "CHECKIN_WAIT_S": 20,
+        "LOCATION_PROPOSAL_ACCURACY_M": 30.0,
+        "MAX_TRAVEL_KMH": 120.0,
+        "CLOCK_SKEW_S": 600,
+        "SQUAD_COPRESENCE_M": 100.0,
+        "SQUAD_COPRESENCE_S": 900,
+        "PHOTO_EXIF_FAR_M": 500.0,
+        "PHOTO_OLD_S": 24 * 3600,
+        "PHOTO_REUSE_BITS": 8,
+        # Map tiles: an XYZ template; tiles of Chinese providers are GCJ-02 (markers are converted for display).
+        "MAP_TILE_URL": "",
+        "MAP_TILE_DATUM": "wgs84",
+        "MAP_TILE_ATTRIBUTION": "",
+        "DEMO_PASSWORD": "fieldwork-demo",
+    }
+
+
+def environment_overrides() -> dict[str, Any]:
+    """The unprefixed variables documented in the README."""
+    overrides: dict[str, Any] = {}
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        overrides["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(url)
+    if os.environ.get("SECRET_KEY"):
+        overrides["SECRET_KEY"] = os.environ["SECRET_KEY"]
+    return overrides
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual ``postgres://`` and ``postgresql://`` spellings and drive them with psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """A per-installation random key kept in instance/, so the demo needs no setup and sessions survive restarts."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = os.urandom(32).hex()
+    path.write_text(key)
+    path.chmod(0o600)
+    return key

@@ -1,0 +1,59 @@
+"""Engine set-up that differs by database: SQLite pragmas and write transactions that lock early.
+
+SQLite in WAL mode with a busy timeout still fails read-then-write transactions under concurrency
+("database is locked") when they start as readers and upgrade later; ``BEGIN IMMEDIATE`` takes the
+write lock up front and waits in the busy handler instead. Requests that may write (every method but
+GET/HEAD/OPTIONS) and CLI commands run their transactions that way.
+"""
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+
+
+@contextlib.contextmanager
+def immediate_transactions() -> Iterator[None]:
+    """Within this block, SQLite transactions begin with BEGIN IMMEDIATE (a no-op elsewhere)."""
+    token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+def set_immediate(value: bool) -> contextvars.Token[bool]:
+    """For request hooks, which cannot wrap the request in a ``with`` block."""
+    return _immediate.set(value)
+
+
+def reset_immediate(token: contextvars.Token[bool]) -> None:
+    _immediate.reset(token)
+
+
+def configure_engine(engine: Engine) -> None:
+    """Install the SQLite pragmas and transaction control; PostgreSQL needs nothing here."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from pysqlite so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=FULL")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

@@ -1,0 +1,47 @@
+"""The phone-first merchant list with search, and the merchant page."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from webapp.extensions import db
+from webapp.htmx_utils import wants_partial
+from webapp.merchants.search import MerchantFilters, search_merchants
+from webapp.models import Merchant
+from webapp.scope import get_merchant_or_404, merchant_condition, merchant_phone_for
+
+bp = Blueprint("merchants", __name__, url_prefix="/merchants")
+
+PAGE_SIZE = 30
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    filters = MerchantFilters.from_args(request.args)
+    page = max(1, request.args.get("page", 1, type=int))
+    merchants, has_more = search_merchants(current_user, filters, page=page, page_size=PAGE_SIZE)
+    context = {
+        "merchants": merchants,
+        "filters": filters,
+        "page": page,
+        "has_more": has_more,
+        "phone_for": lambda m: merchant_phone_for(current_user, m),
+    }
+    if wants_partial():
+        return render_template("merchants/_rows.html", **context)
+    districts = db.session.scalars(
+        sa.select(Merchant.district).where(merchant_condition(current_user)).distinct()
+    ).all()
+    context["districts"] = sorted(d for d in districts if d)
+    return render_template("merchants/index.html", **context)
+
+
+@bp.get("/<int:merchant_id>")
+@login_required
+def show(merchant_id: int) -> str:
+    merchant = get_merchant_or_404(current_user, merchant_id)
+    return render_template(
+        "merchants/show.html", merchant=merchant, phone=merchant_phone_for(current_user, merchant)
+    )
