@@ -90,13 +90,15 @@ def _init_request_hooks(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from webapp.admin.routes import bp as admin_bp
+    from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.pwa.routes import bp as pwa_bp
+    from webapp.visits.routes import bp as visits_bp
 
-    for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp):
+    for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

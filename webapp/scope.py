@@ -11,17 +11,13 @@ The rules (DOMAIN.md): data belongs to a sub-branch; nobody sees another branch.
 """
 from __future__ import annotations
 
-from typing import TypeVar
-
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Merchant, SubBranch, Team, User
-
-T = TypeVar("T")
+from webapp.models import Merchant, Photo, SubBranch, Team, User, Visit
 
 BRANCH_WIDE_ROLES = ("reviewer", "admin")
 
@@ -80,3 +76,51 @@ def require_role(user: User, *roles: str) -> None:
     """403 for a page the role may not use at all (objects out of scope are 404, not this)."""
     if user.role not in roles:
         abort(403)
+
+
+def visit_condition(user: User) -> ColumnElement[bool]:
+    """A manager sees their own visits and their squads'; a team lead their team's; reviewers and admins
+    their branch. Always inside the sub-branches the user may see."""
+    in_sub_branches = Visit.sub_branch_id.in_(visible_sub_branch_ids(user))
+    if user.role in BRANCH_WIDE_ROLES:
+        return in_sub_branches
+    if user.role == "team_lead" and user.team_id is not None:
+        team_members = sa.select(User.id).where(User.team_id == user.team_id)
+        return sa.and_(
+            in_sub_branches,
+            sa.or_(
+                Visit.lead_id.in_(team_members),
+                Visit.support_id.in_(team_members),
+                Visit.observer_id.in_(team_members),
+            ),
+        )
+    return sa.and_(
+        in_sub_branches,
+        sa.or_(
+            Visit.lead_id == user.id,
+            Visit.support_id == user.id,
+            Visit.observer_id == user.id,
+            Visit.created_by_id == user.id,
+        ),
+    )
+
+
+def visible_visits(user: User) -> sa.Select[tuple[Visit]]:
+    return sa.select(Visit).where(visit_condition(user))
+
+
+def get_visit_or_404(user: User, visit_id: str) -> Visit:
+    visit = db.session.scalar(visible_visits(user).where(Visit.id == visit_id))
+    if visit is None:
+        abort(404)
+    return visit
+
+
+def get_photo_or_404(user: User, photo_id: str) -> Photo:
+    """A photo is visible exactly when its visit is."""
+    photo = db.session.scalar(
+        sa.select(Photo).join(Visit, Photo.visit_id == Visit.id).where(Photo.id == photo_id, visit_condition(user))
+    )
+    if photo is None:
+        abort(404)
+    return photo

@@ -2,9 +2,31 @@
 from webapp.models.login_session import LoginSession
 from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
 from webapp.models.org import Branch, SubBranch, Team
+from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
 from webapp.models.user import ROLES, User
+from webapp.models.visit import (
+    CHECKIN_STATUSES,
+    SQUAD_ROLES,
+    VISIT_KINDS,
+    LocationProposal,
+    SquadConfirmation,
+    Visit,
+    VisitFlag,
+    VisitVersion,
+)
 
 __all__ = [
+    "CHECKIN_STATUSES",
+    "LocationProposal",
+    "PHOTO_CATEGORIES",
+    "Photo",
+    "PhotoHashBand",
+    "SQUAD_ROLES",
+    "SquadConfirmation",
+    "VISIT_KINDS",
+    "Visit",
+    "VisitFlag",
+    "VisitVersion",
     "Branch",
     "LOCATION_SOURCES",
     "LoginSession",

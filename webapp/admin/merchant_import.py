@@ -1,0 +1,444 @@
+"""Merchant CSV import: read a bank export, check every row, then write all of it or nothing.
+
+No `request` in here, so the admin page and a later CLI share it. Parsing raises ImportFileError for a
+file that cannot be read at all; row problems come back as RowError lists, and nothing is written while
+any row is bad, because a half-imported file is harder to repair than a rejected one.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from webapp.extensions import db
+from webapp.geo.coords import CoordSystem
+from webapp.masking import mask_phone
+from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
+from webapp.models import Merchant
+
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+ENCODINGS = ("auto", "utf-8", "gbk")
+
+# Header text (Chinese as bank exports write it, or English) -> MerchantInput field.
+HEADER_ALIASES: dict[str, str] = {
+    "商户编号": "code",
+    "code": "code",
+    "商户名称": "name",
+    "name": "name",
+    "行业": "industry",
+    "industry": "industry",
+    "地址": "address",
+    "address": "address",
+    "片区": "district",
+    "商圈": "district",
+    "district": "district",
+    "联系人": "contact_name",
+    "contact_name": "contact_name",
+    "联系电话": "phone",
+    "手机": "phone",
+    "phone": "phone",
+    "纬度": "lat",
+    "lat": "lat",
+    "经度": "lon",
+    "lon": "lon",
+    "状态": "status",
+    "status": "status",
+    "客户经理": "owner",
+    "owner": "owner",
+}
+REQUIRED_FIELDS = ("name",)
+STATUS_WORDS = {"潜在客户": "prospect", "申请中": "applicant", "客户": "customer", "贷款客户": "borrower"}
+
+# Free-text cells are echoed in the error report; a run of 7+ digits there may be a phone typed in the
+# wrong column, so it is masked like one.
+_DIGIT_RUN = re.compile(r"\d{7,}")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ECHO_LIMIT = 60
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be imported; `code` names why, `params` fill the message."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+@dataclass
+class ParsedRow:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    values: dict[str, str]  # field -> stripped cell text, only for columns the file has
+    extra_cells: int = 0  # non-empty cells beyond the header: usually an unquoted comma shifted the row
+
+
+@dataclass
+class ParsedFile:
+    encoding: str  # the codec that read the file
+    columns: dict[str, str]  # field -> the header as the file writes it, for the report
+    ignored_headers: list[str]
+    rows: list[ParsedRow]
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str  # a MerchantInput field, or 'location', 'sub_branch', 'row'
+    code: str  # validate_merchant's code without its argument, or duplicate_code / too_many_cells
+    value: str = ""  # the offending cell as it may be shown: phones masked, long text cut
+    params: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ReportLine:
+    """One line of the error report, in words."""
+
+    row: int
+    column: str
+    problem: str
+    value: str
+
+
+# Parsing ---------------------------------------------------------------------------------------
+
+
+def parse_merchant_csv(
+    data: bytes,
+    encoding: str = "auto",
+    *,
+    max_rows: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ParsedFile:
+    """Decode and split a CSV upload into rows keyed by field; raises ImportFileError for an unusable file."""
+    if len(data) > max_bytes:
+        raise ImportFileError("too_large", limit_mb=round(max_bytes / (1024 * 1024), 1))
+    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
+        raise ImportFileError("empty")
+    text, codec = _decode(data, encoding)
+    if _CONTROL_CHARS.search(text):
+        raise ImportFileError("binary")
+
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        return _read_rows(reader, codec, max_rows)
+    except csv.Error as exc:
+        raise ImportFileError("malformed", row=reader.line_num) from exc
+
+
+def _decode(data: bytes, encoding: str) -> tuple[str, str]:
+    """A byte-order mark decides; otherwise the admin's choice, or UTF-8 then GB18030 (a superset of GBK)."""
+    if encoding not in ENCODINGS:
+        raise ValueError(f"unknown encoding choice {encoding!r}")
+    if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        raise ImportFileError("spreadsheet")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        codecs: tuple[str, ...] = ("utf-16",)  # Excel's "Unicode text"
+    elif data.startswith(b"\xef\xbb\xbf") or encoding == "utf-8":
+        codecs = ("utf-8-sig",)
+    elif encoding == "gbk":
+        codecs = ("gb18030",)
+    else:
+        codecs = ("utf-8-sig", "gb18030")
+    if b"\x00" in data and codecs != ("utf-16",):
+        raise ImportFileError("binary")
+    for codec in codecs:
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError("undecodable", encoding=encoding)
+
+
+def _delimiter(text: str) -> str:
+    """Comma, unless the header line is tab-separated (Excel's "Unicode text" export)."""
+    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
+    return "\t" if "\t" in first_line and "," not in first_line else ","
+
+
+def _header_field(label: str) -> str | None:
+    return HEADER_ALIASES.get(label) or HEADER_ALIASES.get(label.lower())
+
+
+def _read_rows(reader: Iterator[list[str]], codec: str, max_rows: int | None) -> ParsedFile:
+    header: list[str] | None = None
+    header_row = 0
+    for record_number, cells in enumerate(reader, start=1):
+        if any(cell.strip() for cell in cells):
+            header, header_row = cells, record_number
+            break
+    if header is None:
+        raise ImportFileError("empty")
+
+    positions: dict[str, int] = {}
+    columns: dict[str, str] = {}
+    ignored: list[str] = []
+    for position, raw_label in enumerate(header):
+        # A trailing * marks required columns in many bank templates.
+        label = raw_label.strip().lstrip("\ufeff").rstrip("*").strip()
+        key = _header_field(label)
+        if key is None:
+            if label:
+                ignored.append(label)
+            continue
+        if key in positions:
+            raise ImportFileError("duplicate_column", first=columns[key], second=label)
+        positions[key], columns[key] = position, label
+    for required in REQUIRED_FIELDS:
+        if required not in positions:
+            raise ImportFileError("missing_column", field=required, names=_aliases_of(required))
+    if ("lat" in positions) != ("lon" in positions):
+        raise ImportFileError("half_location_columns")
+
+    rows: list[ParsedRow] = []
+    for record_number, cells in enumerate(reader, start=header_row + 1):
+        if not any(cell.strip() for cell in cells):
+            continue
+        if max_rows is not None and len(rows) >= max_rows:
+            raise ImportFileError("too_many_rows", limit=max_rows)
+        values = {key: (cells[pos].strip() if pos < len(cells) else "") for key, pos in positions.items()}
+        extra = sum(1 for cell in cells[len(header):] if cell.strip())
+        rows.append(ParsedRow(row=record_number, values=values, extra_cells=extra))
+    if not rows:
+        raise ImportFileError("no_rows")
+    return ParsedFile(encoding=codec, columns=columns, ignored_headers=ignored, rows=rows)
+
+
+def _aliases_of(field_name: str) -> str:
+    return ", ".join(label for label, key in HEADER_ALIASES.items() if key == field_name)
+
+
+def accepted_headers() -> list[tuple[str, str]]:
+    """(field, 'header, header') pairs for the page's help text."""
+    fields = dict.fromkeys(HEADER_ALIASES.values())
+    return [(name, _aliases_of(name)) for name in fields]
+
+
+# Validation and writing --------------------------------------------------------------------------
+
+
+def import_merchants(rows: Sequence[ParsedRow], sub_branch_id: int, coord_system: CoordSystem) -> ImportResult:
+    """Validate every row first; write only when all are good, in a savepoint, so a failure leaves nothing.
+
+    Never commits: the caller commits once. An exception while writing rolls the savepoint back and
+    propagates. A column the file lacks keeps the value an existing merchant (same code) already has,
+    so a file of codes and phones does not wipe addresses; an empty cell in a present column clears it
+    (except status, which cannot be empty, and the location, which save_merchant never clears).
+    """
+    result = ImportResult()
+    existing = _existing_by_code(sub_branch_id, [row.values.get("code", "") for row in rows])
+    first_row_of_code: dict[str, int] = {}
+    cleans = []
+    for row in rows:
+        errors: list[RowError] = []
+        if row.extra_cells:
+            errors.append(RowError(row.row, "row", "too_many_cells", params={"count": row.extra_cells}))
+        code = row.values.get("code", "")
+        if code:
+            if code in first_row_of_code:
+                errors.append(RowError(row.row, "code", "duplicate_code", value=_shown("code", code),
+                                       params={"first_row": first_row_of_code[code]}))
+            else:
+                first_row_of_code[code] = row.row
+        clean, field_errors = validate_merchant(
+            _merchant_input(row.values, sub_branch_id, coord_system, existing.get(code))
+        )
+        for field_name, error in field_errors.items():
+            error_code, _sep, argument = error.partition(":")
+            errors.append(RowError(row.row, field_name, error_code, value=_shown_cell(field_name, row.values),
+                                   params={"limit": argument} if argument else {}))
+        if errors:
+            result.errors.extend(errors)
+        elif clean is not None:
+            cleans.append(clean)
+    if result.errors:
+        return result
+    with db.session.begin_nested():
+        for clean in cleans:
+            _merchant, created = save_merchant(clean)
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+        db.session.flush()
+    return result
+
+
+def _existing_by_code(sub_branch_id: int, codes: list[str]) -> dict[str, Merchant]:
+    wanted = sorted({code for code in codes if code})
+    found: dict[str, Merchant] = {}
+    # Chunked: SQLite caps the number of bound parameters in one statement.
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start:start + 500]
+        for merchant in db.session.scalars(
+            sa.select(Merchant).where(Merchant.sub_branch_id == sub_branch_id, Merchant.code.in_(chunk))
+        ):
+            if merchant.code:
+                found[merchant.code] = merchant
+    return found
+
+
+def _merchant_input(values: dict[str, str], sub_branch_id: int, coord_system: CoordSystem,
+                    existing: Merchant | None) -> MerchantInput:
+    def cell(name: str, current: str | None) -> str:
+        if name in values:
+            return values[name]
+        return (current or "") if existing is not None else ""
+
+    word = values.get("status", "")
+    if word:
+        status = STATUS_WORDS.get(word, word.lower())
+    else:
+        # An empty status cell must not demote an existing borrower to a prospect.
+        status = existing.status if existing is not None else ""
+    owner_current = existing.owner.username if existing is not None and existing.owner is not None else ""
+    return MerchantInput(
+        sub_branch_id=sub_branch_id,
+        code=values.get("code", ""),
+        name=values.get("name", ""),
+        industry=cell("industry", existing.industry if existing else None),
+        address=cell("address", existing.address if existing else None),
+        district=cell("district", existing.district if existing else None),
+        contact_name=cell("contact_name", existing.contact_name if existing else None),
+        phone=cell("phone", existing.phone if existing else None),
+        status=status,
+        owner_username=cell("owner", owner_current),
+        lat=values.get("lat") or None,
+        lon=values.get("lon") or None,
+        coord_system=coord_system,
+        location_source="import",
+    )
+
+
+def _shown_cell(field_name: str, values: dict[str, str]) -> str:
+    if field_name == "location":
+        lat, lon = values.get("lat", ""), values.get("lon", "")
+        return f"{lat}, {lon}" if lat or lon else ""
+    return _shown(field_name, values.get(field_name, ""))
+
+
+def _shown(field_name: str, value: str) -> str:
+    """A cell as the report may echo it: never a raw phone number."""
+    if field_name == "phone":
+        return mask_phone(value)
+    if field_name != "code":
+        value = _DIGIT_RUN.sub(lambda match: mask_phone(match.group()), value)
+    return value if len(value) <= _ECHO_LIMIT else value[:_ECHO_LIMIT] + "…"
+
+
+# Words -----------------------------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "code": _l("Code"),
+    "name": _l("Name"),
+    "industry": _l("Industry"),
+    "address": _l("Address"),
+    "district": _l("District"),
+    "contact_name": _l("Contact"),
+    "phone": _l("Phone"),
+    "lat": _l("Latitude"),
+    "lon": _l("Longitude"),
+    "location": _l("Location"),
+    "status": _l("Status"),
+    "owner": _l("Customer manager"),
+    "sub_branch": _l("Sub-branch"),
+    "row": _l("Whole row"),
+}
+
+
+def field_label(field_name: str) -> str:
+    return str(FIELD_LABELS.get(field_name, field_name))
+
+
+def describe_file_error(error: ImportFileError) -> str:
+    params = error.params
+    match error.code:
+        case "empty":
+            return _("The file is empty.")
+        case "no_rows":
+            return _("The file has a header row but no merchants.")
+        case "too_large":
+            return _("The file is larger than %(limit)s MB. Split it into smaller files.", limit=params["limit_mb"])
+        case "too_many_rows":
+            return _("The file has more than %(limit)s merchants. Split it into smaller files.",
+                     limit=params["limit"])
+        case "binary":
+            return _("This is not a CSV text file.")
+        case "spreadsheet":
+            return _("This is an Excel workbook. Save it as CSV and upload that file.")
+        case "undecodable":
+            if params.get("encoding") == "auto":
+                return _("The file is neither UTF-8 nor GBK text.")
+            return _("The file cannot be read as %(encoding)s. Choose another encoding.",
+                     encoding=str(params.get("encoding", "")).upper())
+        case "malformed":
+            return _("The file is not valid CSV near row %(row)s (a quote left open?).", row=params["row"])
+        case "missing_column":
+            return _("The file has no %(column)s column. Its header row must name it (one of: %(names)s).",
+                     column=field_label(str(params["field"])), names=params["names"])
+        case "duplicate_column":
+            return _("Two columns hold the same field: %(first)s and %(second)s.",
+                     first=params["first"], second=params["second"])
+        case "half_location_columns":
+            return _("The file has a latitude or a longitude column, but not both.")
+    return _("The file cannot be imported.")
+
+
+def describe_row_error(error: RowError) -> str:
+    params = error.params
+    match error.code:
+        case "required":
+            return _("Missing.")
+        case "too_long":
+            return _("Longer than %(limit)s characters.", limit=params.get("limit", ""))
+        case "invalid_phone":
+            return _("Not a phone number.")
+        case "invalid_status":
+            return _("Not a known status. Use one of: %(words)s.",
+                     words=", ".join([*STATUS_WORDS, *STATUS_WORDS.values()]))
+        case "unknown_owner":
+            return _("No customer manager or team lead of this sub-branch has this username.")
+        case "not_a_number":
+            return _("Latitude and longitude must be numbers.")
+        case "half_a_location":
+            return _("Give both latitude and longitude, or neither.")
+        case "out_of_range":
+            return _("Latitude or longitude is out of range (swapped?).")
+        case "duplicate_code":
+            return _("The same code as row %(row)s.", row=params["first_row"])
+        case "too_many_cells":
+            return _("More cells than the header has (a comma inside an address without quotes?).")
+        case "unknown_sub_branch":
+            return _("The sub-branch does not exist.")
+    return _("Not accepted.")
+
+
+def report_lines(errors: Sequence[RowError], columns: dict[str, str], limit: int | None = None) -> list[ReportLine]:
+    """The error report in file order, naming each column as the file's header does."""
+    ordered = sorted(errors, key=lambda e: e.row)
+    if limit is not None:
+        ordered = ordered[:limit]
+    lines = []
+    for error in ordered:
+        if error.field == "location" and "lat" in columns:
+            column = f"{columns['lat']} / {columns['lon']}"
+        else:
+            column = columns.get(error.field) or field_label(error.field)
+        lines.append(ReportLine(row=error.row, column=column, problem=describe_row_error(error), value=error.value))
+    return lines

@@ -1,0 +1,185 @@
+"""The OpenAPI 3 description of API v1, written by hand so that it says what the server promises."""
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.models import CHECKIN_STATUSES, PHOTO_CATEGORIES, VISIT_KINDS
+from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
+
+FLAG_CODES = (
+    "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
+    "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+)
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _json(ref: str, description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+UUID_PARAM = {"schema": {"type": "string", "format": "uuid"}, "required": True, "in": "path"}
+CLIENT_HEADERS = [
+    {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
+     "description": "The token of the page's <meta name=csrf-token>."},
+    {"name": "X-Client-Time", "in": "header", "required": False, "schema": {"type": "string", "format": "date-time"},
+     "description": "The device clock when this request was sent (not captured): used for the clock_skew flag."},
+    {"name": "X-Device-Id", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64},
+     "description": "A random id the app keeps per installation: used for the squad_single_device flag."},
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    checkin = {
+        "type": "object", "required": ["lat", "lon", "accuracy_m", "captured_at"],
+        "properties": {
+            "lat": {"type": "number", "minimum": -90, "maximum": 90, "description": "WGS-84"},
+            "lon": {"type": "number", "minimum": -180, "maximum": 180, "description": "WGS-84"},
+            "accuracy_m": {"type": "number", "minimum": 0, "description": "95% radius in metres"},
+            "captured_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "小微外勤 API", "version": "1",
+                 "description": "Idempotent writes keyed by client-made UUIDs. Session cookie plus X-CSRFToken."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"session": {"type": "apiKey", "in": "cookie", "name": "xw_session"}},
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"], "properties": {
+                    "error": {"type": "string"}, "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "etag": {"type": "string", "nullable": True}}},
+                "Checkin": checkin,
+                "VisitBody": {
+                    "type": "object", "required": ["merchant_id", "kind", "squad", "started_at"],
+                    "properties": {
+                        "merchant_id": {"type": "integer"},
+                        "kind": {"type": "string", "enum": list(VISIT_KINDS)},
+                        "squad": {"type": "object", "required": ["lead"], "properties": {
+                            "lead": {"type": "string"}, "support": {"type": "string", "nullable": True},
+                            "observer": {"type": "string", "nullable": True}}},
+                        "started_at": {"type": "string", "format": "date-time"},
+                        "checkin": {"allOf": [{"$ref": "#/components/schemas/Checkin"}], "nullable": True},
+                        "outcome": {"type": "object", "properties": {
+                            "effective": {"type": "boolean"},
+                            "application": {"type": "object", "nullable": True, "properties": {
+                                "product": {"type": "string", "maxLength": 60},
+                                "amount": {"type": "number", "exclusiveMinimum": 0}}},
+                            "deals": {"type": "array", "items": {"type": "string", "enum": list(DEAL_PRODUCTS)}},
+                            "next_step": {"type": "string", "maxLength": 500},
+                            "follow_up_date": {"type": "string", "format": "date", "nullable": True},
+                            "checklist": {"type": "object", "description": "required for post_loan", "properties": {
+                                "operating_state": {"type": "string", "enum": list(OPERATING_STATES)},
+                                "inventory_level": {"type": "string", "enum": list(INVENTORY_LEVELS)},
+                                "fixed_assets": {"type": "string", "enum": list(FIXED_ASSET_STATES)},
+                                "abnormal": {"type": "boolean"},
+                                "abnormal_detail": {"type": "string", "maxLength": 2000}}}}},
+                        "notes": {"type": "object", "properties": {
+                            role: {"type": "string", "maxLength": 2000} for role in ("lead", "support", "observer")}},
+                    },
+                },
+                "Flag": {"type": "object", "properties": {
+                    "code": {"type": "string", "enum": list(FLAG_CODES)}, "detail": {"type": "string"},
+                    "evidence": {"type": "object"}, "photo_id": {"type": "string", "nullable": True}}},
+                "Photo": {"type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"},
+                    "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},
+                    "sha256": {"type": "string"}, "phash": {"type": "string"},
+                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"}},
+                    "display_url": {"type": "string"}, "thumb_url": {"type": "string"}}},
+                "Visit": {"type": "object", "properties": {
+                    "id": {"type": "string", "format": "uuid"}, "merchant_id": {"type": "integer"},
+                    "kind": {"type": "string", "enum": list(VISIT_KINDS)},
+                    "checkin": {"type": "object", "properties": {
+                        "status": {"type": "string", "enum": list(CHECKIN_STATUSES)},
+                        "distance_m": {"type": "number", "nullable": True},
+                        "accuracy_m": {"type": "number", "nullable": True}}},
+                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"}},
+                    "photos": {"type": "array", "items": {"$ref": "#/components/schemas/Photo"}},
+                    "squad": {"type": "object"}, "outcome": {"type": "object"}, "notes": {"type": "object"},
+                    "version": {"type": "integer"}, "etag": {"type": "string"}}},
+                "Merchant": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "name": {"type": "string"}, "address": {"type": "string"},
+                    "district": {"type": "string"}, "lat": {"type": "number", "nullable": True},
+                    "lon": {"type": "number", "nullable": True}, "phone": {"type": "string", "description": "masked"}}},
+            },
+        },
+        "security": [{"session": []}],
+        "paths": {
+            "/visits/{visit_id}": {
+                "parameters": [{"name": "visit_id", **UUID_PARAM}],
+                "put": {
+                    "summary": "Create or replay a visit; update it with If-Match",
+                    "parameters": [*CLIENT_HEADERS, {"name": "If-Match", "in": "header", "required": False,
+                                                      "schema": {"type": "string"}}],
+                    "requestBody": {"required": True, "content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/VisitBody"}}}},
+                    "responses": {
+                        "201": _json("Visit", "Created"), "200": _json("Visit", "Same body again, or updated"),
+                        "401": _error("Session ended"), "403": _error("Not allowed for this user"),
+                        "404": _error("Unknown merchant or visit, or out of scope"),
+                        "409": _error("Exists with a different body; etag names the current version"),
+                        "415": _error("Not JSON"), "422": _error("Invalid fields"),
+                    },
+                },
+                "get": {"summary": "The visit with rating, flags, photos, squad and version",
+                        "responses": {"200": _json("Visit", "The visit"), "401": _error("Session ended"),
+                                      "404": _error("Unknown or out of scope")}},
+            },
+            "/visits/{visit_id}/photos/{photo_id}": {
+                "parameters": [{"name": "visit_id", **UUID_PARAM}, {"name": "photo_id", **UUID_PARAM}],
+                "put": {
+                    "summary": "Upload one photo of a visit (idempotent by photo id and bytes)",
+                    "parameters": CLIENT_HEADERS,
+                    "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file", "category", "captured_at"], "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},
+                            "captured_at": {"type": "string", "format": "date-time"},
+                            "exif_taken_at": {"type": "string", "description": "EXIF time read on the phone; "
+                                              "without a zone it is China time"},
+                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
+                    "responses": {
+                        "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
+                        "401": _error("Session ended"), "403": _error("Not a squad member"),
+                        "404": _error("Unknown visit or out of scope"), "409": _error("Different bytes for this id"),
+                        "413": _error("Too large"), "415": _error("Not a JPEG, PNG or HEIC"),
+                        "422": _error("Corrupt, truncated, too many pixels, or invalid fields"),
+                    },
+                },
+            },
+            "/visits/{visit_id}/confirmations/{username}": {
+                "parameters": [{"name": "visit_id", **UUID_PARAM},
+                               {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "put": {
+                    "summary": "A support or observer confirms their part with their own check-in",
+                    "parameters": CLIENT_HEADERS,
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "properties": {
+                            "checkin": {"allOf": [{"$ref": "#/components/schemas/Checkin"}], "nullable": True},
+                            "note": {"type": "string", "maxLength": 2000}}}}}},
+                    "responses": {
+                        "201": _json("Visit", "Confirmed"), "200": _json("Visit", "Same confirmation again"),
+                        "401": _error("Session ended"), "403": _error("Not this user, or not support/observer"),
+                        "404": _error("Unknown visit or out of scope"), "409": _error("Confirmed differently before"),
+                        "422": _error("Invalid fields"),
+                    },
+                },
+            },
+            "/merchants": {
+                "get": {"summary": "The merchants the user may see (phones masked)",
+                        "responses": {"200": {"description": "Merchants", "content": {"application/json": {"schema": {
+                            "type": "object", "properties": {"merchants": {"type": "array", "items": {
+                                "$ref": "#/components/schemas/Merchant"}}}}}}},
+                            "401": _error("Session ended")}},
+            },
+            "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                      "responses": {"200": {"description": "OpenAPI 3 document"}}}},
+        },
+    }

@@ -1,0 +1,160 @@
+"""Field visits (营销拜访, 贷后检查, 清收): the record a manager makes at the shop door.
+
+Ids are made by the client (UUIDs), so a replayed request finds the record it already made.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.merchant import Merchant
+from webapp.models.user import User
+
+if TYPE_CHECKING:
+    from webapp.models.photo import Photo
+
+VISIT_KINDS = ("marketing", "post_loan", "collection")
+SQUAD_ROLES = ("lead", "support", "observer")
+CHECKIN_STATUSES = ("verified", "outside_geofence", "unverifiable")
+
+
+class Visit(db.Model):
+    __table_args__ = (
+        Index("ix_visit_sub_branch_started", "sub_branch_id", "started_at"),
+        Index("ix_visit_lead_checkin", "lead_id", "checkin_captured_at"),
+        Index("ix_visit_checkin_fix", "checkin_lat_e6", "checkin_lon_e6"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)
+    sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    support_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    observer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # The lead's check-in, as the phone reported it, and the server's rating of it.
+    checkin_lat: Mapped[float | None] = mapped_column(Float)
+    checkin_lon: Mapped[float | None] = mapped_column(Float)
+    # The fix in micro-degrees: a fix repeated to 6 decimals across visits is a sign of a mocked location.
+    checkin_lat_e6: Mapped[int | None] = mapped_column(Integer)
+    checkin_lon_e6: Mapped[int | None] = mapped_column(Integer)
+    checkin_accuracy_m: Mapped[float | None] = mapped_column(Float)
+    checkin_captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin_status: Mapped[str] = mapped_column(String(20), default="unverifiable")
+    checkin_distance_m: Mapped[float | None] = mapped_column(Float)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+    lead: Mapped[User] = relationship(foreign_keys=[lead_id])
+    support: Mapped[User | None] = relationship(foreign_keys=[support_id])
+    observer: Mapped[User | None] = relationship(foreign_keys=[observer_id])
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.created_at")
+    flags: Mapped[list[VisitFlag]] = relationship(back_populates="visit", order_by="VisitFlag.id")
+    confirmations: Mapped[list[SquadConfirmation]] = relationship(
+        back_populates="visit", order_by="SquadConfirmation.id"
+    )
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}-{self.body_hash[:16]}"'
+
+    def squad(self) -> dict[str, User | None]:
+        return {"lead": self.lead, "support": self.support, "observer": self.observer}
+
+    def role_of(self, user_id: int) -> str | None:
+        for role, member_id in (("lead", self.lead_id), ("support", self.support_id), ("observer", self.observer_id)):
+            if member_id == user_id:
+                return role
+        return None
+
+
+class VisitVersion(db.Model):
+    """Every body a visit has had: an update never overwrites evidence."""
+
+    __table_args__ = (UniqueConstraint("visit_id", "version", name="uq_visit_version_visit_id_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    body_hash: Mapped[str] = mapped_column(String(64))
+    written_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SquadConfirmation(db.Model):
+    """A support or observer confirming their part from their own login, with their own check-in."""
+
+    __table_args__ = (UniqueConstraint("visit_id", "user_id", name="uq_squad_confirmation_visit_id_user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    role: Mapped[str] = mapped_column(String(16))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin_status: Mapped[str] = mapped_column(String(20), default="unverifiable")
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(String(2000), default="")
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="confirmations")
+    user: Mapped[User] = relationship()
+
+
+class VisitFlag(db.Model):
+    """An integrity flag with its evidence: shown to people, never a silent rejection."""
+
+    __table_args__ = (Index("ix_visit_flag_visit_code", "visit_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"))
+    photo_id: Mapped[str | None] = mapped_column(ForeignKey("photo.id"))
+    code: Mapped[str] = mapped_column(String(32), index=True)
+    detail: Mapped[str] = mapped_column(String(300))
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    visit: Mapped[Visit] = relationship(back_populates="flags")
+
+
+class LocationProposal(db.Model):
+    """A merchant without a registered location gets one proposed by a precise check-in; a lead confirms it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), unique=True)
+    lat: Mapped[float] = mapped_column(Float)
+    lon: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float] = mapped_column(Float)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    merchant: Mapped[Merchant] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+
