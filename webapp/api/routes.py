@@ -7,7 +7,6 @@ and X-Device-Id (a random id the app keeps per installation, to notice one phone
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -24,27 +23,12 @@ from webapp.photos.write import PhotoFields, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
 from webapp.visits.payload import Invalid, parse_uuid
 from webapp.visits.serialize import photo_json, visit_json
-from webapp.visits.write import Conflict, Forbidden, WriteContext, put_confirmation, put_visit
+from webapp.visits.request_context import write_context
+from webapp.visits.write import Conflict, Forbidden, put_confirmation, put_visit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS_CODES = {"created": 201, "unchanged": 200, "updated": 200}
-
-
-def write_context() -> WriteContext:
-    return WriteContext(actor=current_user, now=datetime.now(UTC), client_time=_client_time(),
-                        device_id=(request.headers.get("X-Device-Id") or "")[:64] or None)
-
-
-def _client_time() -> datetime | None:
-    value = request.headers.get("X-Client-Time")
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(UTC) if moment.tzinfo else None
 
 
 def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
