@@ -11,6 +11,8 @@ def mask_phone(phone: str | None) -> str:
     if not phone:
         return ""
     digits = _DIGITS.sub("", phone)
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]  # +86 country code
     if len(digits) == 11:
         return f"{digits[:3]}****{digits[-4:]}"
     if len(digits) <= 2:

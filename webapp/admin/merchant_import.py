@@ -58,7 +58,7 @@ STATUS_WORDS = {"潜在客户": "prospect", "申请中": "applicant", "客户": 
 # Free-text cells are echoed in the error report; a run of 7+ digits there may be a phone typed in the
 # wrong column, so it is masked like one.
 _DIGIT_RUN = re.compile(r"\d{7,}")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, LF, CR
 _ECHO_LIMIT = 60
 
 
@@ -135,11 +135,9 @@ def parse_merchant_csv(
     if _CONTROL_CHARS.search(text):
         raise ImportFileError("binary")
 
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
-    try:
-        return _read_rows(reader, codec, max_rows)
-    except csv.Error as exc:
-        raise ImportFileError("malformed", row=reader.line_num) from exc
+    # strict: without it an unclosed quote silently swallows the rest of the file into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    return _read_rows(_numbered(reader), codec, max_rows)
 
 
 def _decode(data: bytes, encoding: str) -> tuple[str, str]:
@@ -176,12 +174,25 @@ def _header_field(label: str) -> str | None:
     return HEADER_ALIASES.get(label) or HEADER_ALIASES.get(label.lower())
 
 
-def _read_rows(reader: Iterator[list[str]], codec: str, max_rows: int | None) -> ParsedFile:
+def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
+    """Records with their row number as a spreadsheet shows it; a CSV error names the row it starts on."""
+    number = 0
+    while True:
+        number += 1
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise ImportFileError("malformed", row=number) from exc
+        yield number, cells
+
+
+def _read_rows(records: Iterator[tuple[int, list[str]]], codec: str, max_rows: int | None) -> ParsedFile:
     header: list[str] | None = None
-    header_row = 0
-    for record_number, cells in enumerate(reader, start=1):
+    for _number, cells in records:
         if any(cell.strip() for cell in cells):
-            header, header_row = cells, record_number
+            header = cells
             break
     if header is None:
         raise ImportFileError("empty")
@@ -207,7 +218,7 @@ def _read_rows(reader: Iterator[list[str]], codec: str, max_rows: int | None) ->
         raise ImportFileError("half_location_columns")
 
     rows: list[ParsedRow] = []
-    for record_number, cells in enumerate(reader, start=header_row + 1):
+    for record_number, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if max_rows is not None and len(rows) >= max_rows:

@@ -53,7 +53,8 @@ def index() -> str:
 
 
 def _branch() -> Branch:
-    return current_user.sub_branch.branch  # type: ignore[no-any-return]
+    branch: Branch = current_user.sub_branch.branch
+    return branch
 
 
 def _sub_branch_ids() -> list[int]:
@@ -171,14 +172,22 @@ def _org_context(errors: dict[str, dict[str, str]] | None = None,
     branch = _branch()
     ids = [sub_branch.id for sub_branch in branch.sub_branches]
     enabled_in_branch = sa.and_(User.sub_branch_id.in_(ids), User.is_enabled.is_(True))
-    member_counts = dict(db.session.execute(  # type: ignore[arg-type]
-        sa.select(User.sub_branch_id, sa.func.count()).where(enabled_in_branch).group_by(User.sub_branch_id)
-    ).all())
-    team_counts = dict(db.session.execute(  # type: ignore[arg-type]
-        sa.select(User.team_id, sa.func.count())
-        .where(enabled_in_branch, User.team_id.is_not(None))
-        .group_by(User.team_id)
-    ).all())
+    # Enabled accounts only: a disabled one is someone who has left.
+    member_counts: dict[int, int] = {
+        sub_branch_id: count
+        for sub_branch_id, count in db.session.execute(
+            sa.select(User.sub_branch_id, sa.func.count()).where(enabled_in_branch).group_by(User.sub_branch_id)
+        )
+    }
+    team_counts: dict[int, int] = {
+        team_id: count
+        for team_id, count in db.session.execute(
+            sa.select(User.team_id, sa.func.count())
+            .where(enabled_in_branch, User.team_id.is_not(None))
+            .group_by(User.team_id)
+        )
+        if team_id is not None
+    }
     return {
         "branch": branch,
         "member_counts": member_counts,
