@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 $(MO): $(PO) $(VENV)/.runtime
-	$(PYBABEL) compile --use-fuzzy -q -d webapp/translations
+	$(PYBABEL) -q compile --use-fuzzy -d webapp/translations
 
 translations: $(MO)
 
@@ -38,12 +38,16 @@ db: $(VENV)/.runtime translations
 run: fonts db
 	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Both passes run even when the first fails, so one CI run reports on both databases.
 test: $(VENV)/.dev translations fonts
-	DB_BACKEND=sqlite $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	@status=0; \
+	echo "== whole suite on SQLite, browser tests included =="; \
+	DB_BACKEND=sqlite $(VENV)/bin/python -m pytest $(PYTEST_ARGS) || status=$$?; \
+	if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== database tests again on PostgreSQL =="; \
-	  $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS); \
-	fi
+	  $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS) || status=$$?; \
+	fi; \
+	exit $$status
 
 extract-messages: $(VENV)/.runtime
 	$(PYBABEL) extract -q -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
