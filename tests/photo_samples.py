@@ -18,13 +18,16 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from functools import lru_cache
 
 import pillow_heif
-from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont
 from PIL.ExifTags import IFD, Base, GPS
 from PIL.TiffImagePlugin import IFDRational
 
 pillow_heif.register_heif_opener()
+
+FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 # The world a scene is drawn in is larger than one photo, so that shots can
 # move around inside it.
@@ -48,6 +51,11 @@ class Shot:
 
 def shop_scene(seed: int, size: tuple[int, int] = (1200, 900), shot: Shot = Shot()) -> Image.Image:
     """An RGB photo of shop number `seed` taken as described by `shot`."""
+    return _shop_scene(seed, size, shot).copy()
+
+
+@lru_cache(maxsize=32)
+def _shop_scene(seed: int, size: tuple[int, int], shot: Shot) -> Image.Image:
     width, height = size
     world = _draw_world(seed, (round(width * _WORLD_W), round(height * _WORLD_H)))
     window_w = width / shot.zoom
@@ -66,7 +74,7 @@ def shop_scene(seed: int, size: tuple[int, int] = (1200, 900), shot: Shot = Shot
     if shot.person:
         _draw_person(photo, random.Random(seed * 7919 + 1))
     photo = _light(photo, shot)
-    return _add_noise(photo, amplitude=8, seed=shot.noise_seed)
+    return add_noise(photo, amplitude=8, seed=shot.noise_seed)
 
 
 def _colour(
@@ -85,9 +93,16 @@ def _draw_world(seed: int, size: tuple[int, int]) -> Image.Image:
     width, height = size
     world = Image.new("RGB", size)
     draw = ImageDraw.Draw(world)
+    # Where something solid stands, as opposed to sky; only solid things get grime.
+    solid_mask = Image.new("L", size, 0)
+    solid = ImageDraw.Draw(solid_mask)
 
     # Sky, darker towards the top, with a hazy horizon.
-    sky_top = _colour(rng, (0.05, 0.5), (0.6, 0.9), hue=(0.55, 0.65))
+    # Blue on clear days; a flat grey-white haze on the many overcast ones.
+    if rng.random() < 0.35:
+        sky_top = _colour(rng, (0.0, 0.04), (0.7, 0.9))
+    else:
+        sky_top = _colour(rng, (0.05, 0.5), (0.6, 0.9), hue=(0.55, 0.65))
     sky_low = tuple(min(255, c + 60) for c in sky_top)
     for y in range(height):
         t = y / height
@@ -101,6 +116,7 @@ def _draw_world(seed: int, size: tuple[int, int]) -> Image.Image:
         shop_w = round(width * rng.uniform(0.16, 0.34))
         roof_y = round(height * rng.uniform(0.06, 0.32))
         _draw_shopfront(draw, rng, (x, roof_y, x + shop_w, ground_y))
+        solid.rectangle((x, roof_y, x + shop_w, height), fill=255)
         x += shop_w
 
     # Pavement with tiles and a kerb.
@@ -111,7 +127,8 @@ def _draw_world(seed: int, size: tuple[int, int]) -> Image.Image:
     draw.rectangle((0, kerb_y + height // 90, width, height), fill=tuple(max(0, c - 45) for c in pavement))
     tile = max(8, width // 28)
     for tx in range(0, width, tile):
-        draw.line([(tx, ground_y), (tx - (tx - width // 2) // 3, kerb_y)], fill=tuple(max(0, c - 30) for c in pavement), width=2)
+        joint = tuple(max(0, c - 30) for c in pavement)
+        draw.line([(tx, ground_y), (tx - (tx - width // 2) // 3, kerb_y)], fill=joint, width=2)
 
     # Street furniture that breaks up the row: a pole, a tree, a parked scooter.
     for _ in range(rng.randint(1, 3)):
@@ -121,15 +138,31 @@ def _draw_world(seed: int, size: tuple[int, int]) -> Image.Image:
         tx = rng.randint(0, width)
         radius = round(height * rng.uniform(0.1, 0.18))
         draw.rectangle((tx - width // 150, ground_y - radius, tx + width // 150, kerb_y), fill=(90, 65, 40))
-        draw.ellipse((tx - radius, ground_y - 3 * radius, tx + radius, ground_y - radius), fill=_colour(rng, (0.5, 0.8), (0.25, 0.5), hue=(0.2, 0.4)))
+        leaves = _colour(rng, (0.5, 0.8), (0.25, 0.5), hue=(0.2, 0.4))
+        draw.ellipse((tx - radius, ground_y - 3 * radius, tx + radius, ground_y - radius), fill=leaves)
     if rng.random() < 0.7:
         sx = rng.randint(0, width)
         sy = kerb_y - round(height * 0.02)
-        draw.rounded_rectangle((sx, sy - height // 14, sx + width // 14, sy), radius=height // 60, fill=_colour(rng, (0.5, 1.0), (0.4, 0.9)))
+        body = _colour(rng, (0.5, 1.0), (0.4, 0.9))
+        draw.rounded_rectangle((sx, sy - height // 14, sx + width // 14, sy), radius=height // 60, fill=body)
+        wheel = height // 60
         for wx in (sx + width // 90, sx + width // 14 - width // 90):
-            draw.ellipse((wx - height // 60, sy - height // 60, wx + height // 60, sy + height // 60), fill=(25, 25, 25))
+            draw.ellipse((wx - wheel, sy - wheel, wx + wheel, sy + wheel), fill=(25, 25, 25))
 
+    # Stains, wear and shade: real pavements and walls are never one flat colour.
+    grime = _blotches(rng, size, cell=max(4, width // 60), amplitude=14)
+    world = Image.composite(ImageChops.add(world, grime, scale=1.0, offset=-128), world, solid_mask)
     return world.filter(ImageFilter.GaussianBlur(max(1, width // 1600)))
+
+
+def _blotches(rng: random.Random, size: tuple[int, int], cell: int, amplitude: int) -> Image.Image:
+    """Smooth random light/dark patches about `cell` pixels across, centred on grey 128."""
+    width, height = size
+    coarse_size = (width // cell + 2, height // cell + 2)
+    coarse = Image.frombytes("L", coarse_size, rng.randbytes(coarse_size[0] * coarse_size[1]))
+    coarse = coarse.point(lambda v: 128 - amplitude + v * 2 * amplitude // 255)
+    smooth = coarse.resize((coarse_size[0] * cell, coarse_size[1] * cell), Image.Resampling.BICUBIC)
+    return Image.merge("RGB", [smooth.crop((0, 0, width, height))] * 3)
 
 
 def _draw_shopfront(draw: ImageDraw.ImageDraw, rng: random.Random, box: tuple[int, int, int, int]) -> None:
@@ -182,7 +215,12 @@ def _draw_shopfront(draw: ImageDraw.ImageDraw, rng: random.Random, box: tuple[in
         stripe_w = max(4, shop_w // 12)
         for i, sx in enumerate(range(left, right, stripe_w)):
             draw.polygon(
-                [(sx, ground_top), (sx + stripe_w, ground_top), (sx + stripe_w + stripe_w // 3, ground_top + awning_h), (sx + stripe_w // 3, ground_top + awning_h)],
+                [
+                    (sx, ground_top),
+                    (sx + stripe_w, ground_top),
+                    (sx + stripe_w + stripe_w // 3, ground_top + awning_h),
+                    (sx + stripe_w // 3, ground_top + awning_h),
+                ],
                 fill=stripe_a if i % 2 == 0 else stripe_b,
             )
         ground_top += awning_h
@@ -192,7 +230,11 @@ def _draw_shopfront(draw: ImageDraw.ImageDraw, rng: random.Random, box: tuple[in
     door_x = left + round((shop_w - door_w) * rng.choice((0.1, 0.5, 0.9, rng.random())))
     interior = _colour(rng, (0.0, 0.3), (0.08, 0.3))
     draw.rectangle((door_x, ground_top, door_x + door_w, bottom), fill=interior)
-    for win_left, win_right in ((left + shop_w // 20, door_x - shop_w // 30), (door_x + door_w + shop_w // 30, right - shop_w // 20)):
+    windows = (
+        (left + shop_w // 20, door_x - shop_w // 30),
+        (door_x + door_w + shop_w // 30, right - shop_w // 20),
+    )
+    for win_left, win_right in windows:
         if win_right - win_left < shop_w // 10:
             continue
         win_top = ground_top + round((bottom - ground_top) * 0.08)
@@ -206,7 +248,8 @@ def _draw_shopfront(draw: ImageDraw.ImageDraw, rng: random.Random, box: tuple[in
             while px < win_right - 6:
                 item_w = rng.randint(4, max(5, (win_right - win_left) // 10))
                 item_h = rng.randint(6, max(7, (win_bottom - win_top) // (shelves + 1) - 4))
-                draw.rectangle((px, shelf_y - item_h, min(win_right - 2, px + item_w), shelf_y), fill=_colour(rng, (0.5, 1.0), (0.4, 1.0)))
+                goods = _colour(rng, (0.5, 1.0), (0.4, 1.0))
+                draw.rectangle((px, shelf_y - item_h, min(win_right - 2, px + item_w), shelf_y), fill=goods)
                 px += item_w + rng.randint(1, 6)
 
 
@@ -226,10 +269,13 @@ def _draw_person(photo: Image.Image, rng: random.Random) -> None:
     draw.ellipse((centre - head_r, top - head_r * 0.2, centre + head_r, top + head_r * 0.9), fill=(30, 25, 20))
     torso_top = top + 2.1 * head_r
     torso_bottom = top + body_h * 0.55
-    draw.rounded_rectangle((centre - shoulders, torso_top, centre + shoulders, torso_bottom), radius=head_r * 0.6, fill=shirt)
+    draw.rounded_rectangle(
+        (centre - shoulders, torso_top, centre + shoulders, torso_bottom), radius=head_r * 0.6, fill=shirt
+    )
     arm = shoulders * 0.35
-    draw.rectangle((centre - shoulders - arm, torso_top + head_r * 0.3, centre - shoulders, torso_bottom + head_r), fill=shirt)
-    draw.rectangle((centre + shoulders, torso_top + head_r * 0.3, centre + shoulders + arm, torso_bottom + head_r), fill=shirt)
+    arm_top, arm_bottom = torso_top + head_r * 0.3, torso_bottom + head_r
+    draw.rectangle((centre - shoulders - arm, arm_top, centre - shoulders, arm_bottom), fill=shirt)
+    draw.rectangle((centre + shoulders, arm_top, centre + shoulders + arm, arm_bottom), fill=shirt)
     draw.rectangle((centre - shoulders * 0.9, torso_bottom, centre - shoulders * 0.08, feet), fill=trousers)
     draw.rectangle((centre + shoulders * 0.08, torso_bottom, centre + shoulders * 0.9, feet), fill=trousers)
 
@@ -256,7 +302,7 @@ def _light(photo: Image.Image, shot: Shot) -> Image.Image:
     return photo
 
 
-def _add_noise(image: Image.Image, amplitude: int, seed: int) -> Image.Image:
+def add_noise(image: Image.Image, amplitude: int, seed: int) -> Image.Image:
     """Sensor noise, so JPEG sizes and textures look like a camera's rather than a drawing's."""
     rng = random.Random(seed)
     noise = Image.frombytes("RGB", image.size, rng.randbytes(image.width * image.height * 3))
@@ -439,6 +485,11 @@ def heic_bytes(image: Image.Image, **params: object) -> bytes:
     return encoded(image, "HEIF", quality=80, **params)
 
 
+def noisy_jpeg(size: tuple[int, int], quality: int = 85, seed: int = 0) -> bytes:
+    """A large JPEG full of noise, so that its scan data is long (for truncation tests)."""
+    return jpeg_bytes(add_noise(Image.new("RGB", size, (120, 120, 120)), 40, seed), quality=quality)
+
+
 def big_plain_jpeg(size: tuple[int, int]) -> bytes:
     """A large JPEG that is cheap to make: a few flat blocks compress to almost nothing."""
     image = Image.new("RGB", size, (90, 120, 160))
@@ -447,3 +498,44 @@ def big_plain_jpeg(size: tuple[int, int]) -> bytes:
     draw.rectangle((0, 0, width // 4, height // 4), fill=(220, 30, 30))
     draw.rectangle((width // 2, height // 2, width - 1, height - 1), fill=(30, 160, 60))
     return jpeg_bytes(image, quality=75)
+
+
+def screenshot_of(photo: Image.Image, screen: tuple[int, int] | None = None) -> bytes:
+    """A phone screenshot of `photo` as a PNG: status bar on top, gesture bar below.
+
+    With `screen` the photo is letterboxed on a screen of that size, as a
+    gallery app shows it; without, the screen is just tall enough for it.
+    """
+    screen_width = screen[0] if screen else 1080
+    photo_h = round(photo.height * screen_width / photo.width)
+    status_h = round(screen_width * 0.067)  # 72 px on a 1080 px wide screen
+    nav_h = round(screen_width * 0.044)
+    screen_height = screen[1] if screen else status_h + photo_h + nav_h
+    canvas = Image.new("RGB", (screen_width, screen_height), (16, 16, 16))
+    photo_top = status_h + (screen_height - status_h - nav_h - photo_h) // 2
+    canvas.paste(photo.resize((screen_width, photo_h), Image.Resampling.BICUBIC), (0, photo_top))
+    draw = ImageDraw.Draw(canvas)
+    white = (245, 245, 245)
+    unit = status_h / 72
+    try:
+        font = ImageFont.truetype(FONT_PATH, round(30 * unit))
+    except OSError:
+        font = ImageFont.load_default(size=round(30 * unit))
+    draw.text((round(48 * unit), round(18 * unit)), "14:03", font=font, fill=white)
+    # Signal bars, then a battery outline with its charge level.
+    right = screen_width - round(48 * unit)
+    battery_w, battery_h = round(44 * unit), round(22 * unit)
+    top = (status_h - battery_h) // 2
+    draw.rectangle((right - battery_w, top, right, top + battery_h), outline=white, width=max(1, round(2 * unit)))
+    draw.rectangle((right - battery_w + 4, top + 4, right - battery_w // 3, top + battery_h - 4), fill=white)
+    x = right - battery_w - round(60 * unit)
+    for i in range(4):
+        bar_h = round((6 + 5 * i) * unit)
+        bar_x = x + i * round(8 * unit)
+        draw.rectangle((bar_x, top + battery_h - bar_h, bar_x + round(5 * unit), top + battery_h), fill=white)
+    # Gesture handle.
+    handle_y = screen_height - nav_h // 2
+    half = round(70 * unit)
+    centre = screen_width // 2
+    draw.rounded_rectangle((centre - half, handle_y - 3, centre + half, handle_y + 3), radius=3, fill=white)
+    return png_bytes(canvas)

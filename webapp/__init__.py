@@ -92,14 +92,22 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.admin.routes import bp as admin_bp
     from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.checkins.routes import bp as checkins_bp
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.pwa.routes import bp as pwa_bp
+    from webapp.review.routes import bp as review_bp
+    from webapp.sweeps.routes import bp as sweeps_bp
+    from webapp.today.routes import bp as today_bp
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp):
         app.register_blueprint(blueprint)
+    for blueprint in (today_bp, sweeps_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(checkins_bp)
+    app.register_blueprint(review_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
@@ -37,6 +38,10 @@ def error_response(status: int, code: str | None = None, message: str | None = N
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> tuple[Response | str, int]:
+        # A logged-out or expired cookie has no CSRF secret either, so the CSRF check fails before
+        # login_required can answer. An offline queue must learn "log in again" (401), not "bad request".
+        if is_api_request() and not current_user.is_authenticated:
+            return error_response(401, "unauthenticated")
         return error_response(400, "csrf", _("The form expired or came from elsewhere. Reload the page and try again."))
 
     @app.errorhandler(HTTPException)

@@ -17,7 +17,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Merchant, Photo, SubBranch, Team, User, Visit
+from webapp.models import Merchant, Photo, ReviewSample, SubBranch, SweepDay, Team, User, Visit, VisitFlag
 
 BRANCH_WIDE_ROLES = ("reviewer", "admin")
 
@@ -124,3 +124,96 @@ def get_photo_or_404(user: User, photo_id: str) -> Photo:
     if photo is None:
         abort(404)
     return photo
+
+
+# Sweep days (拓展拜访日)
+
+
+def sweep_day_condition(user: User) -> ColumnElement[bool]:
+    """Branch-wide roles see their branch's sweep days; a team lead and the managers see their own team's,
+    the work they share at the morning and evening meetings."""
+    in_sub_branches = SweepDay.sub_branch_id.in_(visible_sub_branch_ids(user))
+    if user.role in BRANCH_WIDE_ROLES:
+        return in_sub_branches
+    if user.team_id is None:
+        return sa.false()
+    return sa.and_(in_sub_branches, SweepDay.team_id == user.team_id)
+
+
+def visible_sweep_days(user: User) -> sa.Select[tuple[SweepDay]]:
+    return sa.select(SweepDay).where(sweep_day_condition(user))
+
+
+def get_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
+    """A sweep day the user may look at (board, summary, export); 404 when out of scope."""
+    sweep_day = db.session.scalar(visible_sweep_days(user).where(SweepDay.id == sweep_day_id))
+    if sweep_day is None:
+        abort(404)
+    return sweep_day
+
+
+def get_plannable_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
+    """A sweep day the user may change: only team leads plan (403 for other roles), and only their team's (404)."""
+    require_role(user, "team_lead")
+    return get_sweep_day_or_404(user, sweep_day_id)
+
+
+def sweep_team_members(user: User) -> sa.Select[tuple[User]]:
+    """Who a team lead can put in squads: the enabled managers and leads of the lead's own team."""
+    if user.team_id is None:
+        return sa.select(User).where(sa.false())
+    return (
+        sa.select(User)
+        .where(
+            User.team_id == user.team_id,
+            User.sub_branch_id == user.sub_branch_id,
+            User.is_enabled.is_(True),
+            User.role.in_(("manager", "team_lead")),
+        )
+        .order_by(User.username)
+    )
+
+
+# Branch review (webapp.review)
+
+REVIEW_ROLES = ("reviewer", "team_lead")
+
+
+def require_reviewer(user: User) -> None:
+    """Reviewers review their branch, team leads their team; managers and admins get 403."""
+    require_role(user, *REVIEW_ROLES)
+
+
+def get_reviewable_visit_or_404(user: User, visit_id: str) -> Visit:
+    """A visit on the review pages: 403 for a role that never reviews, 404 for a visit out of scope."""
+    require_reviewer(user)
+    return get_visit_or_404(user, visit_id)
+
+
+def get_visit_flag_or_404(visit: Visit, flag_id: int) -> VisitFlag:
+    """A flag of a visit the caller already loaded through the scope."""
+    flag = db.session.scalar(sa.select(VisitFlag).where(VisitFlag.id == flag_id, VisitFlag.visit_id == visit.id))
+    if flag is None:
+        abort(404)
+    return flag
+
+
+def sample_condition(user: User) -> ColumnElement[bool]:
+    """A reviewer sees the samples of their branch; a team lead those of their team; nobody another branch's."""
+    if user.role in REVIEW_ROLES and user.role in BRANCH_WIDE_ROLES:
+        return ReviewSample.branch_id == user.sub_branch.branch_id
+    if user.role == "team_lead" and user.team_id is not None:
+        return sa.and_(ReviewSample.branch_id == user.sub_branch.branch_id, ReviewSample.team_id == user.team_id)
+    return sa.false()
+
+
+def visible_samples(user: User) -> sa.Select[tuple[ReviewSample]]:
+    return sa.select(ReviewSample).where(sample_condition(user))
+
+
+def get_sample_or_404(user: User, sample_id: int) -> ReviewSample:
+    require_reviewer(user)
+    sample = db.session.scalar(visible_samples(user).where(ReviewSample.id == sample_id))
+    if sample is None:
+        abort(404)
+    return sample

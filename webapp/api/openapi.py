@@ -22,6 +22,8 @@ def _json(ref: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
+# Every write checks X-CSRFToken before anything else (a session without the header is refused).
+CSRF_ERROR = _error("Missing or wrong X-CSRFToken header")
 UUID_PARAM = {"schema": {"type": "string", "format": "uuid"}, "required": True, "in": "path"}
 CLIENT_HEADERS = [
     {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
@@ -122,7 +124,7 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {"$ref": "#/components/schemas/VisitBody"}}}},
                     "responses": {
                         "201": _json("Visit", "Created"), "200": _json("Visit", "Same body again, or updated"),
-                        "401": _error("Session ended"), "403": _error("Not allowed for this user"),
+                        "400": CSRF_ERROR, "401": _error("Session ended"), "403": _error("Not allowed for this user"),
                         "404": _error("Unknown merchant or visit, or out of scope"),
                         "409": _error("Exists with a different body; etag names the current version"),
                         "415": _error("Not JSON"), "422": _error("Invalid fields"),
@@ -147,7 +149,7 @@ def openapi_document() -> dict[str, Any]:
                             "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
                     "responses": {
                         "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
-                        "401": _error("Session ended"), "403": _error("Not a squad member"),
+                        "400": CSRF_ERROR, "401": _error("Session ended"), "403": _error("Not a squad member"),
                         "404": _error("Unknown visit or out of scope"), "409": _error("Different bytes for this id"),
                         "413": _error("Too large"), "415": _error("Not a JPEG, PNG or HEIC"),
                         "422": _error("Corrupt, truncated, too many pixels, or invalid fields"),
@@ -166,7 +168,8 @@ def openapi_document() -> dict[str, Any]:
                             "note": {"type": "string", "maxLength": 2000}}}}}},
                     "responses": {
                         "201": _json("Visit", "Confirmed"), "200": _json("Visit", "Same confirmation again"),
-                        "401": _error("Session ended"), "403": _error("Not this user, or not support/observer"),
+                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "403": _error("Not this user, or not support/observer"),
                         "404": _error("Unknown visit or out of scope"), "409": _error("Confirmed differently before"),
                         "422": _error("Invalid fields"),
                     },

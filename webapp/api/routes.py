@@ -47,6 +47,15 @@ def _id_or_422(value: str, name: str) -> str | tuple[Response, int]:
     return parsed
 
 
+def _json_body() -> Any:
+    """The parsed JSON body, or None when it is not usable JSON. The parser raises RecursionError (not a
+    ValueError, so silent=True lets it through as a 500) on a body nested a few thousand levels deep."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 @bp.put("/visits/<visit_id>")
 @login_required
 def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
@@ -55,7 +64,7 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
         return parsed
     if not request.is_json:
         return _error(415, "unsupported_media_type", _("Send the visit as JSON (Content-Type: application/json)."))
-    body = request.get_json(silent=True)
+    body = _json_body()
     if body is None:
         return _error(422, "invalid", _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
     try:
@@ -122,10 +131,10 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
 @bp.put("/visits/<visit_id>/confirmations/<username>")
 @login_required
 def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, int]:
-    parsed = parse_uuid(visit_id)
-    if parsed is None:
-        return _error(404, "not_found", _("Not found."))
-    body = request.get_json(silent=True)
+    parsed = _id_or_422(visit_id, "id")  # like the other PUTs: a malformed id is the client's error
+    if not isinstance(parsed, str):
+        return parsed
+    body = _json_body()
     if body is None:
         return _error(422, "invalid", _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
     try:

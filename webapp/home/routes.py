@@ -13,4 +13,6 @@ bp = Blueprint("home", __name__)
 def index() -> Response:
     if current_user.role == "admin":
         return redirect(url_for("admin.index"))
+    if current_user.role == "manager":
+        return redirect(url_for("today.index"))
     return redirect(url_for("merchants.index"))

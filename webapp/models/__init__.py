@@ -4,6 +4,7 @@ from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
 from webapp.models.org import Branch, SubBranch, Team
 from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
 from webapp.models.user import ROLES, User
+from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
 from webapp.models.visit import (
     CHECKIN_STATUSES,
     SQUAD_ROLES,
@@ -14,8 +15,17 @@ from webapp.models.visit import (
     VisitFlag,
     VisitVersion,
 )
+from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
+from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
 
 __all__ = [
+    "HELD_PHOTO_STATES",
+    "HeldPhoto",
+    "FlagReview",
+    "ReviewAuditEntry",
+    "ReviewSample",
+    "ReviewSampleVisit",
+    "VisitReview",
     "CHECKIN_STATUSES",
     "LocationProposal",
     "PHOTO_CATEGORIES",
@@ -34,6 +44,10 @@ __all__ = [
     "Merchant",
     "ROLES",
     "SubBranch",
+    "SweepDay",
+    "SweepRotation",
+    "SweepSquad",
+    "SweepStop",
     "Team",
     "User",
 ]

@@ -6,10 +6,12 @@ low-frequency structure, so a DCT hash of a tiny greyscale version matches
 them, while a genuinely new photo of the same shop (taken from another spot,
 at another time) does not.
 
-Screenshots add flat status/navigation bars (or letterbox bars) around the
-photo. Flat strips along the edges are trimmed before hashing, which makes a
-padded copy hash like the photo inside it; a flat sky is trimmed the same way
-in every copy of a photo, so that stays consistent too.
+Screenshots add a status bar and a navigation bar (or letterbox bars) around
+the photo, which moves every low frequency. So flat strips of a neutral colour
+that end in a sharp, straight edge along the border are cut off before hashing.
+A flat part of the photo itself (a blue sky, or a grey one above uneven
+rooftops) fails one of those tests, so it is kept, and kept the same way in
+every copy.
 
 The DCT is written out by hand because numpy/scipy are not dependencies: only
 the 8x8 low-frequency corner of a 32x32 DCT is needed, which is about ten
@@ -21,6 +23,7 @@ from __future__ import annotations
 import math
 import operator
 import string
+from functools import lru_cache
 
 from PIL import Image
 
@@ -31,13 +34,17 @@ _SIZE = 32
 _KEEP = 8
 _HEX_LENGTH = _KEEP * _KEEP // 4
 
-# Border trimming works on a small greyscale copy: fast in pure Python, and the
+# Bars are looked for on a small colour copy: fast in pure Python, and the
 # downscale averages sensor and JPEG noise away.
-_ANALYSIS_SIDE = 128
-_FLAT_TOLERANCE = 12  # grey levels from the strip's median colour
-_FLAT_SHARE = 0.7  # share of a line that must match; the rest may be clock/battery icons
-_MAX_TRIM = 0.4  # per side, so something is always left to hash
-_MAX_STRIPS = 3  # e.g. status bar, then a black letterbox bar, then a flat sky
+_ANALYSIS_SIDE = 256
+_TOLERANCE = 10  # per channel, from a line's median colour
+_BAR_CHROMA = 16  # max - min channel of a bar's colour
+_FLAT_SHARE = 0.95  # share of a line near one colour: screen bars are flat, pavements are not
+_ICON_SHARE = 0.5  # a bar line through the clock and battery icons still mostly has the bar's colour
+_EDGE_SHARE = 0.3  # past a bar's edge, at most this share may still have the bar's colour
+_EDGE_LOOKBACK = 0.015  # the last flat bar line lies this close (share of the side) to the edge
+_MAX_TRIM = 0.45  # per side, so there is always something left to hash
+_MAX_STRIPS = 3  # e.g. status bar, a blended line, a letterbox bar
 
 # _COSINES[k][n]: basis function k of a DCT-II over _SIZE samples, evaluated at n.
 # The usual normalisation factors are left out: every coefficient is compared
@@ -46,6 +53,8 @@ _COSINES: tuple[tuple[float, ...], ...] = tuple(
     tuple(math.cos(math.pi * (2 * n + 1) * k / (2 * _SIZE)) for n in range(_SIZE))
     for k in range(_KEEP)
 )
+
+Colour = tuple[int, int, int]
 
 
 def phash(image: Image.Image) -> str:
@@ -81,17 +90,22 @@ def _parse(value: str) -> int:
     return int(value, 16)
 
 
+def _dot(samples: bytes | tuple[float, ...], basis: tuple[float, ...]) -> float:
+    return sum(map(operator.mul, samples, basis))
+
+
 def _grey_square(image: Image.Image) -> Image.Image:
-    """32x32 greyscale of the content inside any flat border, area-averaged.
+    """32x32 greyscale of what lies inside any screen bars, area-averaged.
 
     Squashing to a square makes the hash ignore size and aspect; averaging makes
     it ignore JPEG and sensor noise.
     """
-    if image.mode not in ("L", "RGB"):
+    if image.mode != "RGB":
         image = image.convert("RGB")
     # BOX is an exact area average; reducing_gap lets Pillow reduce() big inputs first.
-    analysis_size = _scaled_to(image.size, _ANALYSIS_SIDE)
-    analysis = image.resize(analysis_size, Image.Resampling.BOX, reducing_gap=3.0).convert("L")
+    analysis = image.resize(
+        _scaled_to(image.size, _ANALYSIS_SIDE), Image.Resampling.BOX, reducing_gap=3.0
+    )
     left, top, right, bottom = _content_box(analysis)
     scale_x = image.width / analysis.width
     scale_y = image.height / analysis.height
@@ -106,42 +120,86 @@ def _scaled_to(size: tuple[int, int], long_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _content_box(grey: Image.Image) -> tuple[int, int, int, int]:
-    """The part of `grey` left after removing flat strips along each edge."""
-    width, height = grey.size
-    data = grey.tobytes()
-    rows = [data[y * width : (y + 1) * width] for y in range(height)]
-    top = _flat_lead(rows, int(height * _MAX_TRIM))
-    bottom = height - _flat_lead(rows[::-1], int(height * _MAX_TRIM))
+def _content_box(rgb: Image.Image) -> tuple[int, int, int, int]:
+    """The part of `rgb` inside bars along its edges (top/bottom first, then the sides)."""
+    width, height = rgb.size
+    rows = _lines(rgb)
+    top = _bars_at_start(rows, int(height * _MAX_TRIM))
+    bottom = height - _bars_at_start(rows[::-1], int(height * _MAX_TRIM))
 
-    inner = grey.crop((0, top, width, bottom)).transpose(Image.Transpose.TRANSPOSE)
-    inner_data = inner.tobytes()
-    columns = [inner_data[x * inner.width : (x + 1) * inner.width] for x in range(width)]
-    left = _flat_lead(columns, int(width * _MAX_TRIM))
-    right = width - _flat_lead(columns[::-1], int(width * _MAX_TRIM))
+    columns = _lines(rgb.crop((0, top, width, bottom)).transpose(Image.Transpose.TRANSPOSE))
+    left = _bars_at_start(columns, int(width * _MAX_TRIM))
+    right = width - _bars_at_start(columns[::-1], int(width * _MAX_TRIM))
     return left, top, right, bottom
 
 
-def _flat_lead(lines: list[bytes], limit: int) -> int:
-    """How many leading lines belong to flat strips, each of one colour."""
-    start = 0
+def _lines(rgb: Image.Image) -> list[bytes]:
+    data = rgb.tobytes()
+    stride = rgb.width * 3
+    return [data[y * stride : (y + 1) * stride] for y in range(rgb.height)]
+
+
+def _bars_at_start(lines: list[bytes], limit: int) -> int:
+    """How many leading lines are bars: flat strips that end in a sharp, straight edge."""
+    trimmed = 0
     for _ in range(_MAX_STRIPS):
-        if start >= limit:
+        end = _bar_end(lines, trimmed, limit)
+        if end is None:
             break
-        reference = sorted(lines[start])[len(lines[start]) // 2]
-        low, high = reference - _FLAT_TOLERANCE, reference + _FLAT_TOLERANCE
-        end = start
-        while end < limit:
-            line = lines[end]
-            matching = sum(1 for value in line if low <= value <= high)
-            if matching < _FLAT_SHARE * len(line):
-                break
-            end += 1
-        if end == start:
-            break
-        start = end
-    return start
+        trimmed = end
+    return trimmed
 
 
-def _dot(samples: bytes | tuple[float, ...], basis: tuple[float, ...]) -> float:
-    return sum(map(operator.mul, samples, basis))
+def _bar_end(lines: list[bytes], start: int, limit: int) -> int | None:
+    """Index just past the bar that begins at `start`, or None if no bar begins there.
+
+    A bar starts with a flat line of a neutral colour (screen chrome is black,
+    white or grey; a blue sky is not). Lines through its icons (or JPEG ringing
+    around them) still mostly have its colour. It ends where most of the line
+    changes at once, right after a flat line: past a flat sky only some
+    rooftops begin, so a sky is not taken for a bar.
+    """
+    if start >= limit:
+        return None
+    colour = _median_colour(lines[start])
+    if max(colour) - min(colour) > _BAR_CHROMA or _share_near(lines[start], colour) < _FLAT_SHARE:
+        return None
+    lookback = max(2, round(len(lines) * _EDGE_LOOKBACK))
+    last_flat = start
+    for index in range(start + 1, limit):
+        share = _share_near(lines[index], colour)
+        if share >= _FLAT_SHARE:
+            last_flat = index
+            continue
+        if share >= _ICON_SHARE:
+            continue
+        if index - last_flat > lookback:
+            return None  # the colour faded out gradually: not a bar's edge
+        if share <= _EDGE_SHARE:
+            return index
+        # A line blending the bar's edge with the photo; the edge is just below.
+    return None
+
+
+def _median_colour(line: bytes) -> Colour:
+    middle = len(line) // 6
+    return (
+        sorted(line[0::3])[middle],
+        sorted(line[1::3])[middle],
+        sorted(line[2::3])[middle],
+    )
+
+
+def _share_near(line: bytes, colour: Colour) -> float:
+    """Share of the line's pixels within _TOLERANCE of `colour` on every channel."""
+    near = -1
+    for channel, centre in enumerate(colour):
+        # One bit per pixel: 1 where this channel is close enough.
+        near &= int.from_bytes(line[channel::3].translate(_close_to(centre)), "big")
+    return near.bit_count() / (len(line) // 3)
+
+
+@lru_cache(maxsize=256)
+def _close_to(centre: int) -> bytes:
+    """translate() table: 1 for grey levels within _TOLERANCE of `centre`, else 0."""
+    return bytes(1 if abs(level - centre) <= _TOLERANCE else 0 for level in range(256))

@@ -32,8 +32,6 @@ from .phash import phash
 
 pillow_heif.register_heif_opener()
 
-ALLOWED_FORMATS: tuple[str, ...] = ("JPEG", "PNG", "HEIF")
-
 ORIGINAL_LONG_SIDE = 2048
 DISPLAY_LONG_SIDE = 1600
 THUMB_LONG_SIDE = 320
@@ -173,14 +171,10 @@ def process_photo(
         source.close()
 
     original = upright
-    display = _shrink(original, DISPLAY_LONG_SIDE)
-    thumb = _shrink(display, THUMB_LONG_SIDE)
-    # Small uploads come back from _shrink unchanged; the watermark must not reach them.
-    if display is original:
-        display = original.copy()
-    if thumb is display:
-        thumb = display.copy()
-    perceptual_hash = phash(thumb)
+    display = _shrunk_copy(original, DISPLAY_LONG_SIDE)
+    thumb = _shrunk_copy(display, THUMB_LONG_SIDE)
+    # Hashed at display size: inside a letterboxed screenshot the photo is small.
+    perceptual_hash = phash(display)
     draw_watermark(display, watermark)
 
     return ProcessedPhoto(
@@ -291,19 +285,17 @@ def _load(source: ImageFile.ImageFile) -> None:
 
 def _to_rgb(image: Image.Image) -> Image.Image:
     """RGB pixels; transparency is flattened on white like a browser shows it."""
-    if image.mode == "RGB":
-        return image
     if image.mode in ("I", "F") or image.mode.startswith("I;16"):
         # 16-bit greyscale PNG: scale to 8 bits instead of clipping at 255.
         grey = image.convert("I").point(lambda value: value * (1 / 257))
         return grey.convert("L").convert("RGB")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        image.mode == "P" or "transparency" in image.info
-    ):
+    if "transparency" in image.info or image.mode in ("RGBA", "LA", "PA", "RGBa", "La", "P"):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
+    if image.mode == "RGB":
+        return image
     return image.convert("RGB")
 
 
@@ -331,6 +323,12 @@ def _shrink(image: Image.Image, long_side: int) -> Image.Image:
     ratio = max(image.size) / max(target)
     resample = Image.Resampling.BOX if ratio >= 1.5 else Image.Resampling.BILINEAR
     return image.resize(target, resample, reducing_gap=2.0)
+
+
+def _shrunk_copy(image: Image.Image, long_side: int) -> Image.Image:
+    """Like _shrink, but never the same object, so drawing on it leaves `image` alone."""
+    shrunk = _shrink(image, long_side)
+    return shrunk.copy() if shrunk is image else shrunk
 
 
 def _encode_jpeg(image: Image.Image, quality: int) -> bytes:
@@ -471,8 +469,8 @@ def _gps_coordinate(
     if hemisphere not in (positive, negative):
         return None
     parts = value if isinstance(value, (tuple, list)) else (value,)
-    if not 1 <= len(parts) <= 3:
-        return None
+    if not 1 <= len(parts) <= 3 or any(isinstance(p, (str, bytes)) for p in parts):
+        return None  # the tags are RATIONALs; text is a broken writer, not evidence
     try:
         numbers = [float(part) for part in parts]
     except (TypeError, ValueError, ZeroDivisionError, OverflowError):

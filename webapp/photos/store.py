@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import re
 from pathlib import Path
 
@@ -30,7 +31,8 @@ class PhotoStore:
         folder.mkdir(parents=True, exist_ok=True)
         for variant, data in files.items():
             target = self.path(key, variant)
-            temporary = target.with_suffix(".tmp")
+            # A name of its own: two writers of one key must never share (and steal) a temporary file.
+            temporary = target.with_name(f".{target.name}.{secrets.token_hex(8)}.tmp")
             with open(temporary, "wb") as handle:
                 handle.write(data)
                 handle.flush()

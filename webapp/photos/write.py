@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -38,6 +39,11 @@ class PhotoFields:
     exif_lon: str | None = None
 
 
+class VisitMissing(NotFound):
+    """No visit with this id exists at all (not merely out of the writer's scope): the photo came before its
+    visit, and the JSON API holds it (webapp.sync.held) instead of answering 404. Other callers see a 404."""
+
+
 @dataclass(frozen=True)
 class PhotoWrite:
     status: Literal["created", "unchanged"]
@@ -67,7 +73,7 @@ def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, da
             moment = datetime.fromisoformat(fields.exif_taken_at.replace("Z", "+00:00"))
             # EXIF times carry no zone; a phone of this bank is on China time.
             exif_time = (moment if moment.tzinfo else moment.replace(tzinfo=BANK_ZONE)).astimezone(UTC)
-        except ValueError:
+        except (ValueError, OverflowError):  # year 1 or 9999 shifted out of the calendar would be a 500
             errors.add("exif_taken_at", _("Expected a date and time such as 2026-11-28T09:30:00+08:00."))
     exif_point = None
     if fields.exif_lat or fields.exif_lon:
@@ -85,14 +91,22 @@ def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, da
     return fields.category, datetime.fromisoformat(captured), exif_time, exif_point
 
 
+def validate_photo_fields(fields: PhotoFields, now: datetime) -> None:
+    """Raise Invalid for fields put_photo would refuse: a photo held for its visit is checked up front."""
+    _parse_fields(fields, now)
+
+
 def put_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fields: PhotoFields) -> PhotoWrite:
     visit = db.session.scalar(sa.select(Visit).where(Visit.id == visit_id, visit_condition(ctx.actor)))
     if visit is None:
+        if db.session.get(Visit, visit_id) is None:
+            raise VisitMissing()
         raise NotFound()
     if visit.role_of(ctx.actor.id) is None:
         raise Forbidden(_("Only members of the squad add photos to a visit."))
     category, captured_at, client_exif_time, client_exif_point = _parse_fields(fields, ctx.now)
 
+    _serialise_writers_of(photo_id)
     existing = db.session.get(Photo, photo_id)
     if existing is not None:
         return _against_existing(existing, visit, data)
@@ -148,6 +162,15 @@ def put_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fiel
     return PhotoWrite("created", photo)
 
 
+def _serialise_writers_of(photo_id: str) -> None:
+    """Files are written before the row and named by the photo id, so two writers of one id must not
+    overlap: on PostgreSQL the second waits here until the first commits, then finds its row. (SQLite
+    write requests already run one at a time under BEGIN IMMEDIATE.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        key = uuid.UUID(photo_id).int >> 65  # 63 bits: a non-negative bigint
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
+
+
 def _against_existing(existing: Photo, visit: Visit, data: bytes) -> PhotoWrite:
     import hashlib
 
@@ -182,11 +205,19 @@ def _flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto,
                                         else None, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
     if far:
         flags.append(far)
-    taken = (evidence.exif_taken_at.replace(tzinfo=BANK_ZONE).astimezone(UTC)
-             if evidence.exif_taken_at is not None else client_exif_time)
+    taken = _exif_time_utc(evidence.exif_taken_at) if evidence.exif_taken_at is not None else client_exif_time
     old = integrity.photo_old_flag(photo.id, taken, visit.started_at, limit_s=float(config["PHOTO_OLD_S"]))
     if old:
         flags.append(old)
     for flag in flags:
         db.session.add(VisitFlag(visit_id=visit.id, photo_id=flag.photo_id, code=flag.code,
                                  detail=flag.detail, evidence=flag.evidence))
+
+
+def _exif_time_utc(local: datetime) -> datetime:
+    """EXIF times carry no zone (a phone of this bank is on China time). A file claiming year 1 cannot be
+    shifted to UTC: it counts as the earliest time, so it is flagged as old instead of crashing the upload."""
+    try:
+        return local.replace(tzinfo=BANK_ZONE).astimezone(UTC)
+    except OverflowError:
+        return datetime.min.replace(tzinfo=UTC)

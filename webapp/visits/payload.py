@@ -35,6 +35,7 @@ NOTE_ROLES = ("lead", "support", "observer")
 MAX_NOTE = 2000
 MAX_SHORT_TEXT = 500
 MAX_AMOUNT = 100_000_000
+MAX_ID = 2**31 - 1  # ids are 32-bit integers; a bigger number would overflow SQLite's driver (a 500)
 FUTURE_LIMIT = timedelta(hours=24)
 PAST_LIMIT = timedelta(days=60)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -86,7 +87,15 @@ def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime, require
     if moment.tzinfo is None:
         errors.add(path, _("The time must carry its time zone."))
         return None
-    moment = moment.astimezone(UTC)
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        # Year 1 or 9999 pushed past the calendar by its offset: a 500 here would crash the request.
+        if moment.year > now.year:
+            errors.add(path, _("This time is in the future. Check the phone's date and time."))
+        else:
+            errors.add(path, _("This time is more than 60 days ago."))
+        return None
     if moment > now + FUTURE_LIMIT:
         errors.add(path, _("This time is in the future. Check the phone's date and time."))
         return None
@@ -136,7 +145,8 @@ def parse_checkin(value: Any, path: str, errors: _Errors, *, now: datetime) -> d
 def _text(value: Any, path: str, errors: _Errors, limit: int) -> str:
     if value is None:
         return ""
-    if not isinstance(value, str):
+    # PostgreSQL text cannot hold NUL (a 500 there, stored on SQLite): refuse it on every backend.
+    if not isinstance(value, str) or "\x00" in value:
         errors.add(path, _("Expected text."))
         return ""
     text = value.strip()
@@ -262,7 +272,7 @@ def parse_visit_body(raw: Any, *, now: datetime) -> dict[str, Any]:
     merchant_id = raw.get("merchant_id")
     if isinstance(merchant_id, str) and merchant_id.isdigit():
         merchant_id = int(merchant_id)
-    if not isinstance(merchant_id, int) or isinstance(merchant_id, bool) or merchant_id <= 0:
+    if not isinstance(merchant_id, int) or isinstance(merchant_id, bool) or not 0 < merchant_id <= MAX_ID:
         errors.add("merchant_id", _("Required: the merchant's id."))
     kind = _choice(raw.get("kind"), "kind", errors, VISIT_KINDS, required=True)
     notes_raw = raw.get("notes") or {}

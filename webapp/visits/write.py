@@ -60,7 +60,9 @@ class VisitWrite:
 
 
 def _find_visit(visit_id: str) -> Visit | None:
-    return db.session.get(Visit, visit_id, populate_existing=True)
+    """The visit, row-locked until commit on PostgreSQL (SQLite's BEGIN IMMEDIATE already serialises):
+    two If-Match updates of one version would otherwise both write version n+1 and one would fail as a 500."""
+    return db.session.get(Visit, visit_id, populate_existing=True, with_for_update=True)
 
 
 def _visible(ctx: WriteContext, visit_id: str) -> bool:

@@ -1,0 +1,241 @@
+// 小微外勤: the photo uploader on the visit page. For each photo: read its EXIF (exif.js) while the
+// original is still whole, shrink it on the phone (at most 2048 px on the long side, JPEG quality 0.8),
+// then PUT it to the JSON API under a new id with a progress bar. XMLHttpRequest, because fetch reports
+// no upload progress. The same id is reused on "try again", so a retry can never store a photo twice.
+(function () {
+  "use strict";
+  var MAX_SIDE = 2048;
+  var QUALITY = 0.8;
+  var EXIF_BYTES = 256 * 1024;
+  var PLACEHOLDER = "00000000-0000-4000-8000-000000000000";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function newId() {
+    return window.xw && window.xw.randomId ? window.xw.randomId() : window.crypto.randomUUID();
+  }
+
+  function clientHeaders() {
+    return window.xw && window.xw.clientHeaders ? window.xw.clientHeaders() : { "X-Client-Time": new Date().toISOString() };
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  // "2026-11-28T09:30:00+08:00": the phone's own wall clock and zone, as the server expects.
+  function isoWithOffset(date) {
+    var offset = -date.getTimezoneOffset();
+    var sign = offset >= 0 ? "+" : "-";
+    var abs = Math.abs(offset);
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" +
+      pad(date.getHours()) + ":" + pad(date.getMinutes()) + ":" + pad(date.getSeconds()) +
+      sign + pad(Math.floor(abs / 60)) + ":" + pad(abs % 60);
+  }
+
+  function readHead(file) {
+    var head = file.slice(0, EXIF_BYTES);
+    if (typeof head.arrayBuffer === "function") return head.arrayBuffer();
+    return new Promise(function (resolve, reject) {
+      var reader = new FileReader();
+      reader.onload = function () { resolve(reader.result); };
+      reader.onerror = function () { reject(reader.error); };
+      reader.readAsArrayBuffer(head);
+    });
+  }
+
+  function readExif(file) {
+    if (!window.xwExif) return Promise.resolve(null);
+    return readHead(file).then(function (buffer) { return window.xwExif.read(buffer); }, function () { return null; });
+  }
+
+  function decodeWithImg(file) {
+    return new Promise(function (resolve, reject) {
+      var url = URL.createObjectURL(file);
+      var img = new Image();
+      img.onload = function () { resolve({ source: img, width: img.naturalWidth, height: img.naturalHeight, done: function () { URL.revokeObjectURL(url); } }); };
+      img.onerror = function () { URL.revokeObjectURL(url); reject(new Error("undecodable")); };
+      img.src = url;
+    });
+  }
+
+  function decode(file) {
+    if (typeof window.createImageBitmap !== "function") return decodeWithImg(file);
+    return window.createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      return { source: bitmap, width: bitmap.width, height: bitmap.height, done: function () { bitmap.close(); } };
+    }, function () { return decodeWithImg(file); });
+  }
+
+  // The shrunk JPEG; when the phone cannot decode the file (some HEIC), the original goes as it is and
+  // the server (which reads HEIC) decides.
+  function shrink(file) {
+    return decode(file).then(function (image) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(image.width * scale));
+      canvas.height = Math.max(1, Math.round(image.height * scale));
+      canvas.getContext("2d").drawImage(image.source, 0, 0, canvas.width, canvas.height);
+      image.done();
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", QUALITY);
+      });
+    }, function () { return file; });
+  }
+
+  function Uploader(root) {
+    this.root = root;
+    this.list = root.querySelector("[data-upload-list]");
+    this.queue = Promise.resolve();
+    var self = this;
+    root.querySelectorAll("input[type=file][data-photo-category]").forEach(function (input) {
+      input.addEventListener("change", function () {
+        var files = Array.prototype.slice.call(input.files || []);
+        var label = input.closest("label") ? input.closest("label").textContent.trim() : input.dataset.photoCategory;
+        files.forEach(function (file) { self.add(file, input.dataset.photoCategory, label); });
+        input.value = "";
+      });
+    });
+  }
+
+  Uploader.prototype.message = function (name) {
+    return this.root.dataset["msg" + name.charAt(0).toUpperCase() + name.slice(1)] || "";
+  };
+
+  Uploader.prototype.add = function (file, category, label) {
+    var item = {
+      id: newId(),
+      file: file,
+      category: category,
+      capturedAt: isoWithOffset(new Date(file.lastModified || Date.now())),
+      blob: null,
+      exif: null,
+      row: document.createElement("li"),
+    };
+    item.row.className = "upload";
+    item.row.dataset.upload = item.id;
+    var title = document.createElement("span");
+    title.className = "upload-name";
+    title.textContent = label + " · " + (file.name || "");
+    item.progress = document.createElement("progress");
+    item.progress.max = 1;
+    item.progress.value = 0;
+    item.status = document.createElement("span");
+    item.status.className = "upload-status small";
+    item.row.appendChild(title);
+    item.row.appendChild(item.progress);
+    item.row.appendChild(item.status);
+    this.list.appendChild(item.row);
+    this.setState(item, "preparing", this.message("preparing"));
+    var self = this;
+    // One photo at a time: a phone on a weak network does better with one upload than with five.
+    this.queue = this.queue
+      .then(function () { return self.prepare(item); })
+      .then(function () { return self.send(item); })
+      .catch(function () { self.failed(item, self.message("failed"), false); });
+  };
+
+  Uploader.prototype.setState = function (item, state, text) {
+    item.row.dataset.uploadState = state;
+    item.status.textContent = text;
+  };
+
+  Uploader.prototype.prepare = function (item) {
+    return readExif(item.file).then(function (exif) {
+      item.exif = exif;
+      return shrink(item.file);
+    }).then(function (blob) { item.blob = blob; });
+  };
+
+  Uploader.prototype.send = function (item) {
+    var self = this;
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("PUT", self.root.dataset.uploadUrl.replace(PLACEHOLDER, item.id));
+      var headers = clientHeaders();
+      Object.keys(headers).forEach(function (name) { xhr.setRequestHeader(name, headers[name]); });
+      xhr.setRequestHeader("X-CSRFToken", csrfToken());
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (!event.lengthComputable) return;
+        item.progress.max = event.total;
+        item.progress.value = event.loaded;
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.status === 200 || xhr.status === 201) {
+          item.progress.max = 1;
+          item.progress.value = 1;
+          self.setState(item, "done", self.message("done"));
+          self.refreshList();
+        } else {
+          // A lost session, a busy server or a proxy error may pass; a rejected photo will not.
+          var retryable = xhr.status >= 500 || xhr.status === 401 || xhr.status === 408 || xhr.status === 429;
+          self.failed(item, self.serverMessage(xhr), retryable);
+        }
+        resolve();
+      });
+      xhr.addEventListener("error", function () { self.failed(item, self.message("network"), true); resolve(); });
+      xhr.addEventListener("abort", function () { self.failed(item, self.message("network"), true); resolve(); });
+      var data = new FormData();
+      var isJpeg = item.blob.type === "image/jpeg";
+      data.append("file", item.blob, isJpeg ? "photo.jpg" : (item.file.name || "photo"));
+      data.append("category", item.category);
+      data.append("captured_at", item.capturedAt);
+      if (item.exif && item.exif.takenAt) data.append("exif_taken_at", item.exif.takenAt);
+      if (item.exif && item.exif.lat !== null && item.exif.lon !== null) {
+        data.append("exif_lat", String(item.exif.lat));
+        data.append("exif_lon", String(item.exif.lon));
+      }
+      self.setState(item, "uploading", self.message("uploading"));
+      xhr.send(data);
+    });
+  };
+
+  Uploader.prototype.serverMessage = function (xhr) {
+    try {
+      var body = JSON.parse(xhr.responseText);
+      if (body && body.message) {
+        var fields = body.fields ? Object.keys(body.fields).map(function (k) { return body.fields[k]; }) : [];
+        return [body.message].concat(fields).join(" ");
+      }
+    } catch (err) { /* not JSON: a proxy's page */ }
+    return this.message("failed") + " (" + xhr.status + ")";
+  };
+
+  Uploader.prototype.failed = function (item, text, retryable) {
+    this.setState(item, "failed", text);
+    item.status.classList.add("error");
+    if (!retryable || item.row.querySelector("button")) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = this.message("retry");
+    var self = this;
+    button.addEventListener("click", function () {
+      button.remove();
+      item.status.classList.remove("error");
+      self.queue = self.queue.then(function () { return self.send(item); });
+    });
+    item.row.appendChild(button);
+  };
+
+  Uploader.prototype.refreshList = function () {
+    var target = this.root.dataset.listTarget;
+    if (window.htmx && target && document.querySelector(target)) {
+      window.htmx.ajax("GET", this.root.dataset.listUrl, { target: target, swap: "outerHTML" });
+    }
+  };
+
+  function init(root) {
+    if (!root || !root.querySelectorAll) return;
+    var found = root.matches && root.matches("[data-photo-uploader]") ? [root] : root.querySelectorAll("[data-photo-uploader]");
+    Array.prototype.forEach.call(found, function (el) {
+      if (el.dataset.uploaderBound === "1") return;
+      el.dataset.uploaderBound = "1";
+      new Uploader(el);
+    });
+  }
+
+  document.addEventListener("htmx:load", function (event) { init(event.target); });
+  init(document);
+})();

@@ -1,0 +1,102 @@
+"""Location proposals: a precise check-in at a merchant without a registered location proposes one,
+and the team lead of that sub-branch decides. Nothing becomes a registered location without a person."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.models import LocationProposal, Merchant, User, VisitFlag
+from webapp.scope import merchant_condition
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The proposal's status after the call, and whether this call changed it (a replayed post does not)."""
+
+    status: str
+    changed: bool
+
+
+def pending_proposals(user: User, merchant_id: int | None = None) -> list[LocationProposal]:
+    """What waits for this team lead: pending proposals of their own sub-branch. Others decide nothing."""
+    if user.role != "team_lead":
+        return []
+    query = (sa.select(LocationProposal)
+             .join(Merchant, LocationProposal.merchant_id == Merchant.id)
+             .options(joinedload(LocationProposal.merchant), joinedload(LocationProposal.proposed_by))
+             .where(Merchant.sub_branch_id == user.sub_branch_id, LocationProposal.status == "pending")
+             .order_by(LocationProposal.created_at, LocationProposal.id))
+    if merchant_id is not None:
+        query = query.where(LocationProposal.merchant_id == merchant_id)
+    return list(db.session.scalars(query))
+
+
+def proposing_flags(proposal: LocationProposal) -> list[str]:
+    """The flag codes of the visit that proposed the point: a lead should think twice about a fix that
+    looks faked before it becomes the merchant's address."""
+    return sorted(set(db.session.scalars(sa.select(VisitFlag.code).where(VisitFlag.visit_id == proposal.visit_id))))
+
+
+def get_proposal_or_404(user: User, proposal_id: int) -> LocationProposal:
+    """Scoped through its merchant: a proposal whose merchant the user cannot see does not exist for them."""
+    proposal = db.session.scalar(
+        sa.select(LocationProposal).join(Merchant, LocationProposal.merchant_id == Merchant.id)
+        .where(LocationProposal.id == proposal_id, merchant_condition(user))
+    )
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def require_deciding_lead(user: User, proposal: LocationProposal) -> None:
+    """Only the team lead of the merchant's sub-branch decides; a colleague who can see it gets 403."""
+    if user.role != "team_lead" or user.sub_branch_id != proposal.merchant.sub_branch_id:
+        abort(403)
+
+
+def _lock_merchant(merchant_id: int) -> Merchant:
+    """Two leads deciding two proposals of one merchant at once: the row lock lets only one set the location."""
+    merchant = db.session.scalar(
+        sa.select(Merchant).where(Merchant.id == merchant_id).with_for_update().execution_options(
+            populate_existing=True)
+    )
+    assert merchant is not None
+    return merchant
+
+
+def _decide(proposal: LocationProposal, status: str, actor: User, now: datetime) -> None:
+    proposal.status = status
+    proposal.decided_by_id = actor.id
+    proposal.decided_at = now
+
+
+def confirm_proposal(actor: User, proposal: LocationProposal, now: datetime) -> Decision:
+    """Register the proposed point as the merchant's location, unless it got one meanwhile (then the
+    proposal is superseded: an imported or confirmed location is never overwritten from here)."""
+    if proposal.status != "pending":
+        return Decision(proposal.status, False)
+    merchant = _lock_merchant(proposal.merchant_id)
+    if merchant.located:
+        _decide(proposal, "superseded", actor, now)
+        return Decision("superseded", True)
+    merchant.lat, merchant.lon = proposal.lat, proposal.lon
+    merchant.location_source = "checkin"
+    _decide(proposal, "confirmed", actor, now)
+    others = db.session.scalars(sa.select(LocationProposal).where(
+        LocationProposal.merchant_id == merchant.id, LocationProposal.status == "pending",
+        LocationProposal.id != proposal.id))
+    for other in others:
+        _decide(other, "superseded", actor, now)
+    return Decision("confirmed", True)
+
+
+def reject_proposal(actor: User, proposal: LocationProposal, now: datetime) -> Decision:
+    if proposal.status != "pending":
+        return Decision(proposal.status, False)
+    _decide(proposal, "rejected", actor, now)
+    return Decision("rejected", True)

@@ -1,0 +1,88 @@
+"""Location proposals for team leads: the list, and confirm or reject one."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from webapp.checkins.proposals import (
+    Decision,
+    confirm_proposal,
+    get_proposal_or_404,
+    pending_proposals,
+    proposing_flags,
+    reject_proposal,
+    require_deciding_lead,
+)
+from webapp.extensions import db
+from webapp.htmx_utils import wants_partial
+from webapp.models import LocationProposal, Merchant
+from webapp.scope import require_role
+
+bp = Blueprint("checkins", __name__)
+
+
+@bp.get("/location-proposals")
+@login_required
+def proposals() -> str:
+    require_role(current_user, "team_lead")
+    return render_template("checkins/proposals.html", proposals=pending_proposals(current_user),
+                           next_url=url_for("checkins.proposals"))
+
+
+def _message(decision: Decision) -> str:
+    if not decision.changed:
+        return _("This proposal was already decided.")
+    return {
+        "confirmed": _("Location confirmed: check-ins at this merchant are now rated against it."),
+        "rejected": _("Proposal rejected."),
+        "superseded": _("The merchant got a location meanwhile; this proposal was set aside."),
+    }.get(decision.status, "")
+
+
+def _decided(proposal: LocationProposal, decision: Decision) -> str | Response:
+    message = _message(decision)
+    if wants_partial():
+        return render_template("checkins/_proposal.html", proposal=proposal, decision_message=message,
+                               next_url=request.form.get("next") or url_for("checkins.proposals"))
+    flash(message, "info")
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("checkins.proposals")
+    return redirect(target, code=303)
+
+
+@bp.post("/location-proposals/<int:proposal_id>/confirm")
+@login_required
+def confirm(proposal_id: int) -> str | Response:
+    proposal = get_proposal_or_404(current_user, proposal_id)
+    require_deciding_lead(current_user, proposal)
+    decision = confirm_proposal(current_user, proposal, datetime.now(UTC))
+    db.session.commit()
+    return _decided(proposal, decision)
+
+
+@bp.post("/location-proposals/<int:proposal_id>/reject")
+@login_required
+def reject(proposal_id: int) -> str | Response:
+    proposal = get_proposal_or_404(current_user, proposal_id)
+    require_deciding_lead(current_user, proposal)
+    decision = reject_proposal(current_user, proposal, datetime.now(UTC))
+    db.session.commit()
+    return _decided(proposal, decision)
+
+
+def location_proposals_for(merchant: Merchant) -> list[LocationProposal]:
+    """Pending proposals of this merchant, for the team lead who decides them (empty for everyone else)."""
+    if not current_user.is_authenticated:
+        return []
+    return pending_proposals(current_user, merchant.id)
+
+
+@bp.app_context_processor
+def _merchant_page_helpers() -> dict[str, Any]:
+    return {"location_proposals_for": location_proposals_for, "proposing_flags": proposing_flags}

@@ -1,0 +1,1 @@
+"""Branch review of visit photo logs: queue, evidence, decisions, sampling and exports."""

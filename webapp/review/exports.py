@@ -1,0 +1,384 @@
+"""Files the bank keeps: the photo-log archive of a period (ZIP) and the record of one visit (PDF).
+
+The archive holds the display copies (watermarked, what reviewers saw) and manifest.csv with one row per
+photo and all its evidence. Images leave with no metadata: the stored copies are rebuilt from pixels already,
+and every JPEG is filtered once more here at the marker level (lossless), so a future change upstream cannot
+leak a GPS tag through an export. File names carry dates and ids only, never a person's or a merchant's name.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
+
+from webapp.extensions import db
+from webapp.labels import (
+    CHECKIN_STATUS,
+    DEAL_PRODUCT,
+    FIXED_ASSETS,
+    FLAG_CODE,
+    FLAG_DECISION,
+    INVENTORY_LEVEL,
+    OPERATING_STATE,
+    PHOTO_CATEGORY,
+    REVIEW_ACTION,
+    REVIEW_STATE,
+    VISIT_KIND,
+)
+from webapp.models import Photo, User, Visit
+from webapp.photos.store import PhotoStore
+from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
+from webapp.review.queue import QueueFilters, conditions, rows_for
+from webapp.review.record import VisitRecord
+
+BANK_ZONE = ZoneInfo("Asia/Shanghai")
+FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+DEFAULT_MAX_PHOTOS = 5000
+BATCH = 200
+
+MANIFEST_COLUMNS = (
+    "file", "file_status", "file_sha256", "photo_id", "visit_id", "visit_version", "review_state", "review_round",
+    "kind", "visit_started_at", "sub_branch", "merchant_code", "merchant_name", "lead", "support", "observer",
+    "uploaded_by", "category", "exif_taken_at", "phone_exif_taken_at", "phone_captured_at", "uploaded_at",
+    "checkin_status", "checkin_distance_m", "checkin_accuracy_m", "exif_lat", "exif_lon", "exif_gps_source",
+    "exif_gps_distance_m", "device", "software", "width", "height", "upload_sha256", "phash", "flags",
+    "flag_decisions", "phash_matches",
+)
+
+# JPEG markers that carry metadata: APP1 (EXIF, XMP) to APP13 (IPTC), APP15, and COM. APP0 (JFIF) and APP14
+# (Adobe colour transform) describe the pixels and stay.
+_METADATA_MARKERS = frozenset([*range(0xE1, 0xEE), 0xEF, 0xFE])
+_STANDALONE = frozenset([0x01, *range(0xD0, 0xD8)])
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes:
+    """The JPEG without metadata segments, pixels untouched. Anything that is not a well-formed JPEG header
+    raises ValueError rather than passing through unfiltered."""
+    if data[:2] != b"\xff\xd8":
+        raise ValueError("not a JPEG")
+    out = bytearray(b"\xff\xd8")
+    i = 2
+    while i < len(data):
+        if data[i] != 0xFF:
+            raise ValueError("bad JPEG marker")
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _STANDALONE:
+            out += data[i:i + 2]
+            i += 2
+            continue
+        if marker == 0xD9:
+            out += data[i:i + 2]
+            return bytes(out)
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if length < 2 or i + 2 + length > len(data):
+            raise ValueError("truncated JPEG segment")
+        if marker not in _METADATA_MARKERS:
+            out += data[i:i + 2 + length]
+        i += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data follows to the end
+            out += data[i:]
+            return bytes(out)
+    raise ValueError("JPEG without image data")
+
+
+def _local(moment: datetime | None) -> str:
+    return moment.astimezone(BANK_ZONE).isoformat(timespec="seconds") if moment else ""
+
+
+def _human(moment: datetime | None) -> str:
+    """Bank time to the minute, as a paper record reads."""
+    return moment.astimezone(BANK_ZONE).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else (str(int(value)) if float(value).is_integer() else f"{value:.1f}")
+
+
+def photo_file_name(visit: Visit, index: int, photo: Photo) -> str:
+    day = visit.started_at.astimezone(BANK_ZONE).date().isoformat()
+    return f"photos/{day}/{visit.id}/{index:02d}-{photo.category}-{photo.id}.jpg"
+
+
+def archive_photo_count(user: User, filters: QueueFilters) -> int:
+    matching = sa.select(Visit.id).where(*conditions(user, filters))
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(Photo)
+                                 .where(Photo.visit_id.in_(matching))) or 0)
+
+
+def _visit_batches(user: User, filters: QueueFilters) -> Iterator[list[Visit]]:
+    """Every visit under the filters, newest first, in keyset batches: memory stays flat for a long period."""
+    last: tuple[datetime, str] | None = None
+    while True:
+        query = (sa.select(Visit).where(*conditions(user, filters))
+                 .options(joinedload(Visit.merchant), joinedload(Visit.lead), joinedload(Visit.support),
+                          joinedload(Visit.observer))
+                 .order_by(Visit.started_at.desc(), Visit.id.desc()).limit(BATCH))
+        if last is not None:
+            query = query.where(sa.or_(Visit.started_at < last[0],
+                                       sa.and_(Visit.started_at == last[0], Visit.id < last[1])))
+        batch = list(db.session.scalars(query).unique())
+        if not batch:
+            return
+        yield batch
+        last = (batch[-1].started_at, batch[-1].id)
+        if len(batch) < BATCH:
+            return
+
+
+def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: int, file: str, file_status: str,
+                 file_sha256: str, sub_branch: str) -> dict[str, str]:
+    """One photo's line: matches name photo@visit:bits ('=' for the very same bytes); matches in visits the
+    exporter may not open are only counted, as hidden:N."""
+    photo = evidence.photo
+    flags = [f.flag.code for f in evidence.flags]
+    decisions = [f"{f.flag.code}:{f.decision.decision if f.decision else 'open'}" for f in evidence.flags]
+    matches = [f"{m.photo_id}@{m.visit_id}:{m.distance_bits}{'=' if m.same_bytes else ''}"
+               for m in evidence.matches if m.visible]
+    hidden = sum(1 for m in evidence.matches if not m.visible)
+    if hidden:
+        matches.append(f"hidden:{hidden}")
+    return {
+        "file": file, "file_status": file_status, "file_sha256": file_sha256,
+        "photo_id": photo.id, "visit_id": visit.id, "visit_version": str(visit.version),
+        "review_state": state, "review_round": str(round_), "kind": visit.kind,
+        "visit_started_at": _local(visit.started_at), "sub_branch": sub_branch,
+        "merchant_code": visit.merchant.code or "", "merchant_name": visit.merchant.name,
+        "lead": visit.lead.username, "support": visit.support.username if visit.support else "",
+        "observer": visit.observer.username if visit.observer else "",
+        "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else "", "category": photo.category,
+        "exif_taken_at": _local(evidence.exif_taken_at), "phone_exif_taken_at": _local(evidence.client_exif_taken_at),
+        "phone_captured_at": _local(evidence.phone_captured_at), "uploaded_at": _local(evidence.uploaded_at),
+        "checkin_status": evidence.checkin_status, "checkin_distance_m": _num(evidence.checkin_distance_m),
+        "checkin_accuracy_m": _num(evidence.checkin_accuracy_m),
+        "exif_lat": "" if evidence.exif_lat is None else f"{evidence.exif_lat:.6f}",
+        "exif_lon": "" if evidence.exif_lon is None else f"{evidence.exif_lon:.6f}",
+        "exif_gps_source": evidence.exif_source or "", "exif_gps_distance_m": _num(evidence.exif_distance_m),
+        "device": evidence.device or "", "software": evidence.software or "",
+        "width": "" if evidence.width is None else str(evidence.width),
+        "height": "" if evidence.height is None else str(evidence.height),
+        "upload_sha256": photo.sha256, "phash": photo.phash, "flags": ";".join(flags),
+        "flag_decisions": ";".join(decisions), "phash_matches": ";".join(matches),
+    }
+
+
+def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
+    """Write the ZIP to ``out``; returns the number of photos (one manifest row each, file or not)."""
+    store = PhotoStore(current_app.config["PHOTO_STORE"])
+    max_bits = int(current_app.config["PHOTO_REUSE_BITS"])
+    sub_branch_names: dict[int, str] = {}
+    rows: list[dict[str, str]] = []
+    with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
+        for batch in _visit_batches(user, filters):
+            for row in rows_for(batch):
+                visit = row.visit
+                if visit.sub_branch_id not in sub_branch_names:
+                    sub_branch_names[visit.sub_branch_id] = visit.merchant.sub_branch.code
+                matches = photo_matches(user, row.photos, row.flags, max_bits=max_bits)
+                for index, photo in enumerate(row.photos, start=1):
+                    evidence = photo_evidence(visit, photo, row.flags, matches.get(photo.id))
+                    name = photo_file_name(visit, index, photo)
+                    status, digest = "ok", ""
+                    try:
+                        data = strip_jpeg_metadata(store.path(photo.storage_key, "display").read_bytes())
+                    except (OSError, ValueError):
+                        name, status = "", "missing"
+                    else:
+                        digest = hashlib.sha256(data).hexdigest()
+                        info = zipfile.ZipInfo(name, date_time=photo.created_at.astimezone(BANK_ZONE).timetuple()[:6])
+                        info.compress_type = zipfile.ZIP_STORED  # JPEG does not compress further
+                        archive.writestr(info, data)
+                    rows.append(manifest_row(visit, evidence, state=row.status.state, round_=row.status.round,
+                                             file=name, file_status=status, file_sha256=digest,
+                                             sub_branch=sub_branch_names[visit.sub_branch_id]))
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        # A byte-order mark, so Excel on a bank desktop opens the Chinese names as UTF-8.
+        archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=datetime.now(BANK_ZONE).timetuple()[:6]),
+                         ("\ufeff" + text.getvalue()).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
+    return len(rows)
+
+
+def archive_filename(filters: QueueFilters) -> str:
+    return f"photo-log-{filters.start.isoformat()}-{filters.end.isoformat()}.zip"
+
+
+def max_archive_photos() -> int:
+    return int(current_app.config.get("REVIEW_EXPORT_MAX_PHOTOS", DEFAULT_MAX_PHOTOS))
+
+
+# --- the PDF record of one visit (贷后检查记录) ---------------------------------------------------------------
+
+
+class FontMissing(RuntimeError):
+    """The CJK font is not installed: a record without it would print Chinese names as blanks."""
+
+
+def record_filename(visit: Visit) -> str:
+    day = visit.started_at.astimezone(BANK_ZONE).date().isoformat()
+    return f"visit-record-{day}-{visit.id[:8]}.pdf"
+
+
+def _label(table: dict[str, Any], code: str | None) -> str:
+    return str(table.get(code or "", code or ""))
+
+
+def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime | None = None) -> bytes:
+    """The record of one visit with its photos and their evidence; the CJK font is embedded (subset)."""
+    from fpdf import FPDF
+    from fpdf.enums import WrapMode, XPos, YPos
+
+    if not FONT_PATH.exists():
+        raise FontMissing(str(FONT_PATH))
+    now = now or datetime.now(UTC)
+    visit = record.visit
+    store = PhotoStore(current_app.config["PHOTO_STORE"])
+    title = _("Post-loan inspection record") if visit.kind == "post_loan" else _("Visit record")
+    footer_text = _("Generated by %(name)s at %(time)s", name=generated_by.display_name, time=_human(now))
+
+    class Record(FPDF):
+        def footer(self) -> None:
+            self.set_y(-12)
+            self.set_font("cjk", size=7)
+            self.cell(0, 5, f"{footer_text} · {self.page_no()}/{{nb}}", align="C")
+
+    pdf = Record(format="A4", unit="mm")
+    pdf.set_creation_date(now)
+    pdf.set_title(f"{title} {visit.merchant.name}")
+    pdf.set_creator("xiaowei-waiqin")
+    pdf.add_font("cjk", "", str(FONT_PATH), collection_font_number=0)
+    pdf.set_auto_page_break(True, margin=16)
+    pdf.alias_nb_pages()
+    pdf.add_page()
+    width = pdf.epw
+
+    def heading(text: str, size: int = 12) -> None:
+        pdf.ln(2)
+        pdf.set_font("cjk", size=size)
+        pdf.multi_cell(width, size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+        pdf.set_font("cjk", size=9)
+
+    def line(label: str, value: str, x: float | None = None, w: float | None = None) -> None:
+        if x is not None:
+            pdf.set_x(x)
+        pdf.multi_cell(w or width, 4.6, f"{label}: {value}" if label else value,
+                       new_x=XPos.LEFT if x is not None else XPos.LMARGIN, new_y=YPos.NEXT, wrapmode=WrapMode.CHAR)
+
+    heading(title, 16)
+    line("", f"{visit.merchant.name} ({visit.merchant.code or '—'}) · {visit.merchant.sub_branch.name}")
+    line(_("Visit"), f"{_label(VISIT_KIND, visit.kind)} · {_human(visit.started_at)} · {visit.id}")
+    squad = [f"{_('Lead')} {visit.lead.display_name}"]
+    if visit.support:
+        squad.append(f"{_('Support')} {visit.support.display_name}")
+    if visit.observer:
+        squad.append(f"{_('Observer')} {visit.observer.display_name}")
+    line(_("Squad"), " · ".join(squad))
+    checkin = _label(CHECKIN_STATUS, visit.checkin_status)
+    if visit.checkin_distance_m is not None:
+        checkin += " · " + _("%(distance)s m from the merchant", distance=_num(visit.checkin_distance_m))
+    if visit.checkin_accuracy_m is not None:
+        checkin += " · " + _("accuracy ±%(accuracy)s m", accuracy=_num(visit.checkin_accuracy_m))
+    line(_("Check-in"), checkin)
+    status = record.status
+    review = f"{_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · {_('Version %(n)s', n=visit.version)}"
+    line(_("Review"), review)
+    if status.reason:
+        line(_("Reason"), status.reason)
+
+    outcome = visit.outcome or {}
+    heading(_("Outcome"))
+    line(_("Effective consultation"), _("Yes") if outcome.get("effective") else _("No"))
+    application = outcome.get("application") or {}
+    if application:
+        line(_("Application"), f"{application.get('product', '')} · {application.get('amount', '')}")
+    if outcome.get("deals"):
+        line(_("Deals"), ", ".join(_label(DEAL_PRODUCT, str(d)) for d in outcome["deals"]))
+    if outcome.get("next_step"):
+        line(_("Next step"), str(outcome["next_step"]))
+    checklist = outcome.get("checklist") or {}
+    for key, label, table in (("operating_state", _("Operating state"), OPERATING_STATE),
+                              ("inventory_level", _("Inventory level"), INVENTORY_LEVEL),
+                              ("fixed_assets", _("Fixed assets"), FIXED_ASSETS)):
+        if checklist.get(key):
+            line(label, _label(table, str(checklist[key])))
+    if checklist:
+        line(_("Abnormal"), (_("Yes") + ": " + str(checklist.get("abnormal_detail") or "")) if checklist.get("abnormal")
+             else _("No"))
+    for role, label in (("lead", _("Lead")), ("support", _("Support")), ("observer", _("Observer"))):
+        note = (visit.notes or {}).get(role)
+        if note:
+            line(_("Notes") + " · " + label, str(note))
+
+    heading(_("Integrity flags"))
+    if not record.flags:
+        line("", _("No integrity flags."))
+    for item in record.flags:
+        decision = (f"{_label(FLAG_DECISION, item.decision.decision)} ({item.decision.decided_by.display_name}"
+                    f"{': ' + item.decision.reason if item.decision.reason else ''})" if item.decision else _("Open"))
+        line(_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}")
+
+    heading(_("Photos"))
+    image_w = 70.0
+    for index, evidence in enumerate(record.evidence, start=1):
+        photo = evidence.photo
+        ratio = (evidence.height / evidence.width) if evidence.width and evidence.height else 0.75
+        image_h = image_w * ratio
+        if pdf.get_y() + image_h > pdf.page_break_trigger:
+            pdf.add_page()
+        top = pdf.get_y()
+        try:
+            data = strip_jpeg_metadata(store.path(photo.storage_key, "display").read_bytes())
+        except (OSError, ValueError):
+            pdf.rect(pdf.l_margin, top, image_w, image_h)
+            data = None
+        if data is not None:
+            pdf.image(io.BytesIO(data), x=pdf.l_margin, y=top, w=image_w, h=image_h)
+        x = pdf.l_margin + image_w + 4
+        text_w = width - image_w - 4
+        pdf.set_xy(x, top)
+        line("", f"{index}. {_label(PHOTO_CATEGORY, photo.category)} · {photo.id[:8]}", x, text_w)
+        for label, value in _evidence_lines(evidence):
+            line(label, value, x, text_w)
+        pdf.set_y(max(pdf.get_y(), top + image_h) + 4)
+
+    heading(_("Audit trail"))
+    if not record.audit:
+        line("", _("No review decision yet."))
+    for entry in record.audit:
+        text = f"{_human(entry.created_at)} · {entry.actor.display_name} · {_label(REVIEW_ACTION, entry.action)}"
+        text += f" · {_('Round %(n)d', n=entry.round)} · {_('Version %(n)s', n=entry.visit_version)}"
+        if entry.reason:
+            text += f" · {entry.reason}"
+        line("", text)
+    return bytes(pdf.output())
+
+
+def _evidence_lines(e: PhotoEvidence) -> list[tuple[str, str]]:
+    lines = [
+        (_("EXIF time"), _human(e.exif_taken_at) or _human(e.client_exif_taken_at) or "—"),
+        (_("Phone time"), _human(e.phone_captured_at) or "—"),
+        (_("Uploaded"), _human(e.uploaded_at)),
+        (_("Check-in"), f"{_num(e.checkin_distance_m) or '?'} m · ±{_num(e.checkin_accuracy_m) or '?'} m"),
+        (_("EXIF GPS"), f"{_num(e.exif_distance_m)} m" if e.exif_distance_m is not None else "—"),
+        (_("Device"), e.device or "—"),
+    ]
+    if e.matches:
+        lines.append((_("Similar photos"), ", ".join(f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches[:5])))
+    for item in e.flags:
+        lines.append((_("Flag"), _label(FLAG_CODE, item.flag.code)))
+    return lines
