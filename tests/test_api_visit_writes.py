@@ -20,6 +20,7 @@ from tests.factories import WULIN, World, user_by_name
 from tests.visit_helpers import new_id, now_iso, visit_body
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
+from webapp.visits.write import WriteContext, put_visit
 from webapp.models import (
     LocationProposal,
     Photo,
@@ -467,3 +468,25 @@ def test_a_start_time_an_hour_ahead_is_accepted(app: Flask, world: World, login:
     mgr1 = login("mgr1")
     body = good_body(world, started_at=now_iso(3600))
     assert put(mgr1, new_id(), body).status_code == 201
+
+
+def test_a_replay_of_an_old_visit_is_still_recognised(app: Flask, world: World, login: Any) -> None:
+    """The time window guards what is stored anew; a queue replaying a visit accepted 70 days ago
+    must get 200, not 422, and an edit that leaves the times alone must still be allowed."""
+    mgr1 = login("mgr1")
+    vid = new_id()
+    body = visit_body(world.merchants["a1_owned"], lat=WULIN[0], lon=WULIN[1])
+    with app.test_request_context():
+        past = datetime.now(UTC) - timedelta(days=70)
+        put_visit(WriteContext(actor=user_by_name("mgr1"), now=past + timedelta(minutes=10)), vid,
+                  {**body, "started_at": past.isoformat(), "checkin": {**body["checkin"], "captured_at": past.isoformat()}})
+        db.session.commit()
+    old_body = {**body, "started_at": past.isoformat(), "checkin": {**body["checkin"], "captured_at": past.isoformat()}}
+    replay = put(mgr1, vid, old_body)
+    assert replay.status_code == 200, replay.get_json()
+    edit = put(mgr1, vid, {**old_body, "notes": {"lead": "补记"}}, **{"If-Match": replay.headers["ETag"]})
+    assert edit.status_code == 200, edit.get_json()
+    too_new = put(mgr1, vid, {**old_body, "started_at": (datetime.now(UTC) + timedelta(days=3)).isoformat()},
+                  **{"If-Match": edit.headers["ETag"]})
+    assert too_new.status_code == 422
+    assert "started_at" in too_new.get_json()["fields"]

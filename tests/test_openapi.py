@@ -188,6 +188,12 @@ def _photo_scenarios() -> dict[str, Scenario]:
         app.config["PHOTO_MAX_BYTES"] = 1000  # read per request; this app lives for this test only
         return _photo(login("mgr1"), vid, new_id(), _jpeg())
 
+    def too_many_held(app: Flask, world: World, login: Any) -> Any:
+        app.config["SYNC_HELD_MAX_PER_USER"] = 1  # read per request; this app lives for this test only
+        mgr1 = login("mgr1")
+        assert _photo(mgr1, new_id(), new_id(), _jpeg(1)).status_code == 202
+        return _photo(mgr1, new_id(), new_id(), _jpeg(2))
+
     return {
         "201": lambda app, world, login: _photo(login("mgr1"), _visit(login, world), new_id(), _jpeg()),
         "200": replay,
@@ -197,9 +203,11 @@ def _photo_scenarios() -> dict[str, Scenario]:
             content_type="multipart/form-data"),
         "401": lambda app, world, login: app.test_client().put(f"/api/v1/visits/{new_id()}/photos/{new_id()}"),
         "403": lambda app, world, login: _photo(login("lead1"), _visit(login, world), new_id(), _jpeg()),
-        "404": lambda app, world, login: _photo(login("mgr1"), new_id(), new_id(), _jpeg()),
+        "202": lambda app, world, login: _photo(login("mgr1"), new_id(), new_id(), _jpeg()),
+        "404": lambda app, world, login: _photo(login("mgr7"), _visit(login, world), new_id(), _jpeg()),
         "409": conflict,
         "413": too_large,
+        "429": too_many_held,
         "415": lambda app, world, login: _photo(login("mgr1"), _visit(login, world), new_id(), samples.svg_bytes()),
         "422": lambda app, world, login: _photo(login("mgr1"), _visit(login, world), new_id(),
                                                 samples.truncated(_jpeg())),

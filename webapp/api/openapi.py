@@ -32,6 +32,8 @@ CLIENT_HEADERS = [
      "description": "The device clock when this request was sent (not captured): used for the clock_skew flag."},
     {"name": "X-Device-Id", "in": "header", "required": False, "schema": {"type": "string", "maxLength": 64},
      "description": "A random id the app keeps per installation: used for the squad_single_device flag."},
+    {"name": "X-Expected-User", "in": "header", "required": False, "schema": {"type": "string"},
+     "description": "The username that recorded a queued item: a session of another user gets 401 wrong_user."},
 ]
 
 
@@ -106,6 +108,10 @@ def openapi_document() -> dict[str, Any]:
                     "photos": {"type": "array", "items": {"$ref": "#/components/schemas/Photo"}},
                     "squad": {"type": "object"}, "outcome": {"type": "object"}, "notes": {"type": "object"},
                     "version": {"type": "integer"}, "etag": {"type": "string"}}},
+                "Held": {"type": "object", "properties": {
+                    "status": {"type": "string", "enum": ["held"]}, "id": {"type": "string", "format": "uuid"},
+                    "visit_id": {"type": "string", "format": "uuid"}, "sha256": {"type": "string"},
+                    "message": {"type": "string"}}},
                 "Merchant": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "name": {"type": "string"}, "address": {"type": "string"},
                     "district": {"type": "string"}, "lat": {"type": "number", "nullable": True},
@@ -149,9 +155,14 @@ def openapi_document() -> dict[str, Any]:
                             "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
                     "responses": {
                         "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
+                        "202": {"description": "The visit has not arrived yet: the photo is held durably and "
+                                               "attached when it does (same bytes again: 202 again)",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Held"}}}},
                         "400": CSRF_ERROR, "401": _error("Session ended"), "403": _error("Not a squad member"),
-                        "404": _error("Unknown visit or out of scope"), "409": _error("Different bytes for this id"),
+                        "404": _error("Visit out of scope (or unknown, for a role that records no visits)"),
+                        "409": _error("Different bytes for this id"),
                         "413": _error("Too large"), "415": _error("Not a JPEG, PNG or HEIC"),
+                        "429": _error("Too many photos of this user are held waiting for their visits"),
                         "422": _error("Corrupt, truncated, too many pixels, or invalid fields"),
                     },
                 },

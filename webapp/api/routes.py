@@ -2,14 +2,21 @@
 
 It takes the session cookie and an X-CSRFToken header. Errors are JSON; an ended session is a JSON
 401, never a redirect to the login page (a queue would take the login page for success).
-Optional headers: X-Client-Time (the device clock when the request was sent, for clock-skew checks)
-and X-Device-Id (a random id the app keeps per installation, to notice one phone checking in a squad).
+Optional headers: X-Client-Time (the device clock when the request was sent, for clock-skew checks),
+X-Device-Id (a random id the app keeps per installation, to notice one phone checking in a squad) and
+X-Expected-User (the outbox names the author of a queued item: a session of anyone else gets a 401, so an
+item recorded by one manager is never stored as another's who logged in on the same phone).
+
+A photo whose visit has not arrived yet is held (202) and attached when the visit arrives (webapp.sync.held).
 """
 from __future__ import annotations
 
+import os
+import time
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -19,8 +26,9 @@ from webapp.extensions import db
 from webapp.masking import mask_phone
 from webapp.models import Merchant
 from webapp.photos.pipeline import PhotoRejected
-from webapp.photos.write import PhotoFields, put_photo
+from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
+from webapp.sync.held import TooManyHeld, attach_held_photos, hold_photo, may_hold, settle_after_direct_write
 from webapp.visits.payload import Invalid, parse_uuid
 from webapp.visits.serialize import photo_json, visit_json
 from webapp.visits.request_context import write_context
@@ -45,6 +53,29 @@ def _id_or_422(value: str, name: str) -> str | tuple[Response, int]:
     if parsed is None:
         return _error(422, "invalid", _("Some fields need correcting."), fields={name: _("Not a UUID.")})
     return parsed
+
+
+@bp.before_request
+def _author_is_the_session_user() -> tuple[Response, int] | None:
+    """A queued item names its author; the session of anyone else must not store it under their name."""
+    expected = (request.headers.get("X-Expected-User") or "").strip().lower()
+    if expected and current_user.is_authenticated and current_user.username != expected:
+        return jsonify(error="wrong_user", message=_("This was recorded by another user. It is sent when they "
+                                                     "log in on this phone.")), 401
+    return None
+
+
+def _test_upload_delay() -> None:
+    """Test hook: TEST_UPLOAD_DELAY_S holds a photo upload after its body was read and its files written, and
+    before the commit, so a test can kill the server in the middle of an upload. Honoured only when the app
+    is in testing mode or XW_TEST_HOOKS=1; TEST_UPLOAD_DELAY_MARKER names a file touched when the wait starts."""
+    delay = float(current_app.config.get("TEST_UPLOAD_DELAY_S") or 0)
+    if delay <= 0 or not (current_app.testing or os.environ.get("XW_TEST_HOOKS") == "1"):
+        return
+    marker = current_app.config.get("TEST_UPLOAD_DELAY_MARKER")
+    if marker:
+        Path(marker).touch()
+    time.sleep(delay)
 
 
 def _json_body() -> Any:
@@ -76,9 +107,13 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     except Forbidden as error:
         return _error(403, "forbidden", error.message)
     db.session.commit()
-    response = jsonify(visit_json(result.visit))
-    response.headers["ETag"] = result.visit.etag
-    return response, STATUS_CODES[result.status]
+    status = STATUS_CODES[result.status]
+    # Photos that came before this visit join it now; a replay of the visit retries what a crash interrupted.
+    attach_held_photos(parsed)
+    visit = get_visit_or_404(current_user, parsed)
+    response = jsonify(visit_json(visit))
+    response.headers["ETag"] = visit.etag
+    return response, status
 
 
 @bp.get("/visits/<visit_id>")
@@ -112,8 +147,14 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
         exif_lat=request.form.get("exif_lat") or None,
         exif_lon=request.form.get("exif_lon") or None,
     )
+    ctx = write_context()
     try:
-        result = put_photo(write_context(), parsed_visit, parsed_photo, data, fields)
+        result = put_photo(ctx, parsed_visit, parsed_photo, data, fields)
+    except VisitMissing:
+        db.session.rollback()
+        if not may_hold(ctx):
+            return _error(404, "not_found", _("Not found."))
+        return _held_photo(ctx, parsed_visit, parsed_photo, data, fields)
     except Invalid as error:
         return _invalid(error)
     except PhotoRejected as error:
@@ -122,10 +163,35 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
         return _error(409, "conflict", error.message)
     except Forbidden as error:
         return _error(403, "forbidden", error.message)
+    _test_upload_delay()
     db.session.commit()
+    settle_after_direct_write(parsed_photo, result.photo.sha256)
     visit = get_visit_or_404(current_user, parsed_visit)
     photo = next(p for p in visit.photos if p.id == result.photo.id)
     return jsonify(photo_json(photo, visit.flags)), STATUS_CODES[result.status]
+
+
+def _held_photo(ctx: Any, visit_id: str, photo_id: str, data: bytes, fields: PhotoFields) -> tuple[Response, int]:
+    """202: the bytes are durable on the server and join the visit when it arrives; the phone may let go."""
+    try:
+        result = hold_photo(ctx, visit_id, photo_id, data, fields)
+    except Invalid as error:
+        return _invalid(error)
+    except PhotoRejected as error:
+        return _error(error.status, error.code, error.message)
+    except Conflict as error:
+        return _error(409, "conflict", error.message)
+    except TooManyHeld:
+        return _error(429, "too_many_held", _("Too many photos are waiting for their visits on the server. "
+                                              "Send the visits first."))
+    _test_upload_delay()
+    db.session.commit()
+    held = {"id": result.held.id, "visit_id": result.held.visit_id, "sha256": result.held.sha256}
+    # On PostgreSQL the visit may have committed while this photo was being held: attach it now if so.
+    if photo_id in attach_held_photos(visit_id):
+        return jsonify(status="attached", **held), 201
+    return jsonify(status="held", message=_("The photo is kept on the server until its visit arrives."),
+                   **held), 202
 
 
 @bp.put("/visits/<visit_id>/confirmations/<username>")

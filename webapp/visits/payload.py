@@ -70,8 +70,10 @@ class _Errors:
         self.items.setdefault(path, message)
 
 
-def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime, required: bool = True) -> str | None:
-    """An ISO 8601 time with a zone, not far in the future nor absurdly old; returned as UTC ISO text."""
+def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime | None, required: bool = True) -> str | None:
+    """An ISO 8601 time with a zone, returned as UTC ISO text. With ``now`` it must also lie in the
+    plausible window (not far in the future nor absurdly old); without, only its form is checked, so
+    that a replay of a record accepted long ago is still recognised as the same record."""
     if value in (None, ""):
         if required:
             errors.add(path, _("Required."))
@@ -91,18 +93,41 @@ def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime, require
         moment = moment.astimezone(UTC)
     except OverflowError:
         # Year 1 or 9999 pushed past the calendar by its offset: a 500 here would crash the request.
-        if moment.year > now.year:
+        if moment.year > (now or datetime.now(UTC)).year:
             errors.add(path, _("This time is in the future. Check the phone's date and time."))
         else:
             errors.add(path, _("This time is more than 60 days ago."))
         return None
-    if moment > now + FUTURE_LIMIT:
-        errors.add(path, _("This time is in the future. Check the phone's date and time."))
-        return None
-    if moment < now - PAST_LIMIT:
-        errors.add(path, _("This time is more than 60 days ago."))
+    if now is not None and not _within_window(moment, path, errors, now):
         return None
     return moment.isoformat(timespec="seconds")
+
+
+def _within_window(moment: datetime, path: str, errors: _Errors, now: datetime) -> bool:
+    if moment > now + FUTURE_LIMIT:
+        errors.add(path, _("This time is in the future. Check the phone's date and time."))
+        return False
+    if moment < now - PAST_LIMIT:
+        errors.add(path, _("This time is more than 60 days ago."))
+        return False
+    return True
+
+
+def check_time_window(times: dict[str, str | None], *, now: datetime) -> None:
+    """The plausibility window for times a write is about to store (path -> UTC ISO text from parse_time).
+    Checked when a record is created or its times change, never on a replay of what is already stored."""
+    errors = _Errors()
+    for path, text in times.items():
+        if text is not None:
+            _within_window(datetime.fromisoformat(text), path, errors, now)
+    if errors.items:
+        raise Invalid(errors.items)
+
+
+def body_times(body: dict[str, Any]) -> dict[str, str | None]:
+    checkin = body.get("checkin")
+    return {"started_at": body.get("started_at"),
+            "checkin.captured_at": checkin["captured_at"] if checkin else None}
 
 
 def _number(value: Any) -> float | None:
@@ -120,7 +145,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def parse_checkin(value: Any, path: str, errors: _Errors, *, now: datetime) -> dict[str, Any] | None:
+def parse_checkin(value: Any, path: str, errors: _Errors, *, now: datetime | None) -> dict[str, Any] | None:
     """A phone's fix: WGS-84 lat/lon, accuracy radius in metres (95%), when the phone took it."""
     if value in (None, {}):
         return None
@@ -264,7 +289,7 @@ def _squad(value: Any, errors: _Errors) -> dict[str, str | None]:
     return squad
 
 
-def parse_visit_body(raw: Any, *, now: datetime) -> dict[str, Any]:
+def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
     """The clean, canonical visit body; raises Invalid with every field error found."""
     errors = _Errors()
     if not isinstance(raw, dict):
@@ -298,7 +323,7 @@ def parse_visit_body(raw: Any, *, now: datetime) -> dict[str, Any]:
     return body
 
 
-def parse_confirmation_body(raw: Any, *, now: datetime) -> dict[str, Any]:
+def parse_confirmation_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
     errors = _Errors()
     if not isinstance(raw, dict):
         raise Invalid({"body": _("Expected a JSON object.")})

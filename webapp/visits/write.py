@@ -22,7 +22,14 @@ from webapp.geo.geofence import rate_checkin
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
 from webapp.scope import get_merchant_or_404, visit_condition
 from webapp.visits import integrity
-from webapp.visits.payload import Invalid, canonical_hash, parse_confirmation_body, parse_visit_body
+from webapp.visits.payload import (
+    Invalid,
+    body_times,
+    canonical_hash,
+    check_time_window,
+    parse_confirmation_body,
+    parse_visit_body,
+)
 
 WriteStatus = Literal["created", "unchanged", "updated"]
 CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew")
@@ -71,7 +78,8 @@ def _visible(ctx: WriteContext, visit_id: str) -> bool:
 
 
 def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str | None = None) -> VisitWrite:
-    body = parse_visit_body(raw_body, now=ctx.now)
+    # Times are checked against the clock only for what gets stored anew (below), not for a replay.
+    body = parse_visit_body(raw_body, now=None)
     merchant = get_merchant_or_404(ctx.actor, body["merchant_id"])
     squad = _resolve_squad(ctx.actor, merchant.sub_branch_id, body["squad"])
     body_hash = canonical_hash(body)
@@ -80,6 +88,7 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
     if existing is not None:
         return _against_existing(ctx, existing, body, body_hash, squad, if_match)
 
+    check_time_window(body_times(body), now=ctx.now)
     visit = Visit(
         id=visit_id,
         merchant_id=merchant.id,
@@ -125,6 +134,12 @@ def _against_existing(
     if body["merchant_id"] != visit.merchant_id:
         raise Invalid({"merchant_id": _("A visit cannot move to another merchant.")})
     checkin_changed = _checkin_of(visit) != body["checkin"]
+    changed_times: dict[str, str | None] = {}
+    if body["started_at"] != visit.started_at.isoformat(timespec="seconds"):
+        changed_times["started_at"] = body["started_at"]
+    if checkin_changed and body["checkin"]:
+        changed_times["checkin.captured_at"] = body["checkin"]["captured_at"]
+    check_time_window(changed_times, now=ctx.now)
     visit.version += 1
     visit.body_hash = body_hash
     visit.updated_at = ctx.now
@@ -297,7 +312,7 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
     role = visit.role_of(ctx.actor.id)
     if role not in ("support", "observer"):
         raise Forbidden(_("Only the support and the observer of this squad confirm it."))
-    body = parse_confirmation_body(raw_body, now=ctx.now)
+    body = parse_confirmation_body(raw_body, now=None)
     body_hash = canonical_hash(body)
     existing = db.session.scalar(sa.select(SquadConfirmation).where(
         SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id))
@@ -307,6 +322,7 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
         raise Conflict(None, _("You already confirmed this visit with different content."))
 
     checkin = body["checkin"]
+    check_time_window({"checkin.captured_at": checkin["captured_at"] if checkin else None}, now=ctx.now)
     confirmation = SquadConfirmation(
         visit_id=visit.id, user_id=ctx.actor.id, role=role, note=body["note"], body_hash=body_hash,
         device_id=ctx.device_id or None, created_at=ctx.now,
