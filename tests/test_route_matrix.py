@@ -1,0 +1,331 @@
+"""Role x route x sub-branch: every route of the app, asked by every kind of user about objects of
+their own sub-branch (A1), a sibling sub-branch of the same branch (A2) and another branch (B1).
+
+The expectation is computed from two rules, not listed by hand: a role the route is not for gets its
+deny status (403 unless the route says otherwise), and an object outside the user's scope answers 404,
+exactly like one that does not exist. Branch-wide roles (reviewer, admin) see A1 and A2; everyone else
+sees their own sub-branch. Write routes are asked only where the answer must be a refusal, so the
+matrix never changes data; their successful use is tested with each feature.
+
+A new route fails test_every_route_is_in_the_matrix until it is added here.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+
+from tests.conftest import CSRF_META, LoggedIn, _empty_all_tables, base_test_config, login_client
+from tests.factories import SIJIQING, WULIN, add_merchant, build_world, user_by_name
+from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
+from webapp import create_app
+from webapp.extensions import db
+from webapp.models import LocationProposal, Merchant, SweepStop, VisitFlag
+
+USERS = ("anon", "mgr1", "lead1", "reviewer1", "admin", "mgr7", "lead2", "reviewerb")
+ROLE = {"mgr1": "manager", "mgr7": "manager", "lead1": "team_lead", "lead2": "team_lead",
+        "reviewer1": "reviewer", "reviewerb": "reviewer", "admin": "admin"}
+HOME = {"mgr1": "A1", "lead1": "A1", "mgr7": "A2", "lead2": "A2", "reviewer1": "A1", "admin": "A1",
+        "reviewerb": "B1"}
+BRANCH = {"A1": "HZ", "A2": "HZ", "B1": "NB"}
+ALL_ROLES = frozenset(ROLE.values())
+
+
+def sees(username: str, target: str) -> bool:
+    if ROLE[username] in ("reviewer", "admin"):
+        return BRANCH[HOME[username]] == BRANCH[target]
+    return HOME[username] == target
+
+
+@dataclass(frozen=True)
+class Route:
+    endpoint: str
+    method: str = "GET"
+    roles: frozenset[str] = ALL_ROLES
+    kind: str | None = None          # the object kind its URL names, if any
+    targets: tuple[str, ...] = ("A1", "A2", "B1")
+    deny: int = 403
+    ok: int = 200                    # what an allowed GET answers
+    public: bool = False             # answers the anonymous too
+    scope_first: bool = False        # loads the object before checking the role: out of scope is 404 for all
+    htmx: bool = False               # a fragment endpoint, asked the way htmx asks
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def r(endpoint: str, **kwargs: Any) -> Route:
+    if "roles" in kwargs:
+        kwargs["roles"] = frozenset(kwargs["roles"])
+    return Route(endpoint, **kwargs)
+
+
+LEADS_AND_MANAGERS = ("manager", "team_lead")
+REVIEWERS = ("reviewer", "team_lead")
+ADMIN = ("admin",)
+LEAD = ("team_lead",)
+SWEEP_TARGETS = ("A1", "A2")
+
+ROUTES: tuple[Route, ...] = (
+    r("home.index", ok=302),
+    r("auth.login", public=True, ok=302),
+    r("health.healthz", public=True),
+    r("pwa.manifest", public=True),
+    r("pwa.service_worker", public=True),
+    r("pwa.offline", public=True),
+    r("api.openapi", public=True),
+    r("merchants.index"),
+    r("merchants.show", kind="merchant"),
+    r("api.merchants_endpoint"),
+    r("visits.index"),
+    r("visits.new", kind="merchant", roles=LEADS_AND_MANAGERS),
+    r("visits.show", kind="visit"),
+    r("visits.photos", kind="visit", htmx=True),
+    r("visits.photo_file", kind="photo", extra={"variant": "thumb"}),
+    r("api.get_visit_endpoint", kind="visit"),
+    r("checkins.proposals", roles=LEAD),
+    r("today.index", roles=LEADS_AND_MANAGERS),
+    r("today.route", roles=LEADS_AND_MANAGERS),
+    r("sweeps.index"),
+    r("sweeps.show", kind="sweep", targets=SWEEP_TARGETS),
+    r("sweeps.board", kind="sweep", targets=SWEEP_TARGETS),
+    r("sweeps.summary", kind="sweep", targets=SWEEP_TARGETS),
+    r("sweeps.export", kind="sweep", targets=SWEEP_TARGETS, roles=("team_lead", "reviewer", "admin")),
+    r("sweeps.new", roles=LEAD),
+    r("sweeps.preview", roles=LEAD),
+    r("sweeps.rotation", roles=LEAD),
+    r("review.queue", roles=REVIEWERS),
+    r("review.samples", roles=REVIEWERS),
+    r("review.export_archive", roles=REVIEWERS),
+    r("review.visit_page", kind="visit", roles=REVIEWERS),
+    r("review.record_pdf", kind="visit", roles=REVIEWERS),
+    r("review.sample_page", kind="sample", roles=REVIEWERS, targets=SWEEP_TARGETS),
+    r("admin.index", roles=ADMIN),
+    r("admin.users", roles=ADMIN),
+    r("admin.user_new", roles=ADMIN),
+    r("admin.user_edit", kind="user", roles=ADMIN),
+    r("admin.org", roles=ADMIN),
+    r("admin.merchant_import", roles=ADMIN),
+    # Writes: asked only where the answer must be a refusal.
+    r("admin.user_new_post", method="POST", roles=ADMIN),
+    r("admin.user_edit_post", method="POST", kind="user", roles=ADMIN),
+    r("admin.sub_branch_create", method="POST", roles=ADMIN),
+    r("admin.sub_branch_rename", method="POST", kind="sub_branch", roles=ADMIN),
+    r("admin.team_create", method="POST", roles=ADMIN),
+    r("admin.team_rename", method="POST", kind="team", roles=ADMIN),
+    r("admin.merchant_import_post", method="POST", roles=ADMIN),
+    r("checkins.confirm", method="POST", kind="proposal", roles=LEAD, scope_first=True),
+    r("checkins.reject", method="POST", kind="proposal", roles=LEAD, scope_first=True),
+    r("sweeps.create", method="POST", roles=LEAD),
+    r("sweeps.save_rotation", method="POST", roles=LEAD),
+    r("sweeps.delete", method="POST", kind="sweep", roles=LEAD, targets=SWEEP_TARGETS),
+    r("sweeps.reform", method="POST", kind="sweep", roles=LEAD, targets=SWEEP_TARGETS),
+    r("sweeps.split", method="POST", kind="sweep", roles=LEAD, targets=SWEEP_TARGETS),
+    r("sweeps.save_squads", method="POST", kind="sweep", roles=LEAD, targets=SWEEP_TARGETS),
+    r("sweeps.save_targets", method="POST", kind="sweep", roles=LEAD, targets=SWEEP_TARGETS),
+    r("sweeps.move", method="POST", kind="stop", roles=LEAD, targets=SWEEP_TARGETS),
+    r("review.decide_visit", method="POST", kind="visit", roles=REVIEWERS),
+    r("review.decide_flag_route", method="POST", kind="flag", roles=REVIEWERS),
+    r("review.draw", method="POST", roles=REVIEWERS),
+    r("review.resubmit_visit", method="POST", kind="visit", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("visits.confirm", method="POST", kind="visit", roles=LEADS_AND_MANAGERS, scope_first=True),
+)
+
+# Routes the matrix leaves to their own tests, and why.
+NOT_IN_MATRIX = {
+    "static": "files, no data",
+    "auth.login_post": "the login form itself: tests/test_auth.py",
+    "auth.logout": "tests/test_auth.py",
+    "auth.set_language": "open to everyone by design: tests/test_auth.py",
+    "visits.save": "scope is decided by the body's merchant: tests/test_visit_pages.py",
+    "visits.edit": "only the visit's lead or creator: tests/test_visit_pages.py",
+    "api.put_visit_endpoint": "tests/test_api_visit_writes.py and test_visit_scope.py",
+    "api.put_photo_endpoint": "tests/test_api_photos.py and test_visit_scope.py",
+    "api.put_confirmation_endpoint": "tests/test_api_confirmations.py",
+}
+
+
+@dataclass
+class Matrix:
+    app: Flask
+    ids: dict[str, dict[str, dict[str, Any]]]  # kind -> target -> url values
+    clients: dict[str, LoggedIn]
+
+
+def _make_visit(app: Flask, lead: str, merchant_id: int, point: tuple[float, float]) -> tuple[str, str, int]:
+    """A visit through the API with one photo and an outside-geofence flag, as its lead would make it."""
+    user = login_client(app, lead)
+    visit_id, photo_id = new_id(), new_id()
+    far = (point[0] + 0.01, point[1])
+    response = user.api("PUT", f"/api/v1/visits/{visit_id}", json=visit_body(merchant_id, lead=lead, lat=far[0], lon=far[1]))
+    assert response.status_code == 201, response.get_json()
+    response = user.api("PUT", f"/api/v1/visits/{visit_id}/photos/{photo_id}",
+                        data=photo_form(jpeg_bytes(hash(lead) % 1000)), content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        flag_id = db.session.scalar(db.select(VisitFlag.id).where(VisitFlag.visit_id == visit_id))
+    assert flag_id is not None
+    return visit_id, photo_id, flag_id
+
+
+def _plan_sweep(app: Flask, lead: str, district: str) -> tuple[int, int]:
+    user = login_client(app, lead)
+    form = {"csrf_token": user.csrf, "sweep_date": _today(), "title": "扫街", "district": district,
+            "target_consultations": "5", "target_applications": "2", "target_deals": "1"}
+    response = user.client.post("/sweeps/new", data=form)
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    sweep_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    with app.app_context():
+        stop_id = db.session.scalar(db.select(SweepStop.id).where(SweepStop.sweep_day_id == sweep_id))
+    assert stop_id is not None
+    return sweep_id, stop_id
+
+
+def _today() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def _sample(app: Flask, username: str) -> int:
+    user = login_client(app, username)
+    response = user.client.post("/review/samples/", data={
+        "csrf_token": user.csrf, "from": _today(), "to": _today(), "percent": "50", "minimum": "1", "seed": "matrix"})
+    assert response.status_code in (303, 200), response.status_code
+    page = response.headers.get("Location") or ""
+    match = re.search(r"/review/samples/(\d+)", page)
+    assert match, page
+    return int(match.group(1))
+
+
+@pytest.fixture(scope="module")
+def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | None) -> Iterator[Matrix]:
+    tmp: Path = tmp_path_factory.mktemp("matrix")
+    url = _postgres_schema or f"sqlite:///{tmp / 'matrix.sqlite3'}"
+    app = create_app(base_test_config(tmp, url))
+    with app.app_context():
+        if _postgres_schema is None:
+            db.create_all()
+        else:
+            _empty_all_tables()
+        world = build_world()
+        for sub in ("A2", "B1"):
+            add_merchant(world.sub_branches[sub], f"无定位商户{sub}", code=f"{sub}-NOLOC")
+        db.session.commit()
+        unlocated = {sub: db.session.scalar(db.select(Merchant.id).where(Merchant.code == code))
+                     for sub, code in (("A1", "A1-003"), ("A2", "A2-NOLOC"), ("B1", "B1-NOLOC"))}
+        users = {name: user_by_name(name).id for name in ("mgr1", "mgr7", "mgrb")}
+        sub_branches = dict(world.sub_branches)
+        teams = {"A1": world.teams["T1"], "A2": world.teams["T2"], "B1": world.teams["TB"]}
+    merchants = {"A1": world.merchants["a1_owned"], "A2": world.merchants["a2"], "B1": world.other_branch_merchant}
+    leads = {"A1": "mgr1", "A2": "mgr7", "B1": "mgrb"}
+    points = {"A1": WULIN, "A2": SIJIQING, "B1": (29.87, 121.55)}
+    ids: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in (
+        "merchant", "visit", "photo", "flag", "proposal", "sweep", "stop", "sample", "user", "sub_branch", "team")}
+    for target in ("A1", "A2", "B1"):
+        visit_id, photo_id, flag_id = _make_visit(app, leads[target], merchants[target], points[target])
+        ids["merchant"][target] = {"merchant_id": merchants[target]}
+        ids["visit"][target] = {"visit_id": visit_id}
+        ids["photo"][target] = {"photo_id": photo_id}
+        ids["flag"][target] = {"visit_id": visit_id, "flag_id": flag_id}
+        # A precise check-in at an unlocated merchant proposes its location.
+        user = login_client(app, leads[target])
+        proposing = new_id()
+        response = user.api("PUT", f"/api/v1/visits/{proposing}", json=visit_body(
+            unlocated[target], lead=leads[target], lat=points[target][0] + 0.002, lon=points[target][1], accuracy=10))
+        assert response.status_code == 201, response.get_json()
+        with app.app_context():
+            proposal = db.session.scalar(db.select(LocationProposal.id).where(LocationProposal.visit_id == proposing))
+        ids["proposal"][target] = {"proposal_id": proposal}
+        ids["user"][target] = {"user_id": users[leads[target]]}
+        ids["sub_branch"][target] = {"sub_branch_id": sub_branches[target]}
+        ids["team"][target] = {"team_id": teams[target]}
+    for target, lead, district in (("A1", "lead1", "武林商圈"), ("A2", "lead2", "四季青服装市场")):
+        sweep_id, stop_id = _plan_sweep(app, lead, district)
+        ids["sweep"][target] = {"sweep_day_id": sweep_id}
+        ids["stop"][target] = {"sweep_day_id": sweep_id, "stop_id": stop_id}
+        ids["sample"][target] = {"sample_id": _sample(app, lead)}
+    clients = {name: login_client(app, name) for name in USERS if name != "anon"}
+    anon = app.test_client()
+    token = CSRF_META.search(anon.get("/login").get_data(as_text=True))
+    assert token
+    clients["anon"] = LoggedIn(client=anon, username="", csrf=token.group(1))
+    yield Matrix(app=app, ids=ids, clients=clients)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def expected(route: Route, username: str, target: str | None) -> int | None:
+    """The status the rules demand, or None where the matrix does not ask (an allowed write)."""
+    if username == "anon":
+        if route.public:
+            return 200
+        # JSON and htmx callers get a 401 (htmx with HX-Redirect to the login page), pages a redirect.
+        return 401 if route.endpoint.startswith("api.") or route.htmx else 302
+    if route.public:
+        return route.ok if route.endpoint == "auth.login" else 200
+    out_of_scope = target is not None and not sees(username, target)
+    if route.scope_first and out_of_scope:
+        return 404
+    if ROLE[username] not in route.roles:
+        return route.deny
+    if out_of_scope:
+        return 404
+    return None if route.method == "POST" else route.ok
+
+
+def _url(matrix: Matrix, route: Route, target: str | None) -> str:
+    values = dict(route.extra)
+    if route.kind is not None:
+        assert target is not None
+        values.update(matrix.ids[route.kind][target])
+    with matrix.app.test_request_context():
+        return url_for(route.endpoint, **values)
+
+
+def _ask(matrix: Matrix, route: Route, username: str, target: str | None) -> int:
+    user = matrix.clients[username]
+    url = _url(matrix, route, target)
+    if route.method == "GET":
+        response = user.client.get(url, headers={"HX-Request": "true"} if route.htmx else {})
+    else:
+        response = user.client.post(url, data={"csrf_token": user.csrf})
+    response.close()
+    return response.status_code
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.endpoint)
+def test_route_answers_by_role_and_scope(matrix: Matrix, route: Route) -> None:
+    wrong: list[str] = []
+    targets: tuple[str | None, ...] = route.targets if route.kind else (None,)
+    for username in USERS:
+        for target in targets:
+            want = expected(route, username, target)
+            if want is None:
+                continue
+            got = _ask(matrix, route, username, target)
+            if got != want:
+                wrong.append(f"{username} on {target or '-'}: got {got}, want {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_route_is_in_the_matrix(matrix: Matrix) -> None:
+    covered = {route.endpoint for route in ROUTES} | set(NOT_IN_MATRIX)
+    endpoints = {rule.endpoint for rule in matrix.app.url_map.iter_rules()}
+    assert endpoints - covered == set(), "add these routes to the matrix"
+    assert covered - endpoints == set(), "these routes no longer exist"
+
+
+def test_out_of_scope_looks_like_missing(matrix: Matrix) -> None:
+    """404 for another sub-branch's visit is the same page as for an id that never existed."""
+    mgr1 = matrix.clients["mgr1"]
+    hidden = mgr1.client.get(f"/visits/{matrix.ids['visit']['A2']['visit_id']}")
+    missing = mgr1.client.get(f"/visits/{new_id()}")
+    assert hidden.status_code == missing.status_code == 404
+    strip = re.compile(r'(csrf[^"]*": ?"|content="|value=")[^"]*"')
+    assert strip.sub("", hidden.get_data(as_text=True)) == strip.sub("", missing.get_data(as_text=True))
+
