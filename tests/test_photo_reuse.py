@@ -1,9 +1,11 @@
 """Re-used photos are caught by the perceptual hash; new photos of the same shop are not.
 
 Every hash here comes out of process_photo, as the app stores it. The scenes
-are synthetic shopfronts (tests/photo_samples.py); the margins were checked
-over 40 seeds: copies differ by at most 6 bits, other photos of the same shop
-by at least 18 and other shops by at least 14.
+are synthetic shopfronts (tests/photo_samples.py). The margins were measured
+beyond the seeds used here: over 40 shops, every copy below stayed within 6
+bits and other visits to the same shop were at least 16 bits away; over 4950
+pairs of 100 different shops, one pair came at 12 bits, the rest at 14 or more,
+none within 8.
 """
 
 from __future__ import annotations

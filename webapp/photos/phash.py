@@ -43,8 +43,8 @@ _FLAT_SHARE = 0.95  # share of a line near one colour: screen bars are flat, pav
 _ICON_SHARE = 0.5  # a bar line through the clock and battery icons still mostly has the bar's colour
 _EDGE_SHARE = 0.3  # past a bar's edge, at most this share may still have the bar's colour
 _EDGE_LOOKBACK = 0.015  # the last flat bar line lies this close (share of the side) to the edge
-_MAX_TRIM = 0.45  # per side, so there is always something left to hash
-_MAX_STRIPS = 3  # e.g. status bar, a blended line, a letterbox bar
+_MAX_TRIM = 0.45  # per side and round, so there is always something left to hash
+_MAX_ROUNDS = 3  # e.g. status bar, then a letterbox bar of another colour, then nothing
 
 # _COSINES[k][n]: basis function k of a DCT-II over _SIZE samples, evaluated at n.
 # The usual normalisation factors are left out: every coefficient is compared
@@ -102,34 +102,57 @@ def _grey_square(image: Image.Image) -> Image.Image:
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
+    box = _content_box(image)
     # BOX is an exact area average; reducing_gap lets Pillow reduce() big inputs first.
-    analysis = image.resize(
-        _scaled_to(image.size, _ANALYSIS_SIDE), Image.Resampling.BOX, reducing_gap=3.0
-    )
-    left, top, right, bottom = _content_box(analysis)
-    scale_x = image.width / analysis.width
-    scale_y = image.height / analysis.height
-    box = (left * scale_x, top * scale_y, right * scale_x, bottom * scale_y)
     small = image.resize((_SIZE, _SIZE), Image.Resampling.BOX, box=box, reducing_gap=3.0)
     return small.convert("L")
 
 
-def _scaled_to(size: tuple[int, int], long_side: int) -> tuple[int, int]:
+Box = tuple[float, float, float, float]
+
+
+def _content_box(image: Image.Image) -> Box:
+    """The part of `image` inside the bars along its edges, peeled one layer per round.
+
+    Each round looks at the region left so far at the same analysis size, so
+    whatever lies inside a screenshot's bars is judged at the scale the photo
+    itself is judged at, and a flat sky gets the same verdict in both.
+    """
+    box: Box = (0.0, 0.0, float(image.width), float(image.height))
+    for _ in range(_MAX_ROUNDS):
+        left, top, right, bottom = box
+        size = _scaled_to((right - left, bottom - top), _ANALYSIS_SIDE)
+        analysis = image.resize(size, Image.Resampling.BOX, box=box, reducing_gap=3.0)
+        inner = _inside_bars(analysis)
+        if inner == (0, 0, analysis.width, analysis.height):
+            break
+        scale_x = (right - left) / analysis.width
+        scale_y = (bottom - top) / analysis.height
+        box = (
+            left + inner[0] * scale_x,
+            top + inner[1] * scale_y,
+            left + inner[2] * scale_x,
+            top + inner[3] * scale_y,
+        )
+    return box
+
+
+def _scaled_to(size: tuple[float, float], long_side: int) -> tuple[int, int]:
     width, height = size
     scale = min(1.0, long_side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _content_box(rgb: Image.Image) -> tuple[int, int, int, int]:
-    """The part of `rgb` inside bars along its edges (top/bottom first, then the sides)."""
+def _inside_bars(rgb: Image.Image) -> tuple[int, int, int, int]:
+    """The part of `rgb` inside one bar on each edge (top and bottom first, then the sides)."""
     width, height = rgb.size
     rows = _lines(rgb)
-    top = _bars_at_start(rows, int(height * _MAX_TRIM))
-    bottom = height - _bars_at_start(rows[::-1], int(height * _MAX_TRIM))
+    top = _bar_end(rows, int(height * _MAX_TRIM)) or 0
+    bottom = height - (_bar_end(rows[::-1], int(height * _MAX_TRIM)) or 0)
 
     columns = _lines(rgb.crop((0, top, width, bottom)).transpose(Image.Transpose.TRANSPOSE))
-    left = _bars_at_start(columns, int(width * _MAX_TRIM))
-    right = width - _bars_at_start(columns[::-1], int(width * _MAX_TRIM))
+    left = _bar_end(columns, int(width * _MAX_TRIM)) or 0
+    right = width - (_bar_end(columns[::-1], int(width * _MAX_TRIM)) or 0)
     return left, top, right, bottom
 
 
@@ -139,19 +162,8 @@ def _lines(rgb: Image.Image) -> list[bytes]:
     return [data[y * stride : (y + 1) * stride] for y in range(rgb.height)]
 
 
-def _bars_at_start(lines: list[bytes], limit: int) -> int:
-    """How many leading lines are bars: flat strips that end in a sharp, straight edge."""
-    trimmed = 0
-    for _ in range(_MAX_STRIPS):
-        end = _bar_end(lines, trimmed, limit)
-        if end is None:
-            break
-        trimmed = end
-    return trimmed
-
-
-def _bar_end(lines: list[bytes], start: int, limit: int) -> int | None:
-    """Index just past the bar that begins at `start`, or None if no bar begins there.
+def _bar_end(lines: list[bytes], limit: int) -> int | None:
+    """Index just past the bar that begins with the first line, or None if there is none.
 
     A bar starts with a flat line of a neutral colour (screen chrome is black,
     white or grey; a blue sky is not). Lines through its icons (or JPEG ringing
@@ -159,14 +171,14 @@ def _bar_end(lines: list[bytes], start: int, limit: int) -> int | None:
     changes at once, right after a flat line: past a flat sky only some
     rooftops begin, so a sky is not taken for a bar.
     """
-    if start >= limit:
+    if limit < 1:
         return None
-    colour = _median_colour(lines[start])
-    if max(colour) - min(colour) > _BAR_CHROMA or _share_near(lines[start], colour) < _FLAT_SHARE:
+    colour = _median_colour(lines[0])
+    if max(colour) - min(colour) > _BAR_CHROMA or _share_near(lines[0], colour) < _FLAT_SHARE:
         return None
     lookback = max(2, round(len(lines) * _EDGE_LOOKBACK))
-    last_flat = start
-    for index in range(start + 1, limit):
+    last_flat = 0
+    for index in range(1, limit):
         share = _share_near(lines[index], colour)
         if share >= _FLAT_SHARE:
             last_flat = index

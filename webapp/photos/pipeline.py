@@ -192,9 +192,9 @@ def process_photo(
 
 @contextmanager
 def _pillow_warnings() -> Iterator[None]:
-    """Refuse images between 1x and 2x Image.MAX_IMAGE_PIXELS, which Pillow only warns about.
+    """Make a DecompressionBombWarning (1x-2x Image.MAX_IMAGE_PIXELS) an error; silence the rest.
 
-    Pillow's other warnings (odd EXIF, malformed MPO) are silenced here so the
+    Pillow's other warnings (odd EXIF, malformed MPO) are silenced so that the
     outcome does not depend on the caller's warning filters.
     """
     with _WARNINGS_LOCK, warnings.catch_warnings():
@@ -368,6 +368,7 @@ def _megabytes(count: int) -> str:
 
 
 def _read_exif(source: Image.Image) -> Image.Exif | None:
+    """Pillow's parsed EXIF, or None when not even its header can be read."""
     try:
         with _pillow_warnings():
             exif = source.getexif()
@@ -477,7 +478,7 @@ def _gps_coordinate(
         return None
     if not all(math.isfinite(n) and n >= 0 for n in numbers):
         return None
-    if any(n >= 60 for n in numbers[1:]):
+    if any(n > 60 for n in numbers[1:]):  # 60 itself: writers that round 59.9999 up
         return None
     degrees = sum(n / 60**i for i, n in enumerate(numbers))
     if degrees > limit:
