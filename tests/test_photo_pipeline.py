@@ -310,15 +310,18 @@ def test_large_jpeg_is_decoded_at_a_reduced_scale(draft_calls: list[DraftCall]) 
     assert len(draft_calls) == 1
     before, requested, after = draft_calls[0]
     assert before == (4096, 3072)
-    assert requested == (2048, 1536)
+    assert requested == (1600, 1200), "the draft asks for what the display copy needs"
     assert after == (2048, 1536), "libjpeg should have decoded at 1/2 scale"
     assert samples.decode(result.original_jpeg).size == (2048, 1536)
 
 
-def test_scale_never_goes_below_the_original_copy_size(draft_calls: list[DraftCall]) -> None:
-    process_photo(samples.big_plain_jpeg((4000, 3000)), WATERMARK)
+def test_a_12_megapixel_photo_decodes_at_half_scale(draft_calls: list[DraftCall]) -> None:
+    result = process_photo(samples.big_plain_jpeg((4000, 3000)), WATERMARK)
     _, _, after = draft_calls[0]
-    assert max(after) >= 2048
+    assert after == (2000, 1500)
+    assert max(after) >= 1600, "never below the display copy"
+    assert samples.decode(result.original_jpeg).size == (2000, 1500)
+    assert samples.decode(result.display_jpeg).size == (1600, 1200)
 
 
 def test_small_jpeg_is_not_drafted(draft_calls: list[DraftCall]) -> None:
@@ -332,8 +335,8 @@ def test_48_megapixel_phone_photo_passes(draft_calls: list[DraftCall]) -> None:
     result = process_photo(data, WATERMARK)
 
     assert (result.evidence.width, result.evidence.height) == (8000, 6000)
-    assert samples.decode(result.original_jpeg).size == (2048, 1536)
-    assert draft_calls[0][2] == (4000, 3000)
+    assert samples.decode(result.original_jpeg).size == (2000, 1500)
+    assert draft_calls[0][2] == (2000, 1500), "1/4 scale covers the display copy"
     assert result.sha256 == hashlib.sha256(data).hexdigest()
 
 
@@ -343,8 +346,9 @@ def test_48_megapixel_phone_photo_passes(draft_calls: list[DraftCall]) -> None:
 @pytest.mark.parametrize(
     ("size", "original", "display", "thumb"),
     [
-        ((4000, 3000), (2048, 1536), (1600, 1200), (320, 240)),
-        ((3000, 4000), (1536, 2048), (1200, 1600), (240, 320)),
+        # A 12 MP JPEG is decoded at half scale (enough for the display copy), so its original is 2000 px.
+        ((4000, 3000), (2000, 1500), (1600, 1200), (320, 240)),
+        ((3000, 4000), (1500, 2000), (1200, 1600), (240, 320)),
         ((1800, 1800), (1800, 1800), (1600, 1600), (320, 320)),
         ((800, 600), (800, 600), (800, 600), (320, 240)),
         ((200, 100), (200, 100), (200, 100), (200, 100)),

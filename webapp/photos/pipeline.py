@@ -238,7 +238,9 @@ def _decode_upright(
     if image_format == "JPEG":
         # Read before draft(): the orientation refers to the full-size frame.
         exif = _read_exif(source)
-        request = _fit(source.size, ORIGINAL_LONG_SIDE)
+        # Decode at the smallest DCT scale that still covers the display copy: a 12 MP photo then
+        # decodes at half size (2000 px), and the stored original is that, not a resize of 4000 px.
+        request = _fit(source.size, DISPLAY_LONG_SIDE)
         if request != source.size:
             source.draft("RGB", request)
         _load(source)
