@@ -8,7 +8,7 @@ PYBABEL := $(VENV)/bin/pybabel
 MO := webapp/translations/zh/LC_MESSAGES/messages.mo
 PO := webapp/translations/zh/LC_MESSAGES/messages.po
 
-.PHONY: run test test-pg translations extract-messages fonts db seed bench
+.PHONY: run test test-pg translations extract-messages fonts db seed bench seed-large bench-review
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -50,5 +50,16 @@ test: $(VENV)/.dev translations fonts
 	exit $$status
 
 extract-messages: $(VENV)/.runtime
-	$(PYBABEL) extract -q -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
-	$(PYBABEL) update -q -i webapp/translations/messages.pot -d webapp/translations -l zh --no-fuzzy-matching
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
+	$(PYBABEL) -q update -i webapp/translations/messages.pot -d webapp/translations -l zh --no-fuzzy-matching
+
+# The review queue at scale (README, "Review at scale"): two throwaway SQLite files, never the demo database.
+BENCH_SMALL ?= sqlite:///instance/bench-10k.sqlite3
+BENCH_LARGE ?= sqlite:///instance/bench-1m.sqlite3
+seed-large: $(VENV)/.runtime
+	@now=$$(date -u +%Y-%m-%dT%H:%M:%S+00:00); \
+	$(VENV)/bin/python scripts/seed_large.py --database $(BENCH_SMALL) --visits 10000 --now $$now --replace && \
+	$(VENV)/bin/python scripts/seed_large.py --database $(BENCH_LARGE) --visits 1000000 --now $$now --replace
+
+bench-review: $(VENV)/.runtime
+	$(VENV)/bin/python bench/review_queue.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
