@@ -148,3 +148,19 @@ def test_the_visit_record_pdf_embeds_the_cjk_font_and_the_photos(app: Flask, wor
     assert b"/FontFile2" in data  # an embedded TrueType font program
     assert re.search(rb"/BaseFont /[A-Z]{6}\+WenQuanYi", data)  # the CJK font, subset
     assert len(re.findall(rb"/Subtype\s*/Image", data)) == 2  # both photos
+
+
+def test_the_manifest_never_holds_a_formula(app: Flask, world: World, login: Any) -> None:
+    from tests.factories import WULIN, add_merchant
+    from webapp.models import Visit
+
+    visit_id = create_visit(app, world, photos=1)
+    with app.app_context():
+        shop = add_merchant(world.sub_branches["A1"], '=HYPERLINK("http://x.example","点我")', owner="mgr1",
+                            lat=WULIN[0], lon=WULIN[1], code="A1-099")
+        visit = db.session.get(Visit, visit_id)
+        assert visit is not None
+        visit.merchant_id = shop.id
+        db.session.commit()
+    _zipped, rows = archive(login("reviewer1"))
+    assert rows[0]["merchant_name"] == '\'=HYPERLINK("http://x.example","点我")'

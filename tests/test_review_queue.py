@@ -107,7 +107,7 @@ def test_the_period_bounds_the_queue(app: Flask, world: World, login: Any) -> No
     older = create_visit(app, world, at=now - timedelta(days=20), seed=2)
     reviewer = login("reviewer1")
     assert rows(reviewer.get("/review/").get_data(as_text=True)) == [recent]  # the last 7 days by default
-    day = (now - timedelta(days=20)).astimezone(BANK_ZONE).date()
+    day = (now - timedelta(days=20, minutes=5)).astimezone(BANK_ZONE).date()  # the visit started 5 min before
     window = f"from={(day - timedelta(days=5)).isoformat()}&to={(day + timedelta(days=5)).isoformat()}"
     assert rows(reviewer.get(f"/review/?{window}").get_data(as_text=True)) == [older]
     assert rows(reviewer.get(f"/review/?day={day.isoformat()}").get_data(as_text=True)) == [older]
@@ -151,3 +151,18 @@ def test_the_queue_varies_on_hx_request(app: Flask, world: World, login: Any) ->
     response = login("reviewer1").htmx_get("/review/?state=received")
     assert response.status_code == 200 and "HX-Request" in response.headers.get("Vary", "")
     assert response.get_data(as_text=True).lstrip().startswith('<div class="review-results"')
+
+
+def test_back_to_the_queue_keeps_the_filters_and_stays_on_the_site(app: Flask, world: World, login: Any) -> None:
+    visit_id = create_visit(app, world)
+    reviewer = login("reviewer1")
+    html = reviewer.get("/review/?state=received").get_data(as_text=True)
+    link = re.search(rf'href="(/review/visits/{visit_id}\?back=[^"]+)"', html)
+    assert link
+    page = reviewer.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    back = re.search(r'<a href="([^"]*)" data-back>', page)
+    assert back and back.group(1).startswith("/review/?") and "state=received" in back.group(1)
+    for evil in ("//evil.example/", "https://evil.example/review/", "/merchants/"):
+        other = reviewer.get(f"/review/visits/{visit_id}", query_string={"back": evil}).get_data(as_text=True)
+        back = re.search(r'<a href="([^"]*)" data-back>', other)
+        assert back and back.group(1) == "/review/"

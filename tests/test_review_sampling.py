@@ -140,8 +140,11 @@ def test_a_recorded_sample_is_drawn_again_identically(app: Flask, world: World, 
     # The same seed drawn again as a new sample (now with the late visit in the population) for mgr1 is the same.
     again = sampled(app, draw_form(reviewer, seed="audit-2026"))
     assert again[world.users["mgr1"]] == picked[world.users["mgr1"]]
-    other = sampled(app, draw_form(reviewer, seed="another-seed"))
-    assert other[world.users["mgr1"]] != picked[world.users["mgr1"]]
+    # Other seeds draw other visits (the visit ids are random here, so no single seed is certain to differ:
+    # three seeds all repeating 2 of 12 and 2 of 5 would be a one-in-300-million event).
+    whole = set().union(*picked.values())
+    others = [set().union(*sampled(app, draw_form(reviewer, seed=s)).values()) for s in ("s-1", "s-2", "s-3")]
+    assert any(other != whole for other in others)
 
 
 def test_an_empty_seed_gets_a_recorded_random_one(app: Flask, world: World, month: dict[str, list[str]],

@@ -95,6 +95,13 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
     raise ValueError("JPEG without image data")
 
 
+def _cell(text: str | None) -> str:
+    """Free text as a spreadsheet shows it, never as a formula: a merchant name imported as '=HYPERLINK(…)'
+    must not run when a reviewer opens the manifest in Excel (a leading apostrophe keeps it text)."""
+    value = text or ""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def _local(moment: datetime | None) -> str:
     return moment.astimezone(BANK_ZONE).isoformat(timespec="seconds") if moment else ""
 
@@ -156,7 +163,7 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         "photo_id": photo.id, "visit_id": visit.id, "visit_version": str(visit.version),
         "review_state": state, "review_round": str(round_), "kind": visit.kind,
         "visit_started_at": _local(visit.started_at), "sub_branch": sub_branch,
-        "merchant_code": visit.merchant.code or "", "merchant_name": visit.merchant.name,
+        "merchant_code": _cell(visit.merchant.code), "merchant_name": _cell(visit.merchant.name),
         "lead": visit.lead.username, "support": visit.support.username if visit.support else "",
         "observer": visit.observer.username if visit.observer else "",
         "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else "", "category": photo.category,
@@ -167,7 +174,7 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         "exif_lat": "" if evidence.exif_lat is None else f"{evidence.exif_lat:.6f}",
         "exif_lon": "" if evidence.exif_lon is None else f"{evidence.exif_lon:.6f}",
         "exif_gps_source": evidence.exif_source or "", "exif_gps_distance_m": _num(evidence.exif_distance_m),
-        "device": evidence.device or "", "software": evidence.software or "",
+        "device": _cell(evidence.device), "software": _cell(evidence.software),
         "width": "" if evidence.width is None else str(evidence.width),
         "height": "" if evidence.height is None else str(evidence.height),
         "upload_sha256": photo.sha256, "phash": photo.phash, "flags": ";".join(flags),

@@ -8,7 +8,7 @@ from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
-from webapp.models import Photo, User, Visit, VisitVersion
+from webapp.models import User, Visit, VisitVersion
 from webapp.models.review import ReviewAuditEntry
 from webapp.review.decisions import ReviewStatus, review_status
 from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
@@ -52,8 +52,3 @@ def build_record(user: User, visit: Visit, *, with_matches: bool = True) -> Visi
     return VisitRecord(visit=visit, status=review_status(visit.id), flags=row.flags, evidence=evidence,
                        versions=versions, audit=audit, new_photo_ids=new_ids)
 
-
-def photo_display_path(photo: Photo) -> str:
-    from webapp.photos.store import PhotoStore
-
-    return str(PhotoStore(current_app.config["PHOTO_STORE"]).path(photo.storage_key, "display"))

@@ -36,6 +36,7 @@ from webapp.models import VISIT_KINDS, SubBranch, Team, User, Visit
 from webapp.models.review import REVIEW_STATES, ReviewSample, ReviewSampleVisit
 from webapp.review import states
 from webapp.review.decisions import ReviewError, decide, decide_flag, resubmit, review_status
+from webapp.review.evidence import photo_evidence
 from webapp.review.exports import (
     FontMissing,
     archive_filename,
@@ -58,7 +59,6 @@ from webapp.review.queue import (
     rows_for,
     state_counts,
 )
-from webapp.review.evidence import photo_evidence
 from webapp.review.record import build_record
 from webapp.review.sampling import BANK_ZONE, MAX_SAMPLE_DAYS, SEED_RE, SampleRequest, draw_sample, new_seed, redraw
 from webapp.scope import (
