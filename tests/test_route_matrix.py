@@ -56,6 +56,7 @@ class Route:
     public: bool = False             # answers the anonymous too
     scope_first: bool = False        # loads the object before checking the role: out of scope is 404 for all
     htmx: bool = False               # a fragment endpoint, asked the way htmx asks
+    json: bool = False               # answers JSON: the anonymous get a 401, never a redirect
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -82,6 +83,9 @@ ROUTES: tuple[Route, ...] = (
     r("merchants.index"),
     r("merchants.show", kind="merchant"),
     r("api.merchants_endpoint"),
+    r("sync.index"),
+    r("sync.session_info", public=True),
+    r("sync.offline_pages", json=True),
     r("visits.index"),
     r("visits.new", kind="merchant", roles=LEADS_AND_MANAGERS),
     r("visits.show", kind="visit"),
@@ -265,7 +269,7 @@ def expected(route: Route, username: str, target: str | None) -> int | None:
         if route.public:
             return 200
         # JSON and htmx callers get a 401 (htmx with HX-Redirect to the login page), pages a redirect.
-        return 401 if route.endpoint.startswith("api.") or route.htmx else 302
+        return 401 if route.endpoint.startswith("api.") or route.htmx or route.json else 302
     if route.public:
         return route.ok if route.endpoint == "auth.login" else 200
     out_of_scope = target is not None and not sees(username, target)
