@@ -63,3 +63,14 @@ seed-large: $(VENV)/.runtime
 
 bench-review: $(VENV)/.runtime
 	$(VENV)/bin/python bench/review_queue.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
+
+.PHONY: test-offline-full bench-sync
+
+# The offline tests with the soak at full size: three days of a manager's work (200 visits, 600 photos) queued
+# on the phone, then sent through a network that drops in and out. (CI runs the soak with 20 visits.)
+test-offline-full: $(VENV)/.dev translations
+	OFFLINE_SOAK_VISITS=200 DB_BACKEND=sqlite $(VENV)/bin/python -m pytest tests/browser/test_offline_*.py tests/test_sync_server.py $(PYTEST_ARGS)
+
+# Bytes on the wire for a visit with three 12 MP photos, and the time to drain a 200-visit queue (prints both).
+bench-sync: $(VENV)/.dev translations
+	$(VENV)/bin/python bench/sync_wire.py

@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
     from webapp.sweeps.routes import bp as sweeps_bp
+    from webapp.sync.routes import bp as sync_bp
     from webapp.today.routes import bp as today_bp
     from webapp.visits.routes import bp as visits_bp
 
@@ -108,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(checkins_bp)
     app.register_blueprint(review_bp)
+    app.register_blueprint(sync_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -59,7 +59,7 @@ def _id_or_422(value: str, name: str) -> str | tuple[Response, int]:
 def _author_is_the_session_user() -> tuple[Response, int] | None:
     """A queued item names its author; the session of anyone else must not store it under their name."""
     expected = (request.headers.get("X-Expected-User") or "").strip().lower()
-    if expected and current_user.is_authenticated and current_user.username != expected:
+    if expected and current_user.is_authenticated and current_user.username.lower() != expected:
         return jsonify(error="wrong_user", message=_("This was recorded by another user. It is sent when they "
                                                      "log in on this phone.")), 401
     return None

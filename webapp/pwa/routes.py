@@ -53,4 +53,5 @@ def service_worker() -> Response:
 
 @bp.get("/offline")
 def offline() -> str:
-    return render_template("pwa/offline.html")
+    """Kept once by the service worker and shown to whoever is offline: rendered as nobody's page."""
+    return render_template("pwa/offline.html", offline_shell=True)

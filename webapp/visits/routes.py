@@ -41,6 +41,7 @@ from webapp.scope import (
     visible_visits,
     visit_condition,
 )
+from webapp.sync.held import attach_held_photos
 from webapp.visits.forms import (
     CHECKIN_FIELDS,
     confirmation_body_from_form,
@@ -145,6 +146,7 @@ def _render_form(
         "checkin_fields": CHECKIN_FIELDS,
         "checkin_config": _checkin_config(),
         "max_note": MAX_NOTE,
+        "photo_categories": PHOTO_CATEGORIES,
     }
     template = "visits/_form.html" if wants_partial() else "visits/form.html"
     return render_template(template, **context), status
@@ -203,7 +205,8 @@ def save(visit_id: str) -> Page:
         return _render_form(merchant=merchant, visit_id=parsed, form=form, editing=editing,
                             conflict=error.message, status=403)
     db.session.commit()
-    return _finished(url_for("visits.show", visit_id=result.visit.id))
+    attach_held_photos(parsed)  # photos that came before the visit (webapp/sync/held.py)
+    return _finished(url_for("visits.show", visit_id=parsed))
 
 
 @bp.get("/visits/<visit_id>/edit")
