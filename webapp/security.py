@@ -29,7 +29,7 @@ def content_security_policy() -> str:
 
 
 def _origin(template: str) -> str:
-    """scheme://host of a tile URL template; subdomain placeholders like {s} become a wildcard."""
+    """scheme://host of a tile URL template; subdomain markers like {s} become a wildcard."""
     if "://" not in template:
         return ""
     scheme, rest = template.split("://", 1)

@@ -436,10 +436,10 @@
   FormPhotos.prototype.add = function (file, category, label) {
     var self = this;
     var photoId = newId();
-    var placeholder = makeRow(this.list, photoId, label + " · " + (file.name || ""));
-    setRow(placeholder, "preparing", this.message("preparing"));
+    var pendingRow = makeRow(this.list, photoId, label + " · " + (file.name || ""));
+    setRow(pendingRow, "preparing", this.message("preparing"));
     if (!outboxReady()) {
-      setRow(placeholder, "failed", this.message("failed"));
+      setRow(pendingRow, "failed", this.message("failed"));
       return;
     }
     this.queue = this.queue.then(function () {
@@ -450,13 +450,13 @@
           label: (self.root.dataset.merchantName ? self.root.dataset.merchantName + " · " : "") + label,
           draft: !self.saved,
         }).then(function (item) {
-          placeholder.row.remove();
+          pendingRow.row.remove();
           var view = self.addView(item, label + " · " + (file.name || ""), prepared.blob);
           setRow(view, self.saved ? "queued" : "kept", self.message(self.saved ? "queued" : "kept"));
           if (self.saved) window.xwSync.kick();
         });
       }, function () {
-        setRow(placeholder, "failed", self.message("unreadable"));
+        setRow(pendingRow, "failed", self.message("unreadable"));
       });
     });
   };

@@ -43,14 +43,14 @@
     return;
   }
 
-  var TODO_BY_STATUS = { 422: "todoInvalid", 403: "todoForbidden", 404: "todoMissing", 413: "todoFile", 415: "todoFile" };
+  var ADVICE_BY_STATUS = { 422: "todoInvalid", 403: "todoForbidden", 404: "todoMissing", 413: "todoFile", 415: "todoFile" };
 
   function todo(item) {
     var status = item.lastError ? item.lastError.status : 0;
     if (status === 409) {
       return t["todoConflict" + item.kind.charAt(0).toUpperCase() + item.kind.slice(1)] || t.todoConflictVisit;
     }
-    return t[TODO_BY_STATUS[status]] || t.todoOther;
+    return t[ADVICE_BY_STATUS[status]] || t.todoOther;
   }
 
   function stateText(item, blocked) {
