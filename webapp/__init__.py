@@ -103,13 +103,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.today.routes import bp as today_bp
     from webapp.visits.routes import bp as visits_bp
 
-    for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp):
+    for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp):
         app.register_blueprint(blueprint)
-    for blueprint in (today_bp, sweeps_bp):
-        app.register_blueprint(blueprint)
-    app.register_blueprint(checkins_bp)
-    app.register_blueprint(review_bp)
-    app.register_blueprint(sync_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -15,4 +15,6 @@ def index() -> Response:
         return redirect(url_for("admin.index"))
     if current_user.role == "manager":
         return redirect(url_for("today.index"))
+    if current_user.role == "reviewer":
+        return redirect(url_for("review.queue"))
     return redirect(url_for("merchants.index"))
