@@ -130,8 +130,9 @@ def test_a_recorded_sample_is_drawn_again_identically(app: Flask, world: World, 
         assert sample is not None and sample.seed == "audit-2026" and (sample.population, sample.drawn) == (18, 5)
 
     # Later visits of the same period (an offline phone syncing) do not change the recorded sample.
-    create_visit(app, world, lead="mgr2", merchant="a1_other", photos=0, seed=50,
-                 at=datetime.now(UTC) - timedelta(days=1, hours=20))
+    # (received now, after the draw: create_visit's ``at`` is the server's receipt time, so it is left out;
+    # a receipt time before the draw would put the visit into the recorded population and change the draw)
+    create_visit(app, world, lead="mgr2", merchant="a1_other", photos=0, seed=50)
     page = reviewer.get(f"/review/samples/{first}").get_data(as_text=True)
     assert 'data-redraw-result="identical"' in page and "audit-2026" in page
     for visit_id in set().union(*picked.values()):
