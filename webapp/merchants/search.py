@@ -31,7 +31,8 @@ class MerchantFilters:
         )
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching the text anywhere, its own % and _ taken literally (escape '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -42,7 +43,7 @@ def search_merchants(
     """One page of matches and whether there is another (one extra row is fetched to know)."""
     query = visible_merchants(user)
     if filters.q:
-        pattern = _like(filters.q)
+        pattern = like_pattern(filters.q)
         query = query.where(
             sa.or_(
                 Merchant.name.ilike(pattern, escape="\\"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import math
 import uuid
 from dataclasses import dataclass
@@ -172,8 +173,6 @@ def _serialise_writers_of(photo_id: str) -> None:
 
 
 def _against_existing(existing: Photo, visit: Visit, data: bytes) -> PhotoWrite:
-    import hashlib
-
     if existing.visit_id != visit.id or existing.sha256 != hashlib.sha256(data).hexdigest():
         raise Conflict(None, _("A different photo was already saved under this id."))
     return PhotoWrite("unchanged", existing)

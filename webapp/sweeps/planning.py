@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.geo.geofence import distance_m
 from webapp.geo.routing import route_order, split_balanced
+from webapp.merchants.search import like_pattern
 from webapp.models import Merchant, SweepDay, SweepSquad, SweepStop, User, Visit
 
 Point = tuple[float, float]  # (lat, lon) WGS-84
@@ -112,18 +113,13 @@ def _within_geometry(merchant: Merchant, criteria: MerchantCriteria) -> bool:
     return True
 
 
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def matching_merchants(sub_branch_id: int, criteria: MerchantCriteria, *, now: datetime) -> list[Merchant]:
     """The sub-branch's merchants that meet every criterion: the columns in SQL, the geometry in Python."""
     query = sa.select(Merchant).where(Merchant.sub_branch_id == sub_branch_id)
     if criteria.district:
         query = query.where(Merchant.district == criteria.district)
     if criteria.address_contains:
-        query = query.where(Merchant.address.ilike(_like(criteria.address_contains), escape="\\"))
+        query = query.where(Merchant.address.ilike(like_pattern(criteria.address_contains), escape="\\"))
     if criteria.industries:
         query = query.where(Merchant.industry.in_(criteria.industries))
     if criteria.statuses:
