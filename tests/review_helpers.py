@@ -11,7 +11,8 @@ from tests.factories import SIJIQING, WULIN, World, user_by_name
 from tests.visit_helpers import jpeg_bytes, new_id, visit_body
 from webapp.extensions import db
 from webapp.photos.write import PhotoFields, put_photo
-from webapp.visits.write import WriteContext, put_visit
+from webapp.visits.write import put_visit
+from webapp.write_kernel import WriteContext
 
 POINTS = {"a1_owned": WULIN, "a1_other": (WULIN[0] + 0.001, WULIN[1]), "a2": SIJIQING}
 

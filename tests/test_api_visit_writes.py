@@ -20,7 +20,8 @@ from tests.factories import WULIN, World, user_by_name
 from tests.visit_helpers import new_id, now_iso, visit_body
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
-from webapp.visits.write import WriteContext, put_visit
+from webapp.visits.write import put_visit
+from webapp.write_kernel import WriteContext
 from webapp.models import (
     LocationProposal,
     Photo,

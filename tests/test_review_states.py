@@ -17,7 +17,7 @@ from webapp.models import Photo, Visit, VisitFlag, VisitVersion
 from webapp.models.review import REVIEW_ACTIONS, REVIEW_STATES, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.models.user import ROLES
 from webapp.review import states
-from webapp.visits.payload import canonical_hash
+from webapp.write_kernel import canonical_hash
 
 # The whole table, written out by hand rather than read from the code under test.
 ALLOWED: dict[tuple[str, str, str], str] = {

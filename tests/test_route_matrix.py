@@ -93,6 +93,8 @@ ROUTES: tuple[Route, ...] = (
     r("visits.photo_file", kind="photo", extra={"variant": "thumb"}),
     r("api.get_visit_endpoint", kind="visit"),
     r("checkins.proposals", roles=LEAD),
+    r("inbox.index"),
+    r("inbox.count"),
     r("today.index", roles=LEADS_AND_MANAGERS),
     r("today.route", roles=LEADS_AND_MANAGERS),
     r("sweeps.index"),

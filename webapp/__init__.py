@@ -9,6 +9,7 @@ from flask import Flask, g, request
 from flask_wtf.csrf import generate_csrf
 
 from webapp import config as config_module
+from webapp.bank_time import register_time_filters
 from webapp.database import configure_engine, reset_immediate, set_immediate
 from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from webapp.i18n import select_locale
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     init_security(app)
     register_labels(app)
+    register_time_filters(app)
     _init_request_hooks(app)
     _register_blueprints(app)
     _register_cli(app)
@@ -95,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
+    from webapp.inbox.routes import bp as inbox_bp
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
@@ -104,7 +107,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp):
         app.register_blueprint(blueprint)
 
 

@@ -110,6 +110,7 @@ def register_labels(app: Flask) -> None:
         inventory_level_label=lambda code: _label(INVENTORY_LEVEL, code),
         fixed_assets_label=lambda code: _label(FIXED_ASSETS, code),
         proposal_status_label=lambda code: _label(PROPOSAL_STATUS, code),
+        inbox_kind_label=lambda code: _label(INBOX_KIND, code),
     )
 
 # Why a stop is on a manager's Today list (webapp.today); used by the Today templates.
@@ -117,6 +118,12 @@ TODAY_REASON = {
     "sweep": _l("Sweep day"),
     "follow_up": _l("Follow-up due"),
     "post_loan": _l("Post-loan check due"),
+}
+
+# What an inbox item asks for (webapp.inbox): every source's kind has a label here.
+INBOX_KIND = {
+    "visit_sent_back": _l("Visit sent back"),
+    "squad_confirmation": _l("Squad confirmation"),
 }
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.

@@ -28,7 +28,8 @@ from tests.conftest import PASSWORD
 from webapp.extensions import db
 from webapp.models import Merchant, User
 from webapp.photos.write import PhotoFields, put_photo
-from webapp.visits.write import WriteContext, put_visit
+from webapp.visits.write import put_visit
+from webapp.write_kernel import WriteContext
 
 SLOW = 20_000  # ms
 DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}

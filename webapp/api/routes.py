@@ -8,6 +8,9 @@ X-Expected-User (the outbox names the author of a queued item: a session of anyo
 item recorded by one manager is never stored as another's who logged in on the same phone).
 
 A photo whose visit has not arrived yet is held (202) and attached when the visit arrives (webapp.sync.held).
+
+Endpoints parse, call the write path, commit and answer. Refusals are ``webapp.errors.AppError``s raised by
+the write paths; the app's one handler rolls back and answers them as JSON (``error``, ``message``, ``fields``).
 """
 from __future__ import annotations
 
@@ -25,34 +28,32 @@ from webapp.api.openapi import openapi_document
 from webapp.extensions import db
 from webapp.masking import mask_phone
 from webapp.models import Merchant
-from webapp.photos.pipeline import PhotoRejected
+from webapp.errors import AppError, Invalid, NotFoundError
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
-from webapp.sync.held import TooManyHeld, attach_held_photos, hold_photo, may_hold, settle_after_direct_write
-from webapp.visits.payload import Invalid, parse_uuid
-from webapp.visits.serialize import photo_json, visit_json
+from webapp.sync.held import attach_held_photos, hold_photo, may_hold, settle_after_direct_write
 from webapp.visits.request_context import write_context
-from webapp.visits.write import Conflict, Forbidden, put_confirmation, put_visit
+from webapp.visits.serialize import photo_json, visit_json
+from webapp.visits.write import put_confirmation, put_visit
+from webapp.write_kernel import WriteContext, parse_uuid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 STATUS_CODES = {"created": 201, "unchanged": 200, "updated": 200}
 
 
-def _error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
-    db.session.rollback()
-    return jsonify(error=code, message=message, **extra), status
-
-
-def _invalid(error: Invalid) -> tuple[Response, int]:
-    return _error(422, "invalid", _("Some fields need correcting."), fields=error.errors)
-
-
-def _id_or_422(value: str, name: str) -> str | tuple[Response, int]:
+def _id_or_422(value: str, name: str) -> str:
     parsed = parse_uuid(value)
     if parsed is None:
-        return _error(422, "invalid", _("Some fields need correcting."), fields={name: _("Not a UUID.")})
+        raise Invalid({name: _("Not a UUID.")})
     return parsed
+
+
+def _json_body_or_422() -> Any:
+    body = _json_body()
+    if body is None:
+        raise Invalid({"body": _("Not valid JSON.")}, _("The body is not valid JSON."))
+    return body
 
 
 @bp.before_request
@@ -91,21 +92,10 @@ def _json_body() -> Any:
 @login_required
 def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     parsed = _id_or_422(visit_id, "id")
-    if not isinstance(parsed, str):
-        return parsed
     if not request.is_json:
-        return _error(415, "unsupported_media_type", _("Send the visit as JSON (Content-Type: application/json)."))
-    body = _json_body()
-    if body is None:
-        return _error(422, "invalid", _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
-    try:
-        result = put_visit(write_context(), parsed, body, if_match=request.headers.get("If-Match"))
-    except Invalid as error:
-        return _invalid(error)
-    except Conflict as error:
-        return _error(409, "conflict", error.message, etag=error.etag)
-    except Forbidden as error:
-        return _error(403, "forbidden", error.message)
+        raise AppError(_("Send the visit as JSON (Content-Type: application/json)."), status=415,
+                       code="unsupported_media_type")
+    result = put_visit(write_context(), parsed, _json_body_or_422(), if_match=request.headers.get("If-Match"))
     db.session.commit()
     status = STATUS_CODES[result.status]
     # Photos that came before this visit join it now; a replay of the visit retries what a crash interrupted.
@@ -121,7 +111,7 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
 def get_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     parsed = parse_uuid(visit_id)
     if parsed is None:
-        return _error(404, "not_found", _("Not found."))
+        raise NotFoundError()
     visit = get_visit_or_404(current_user, parsed)
     response = jsonify(visit_json(visit))
     response.headers["ETag"] = visit.etag
@@ -135,10 +125,10 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
     parsed_visit = parse_uuid(visit_id)
     parsed_photo = parse_uuid(photo_id)
     if parsed_visit is None or parsed_photo is None:
-        return _error(422, "invalid", _("Some fields need correcting."), fields={"id": _("Not a UUID.")})
+        raise Invalid({"id": _("Not a UUID.")})
     upload = request.files.get("file")
     if upload is None:
-        return _error(422, "invalid", _("Some fields need correcting."), fields={"file": _("Attach the photo as 'file'.")})
+        raise Invalid({"file": _("Attach the photo as 'file'.")})
     data = upload.read()
     fields = PhotoFields(
         category=request.form.get("category"),
@@ -153,16 +143,8 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
     except VisitMissing:
         db.session.rollback()
         if not may_hold(ctx):
-            return _error(404, "not_found", _("Not found."))
+            raise NotFoundError() from None
         return _held_photo(ctx, parsed_visit, parsed_photo, data, fields)
-    except Invalid as error:
-        return _invalid(error)
-    except PhotoRejected as error:
-        return _error(error.status, error.code, error.message)
-    except Conflict as error:
-        return _error(409, "conflict", error.message)
-    except Forbidden as error:
-        return _error(403, "forbidden", error.message)
     _test_upload_delay()
     db.session.commit()
     settle_after_direct_write(parsed_photo, result.photo.sha256)
@@ -171,19 +153,10 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
     return jsonify(photo_json(photo, visit.flags)), STATUS_CODES[result.status]
 
 
-def _held_photo(ctx: Any, visit_id: str, photo_id: str, data: bytes, fields: PhotoFields) -> tuple[Response, int]:
+def _held_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
+                fields: PhotoFields) -> tuple[Response, int]:
     """202: the bytes are durable on the server and join the visit when it arrives; the phone may let go."""
-    try:
-        result = hold_photo(ctx, visit_id, photo_id, data, fields)
-    except Invalid as error:
-        return _invalid(error)
-    except PhotoRejected as error:
-        return _error(error.status, error.code, error.message)
-    except Conflict as error:
-        return _error(409, "conflict", error.message)
-    except TooManyHeld:
-        return _error(429, "too_many_held", _("Too many photos are waiting for their visits on the server. "
-                                              "Send the visits first."))
+    result = hold_photo(ctx, visit_id, photo_id, data, fields)
     _test_upload_delay()
     db.session.commit()
     held = {"id": result.held.id, "visit_id": result.held.visit_id, "sha256": result.held.sha256}
@@ -198,19 +171,7 @@ def _held_photo(ctx: Any, visit_id: str, photo_id: str, data: bytes, fields: Pho
 @login_required
 def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, int]:
     parsed = _id_or_422(visit_id, "id")  # like the other PUTs: a malformed id is the client's error
-    if not isinstance(parsed, str):
-        return parsed
-    body = _json_body()
-    if body is None:
-        return _error(422, "invalid", _("The body is not valid JSON."), fields={"body": _("Not valid JSON.")})
-    try:
-        result = put_confirmation(write_context(), parsed, username, body)
-    except Invalid as error:
-        return _invalid(error)
-    except Conflict as error:
-        return _error(409, "conflict", error.message)
-    except Forbidden as error:
-        return _error(403, "forbidden", error.message)
+    result = put_confirmation(write_context(), parsed, username, _json_body_or_422())
     db.session.commit()
     visit = get_visit_or_404(current_user, parsed)
     return jsonify(visit_json(visit)), STATUS_CODES[result.status]

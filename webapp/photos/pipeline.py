@@ -28,6 +28,8 @@ import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont
 from PIL.ExifTags import IFD, Base, GPS
 
+from webapp.errors import AppError
+
 from .phash import phash
 
 pillow_heif.register_heif_opener()
@@ -61,7 +63,7 @@ _UPRIGHT: dict[int, Image.Transpose] = {
 _WARNINGS_LOCK = threading.Lock()
 
 
-class PhotoRejected(Exception):
+class PhotoRejected(AppError):
     """An upload that cannot be stored; `status` is the HTTP status to answer with.
 
     status: 413 (too large), 415 (not an allowed image type), 422 (corrupt,
@@ -69,13 +71,7 @@ class PhotoRejected(Exception):
     """
 
     def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-    def __repr__(self) -> str:
-        return f"PhotoRejected({self.status}, {self.code!r}, {self.message!r})"
+        super().__init__(message, status=status, code=code)
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from webapp.photos.reuse import band_rows, find_earlier_matches
 from webapp.photos.store import PhotoStore
 from webapp.scope import visit_condition
 from webapp.visits import integrity
-from webapp.visits.payload import Invalid, _Errors, parse_time
-from webapp.visits.write import Conflict, Forbidden, WriteContext
+from webapp.visits.payload import parse_time
+from webapp.write_kernel import Conflict, FieldErrors, Forbidden, Invalid, WriteContext
 
 BANK_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -64,7 +64,7 @@ def rejection_message(error: PhotoRejected) -> str:
 
 
 def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, datetime | None, tuple[float, float] | None]:
-    errors = _Errors()
+    errors = FieldErrors()
     if fields.category not in PHOTO_CATEGORIES:
         errors.add("category", _("Choose a category: premises, inventory, residence, related person or document."))
     captured = parse_time(fields.captured_at, "captured_at", errors, now=now)
@@ -152,7 +152,7 @@ def put_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fiel
             raise
         # The concurrent twin wrote the same files under the same key; keep them if the bytes agree.
         if winner.sha256 != processed.sha256:
-            raise Conflict(None, _("A different photo was already saved under this id.")) from None
+            raise Conflict(_("A different photo was already saved under this id.")) from None
         return PhotoWrite("unchanged", winner)
     except Exception:
         store.remove(key)
@@ -174,7 +174,7 @@ def _serialise_writers_of(photo_id: str) -> None:
 
 def _against_existing(existing: Photo, visit: Visit, data: bytes) -> PhotoWrite:
     if existing.visit_id != visit.id or existing.sha256 != hashlib.sha256(data).hexdigest():
-        raise Conflict(None, _("A different photo was already saved under this id."))
+        raise Conflict(_("A different photo was already saved under this id."))
     return PhotoWrite("unchanged", existing)
 
 

@@ -13,23 +13,23 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
+from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.models import Photo, User, Visit, VisitFlag, VisitVersion
 from webapp.models.review import FLAG_DECISIONS, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.review import states
-from webapp.visits.payload import canonical_hash
+from webapp.write_kernel import canonical_hash
 
 MAX_REASON = 2000
 
 
-class ReviewError(Exception):
+class ReviewError(AppError):
     """A decision that cannot be recorded; ``status`` is the HTTP status, ``field`` the form field at fault."""
 
+    code = "review_refused"
+
     def __init__(self, status: int, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.field = field
+        super().__init__(message, status=status, fields={field: message} if field else None)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from webapp.models.review import REVIEW_STATES, FlagReview, ReviewSample, Review
 from webapp.review.decisions import ReviewStatus, status_of
 from webapp.review.sampling import BANK_ZONE, period_bounds
 from webapp.scope import visible_sub_branch_ids, visit_condition
-from webapp.visits.payload import parse_uuid
+from webapp.write_kernel import parse_uuid
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 7

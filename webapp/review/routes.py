@@ -72,7 +72,7 @@ from webapp.scope import (
     visible_teams,
     visit_condition,
 )
-from webapp.visits.payload import parse_uuid
+from webapp.write_kernel import parse_uuid
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 

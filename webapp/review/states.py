@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from webapp.errors import Conflict, Forbidden
 from webapp.models.review import REVIEW_ACTIONS, REVIEW_STATES
 
 # Roles that review others' visits; managers and admins never do (admins run the system, not the checks).
@@ -41,11 +42,11 @@ assert set(RULES) == set(REVIEW_ACTIONS)
 assert all(r.to_state in REVIEW_STATES and r.from_states <= set(REVIEW_STATES) for r in RULES.values())
 
 
-class NotPermitted(Exception):
+class NotPermitted(Forbidden):
     """The role may never take this action (HTTP 403)."""
 
 
-class IllegalTransition(Exception):
+class IllegalTransition(Conflict):
     """The action does not apply to the visit's current state (HTTP 409): someone else acted first, or
     the page was stale."""
 

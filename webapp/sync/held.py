@@ -29,12 +29,12 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+from webapp.errors import TooMany
 from webapp.extensions import db
 from webapp.models import HeldPhoto, Photo
 from webapp.photos.pipeline import PhotoRejected, Watermark, process_photo
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo, rejection_message, validate_photo_fields
-from webapp.visits.payload import Invalid
-from webapp.visits.write import Conflict, Forbidden, WriteContext
+from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,13 @@ HOLDING_FOLDER = "held"
 HOLDING_ROLES = ("manager", "team_lead")
 
 
-class TooManyHeld(Exception):
+class TooManyHeld(TooMany):
     """A user already has the configured number of photos waiting for visits: a bound on disk use."""
+
+    code = "too_many_held"
+
+    def __init__(self) -> None:
+        super().__init__(_("Too many photos are waiting for their visits on the server. Send the visits first."))
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,7 @@ def hold_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fie
     digest = hashlib.sha256(data).hexdigest()
     if db.session.get(Photo, photo_id) is not None:
         # Stored already, so under another visit (this one does not exist): the same answer put_photo gives.
-        raise Conflict(None, _("A different photo was already saved under this id."))
+        raise Conflict(_("A different photo was already saved under this id."))
     existing = db.session.get(HeldPhoto, photo_id)
     if existing is not None:
         return _against_held(ctx, existing, visit_id, digest)
@@ -133,7 +138,7 @@ def hold_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fie
 
 def _against_held(ctx: WriteContext, held: HeldPhoto, visit_id: str, digest: str) -> HoldResult:
     if held.visit_id != visit_id or held.sha256 != digest or held.uploaded_by_id != ctx.actor.id:
-        raise Conflict(None, _("A different photo was already saved under this id."))
+        raise Conflict(_("A different photo was already saved under this id."))
     return HoldResult("unchanged", held)
 
 

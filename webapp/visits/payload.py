@@ -5,18 +5,15 @@ told from "a different body" by a hash, whatever key order or spacing the client
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
-import uuid
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 
 from webapp.models import VISIT_KINDS
+from webapp.write_kernel import FieldErrors, Invalid
 
 DEAL_PRODUCTS = (
     "loan",
@@ -41,36 +38,7 @@ PAST_LIMIT = timedelta(days=60)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-class Invalid(Exception):
-    """Field errors, keyed by the field's path in the body (``checkin.lat``)."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__(errors)
-        self.errors = errors
-
-
-def canonical_hash(body: dict[str, Any]) -> str:
-    text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def parse_uuid(value: str) -> str | None:
-    """The canonical lower-case form of a client-made id, or None when it is not a UUID."""
-    try:
-        return str(uuid.UUID(value))
-    except (ValueError, AttributeError, TypeError):
-        return None
-
-
-@dataclass
-class _Errors:
-    items: dict[str, str] = field(default_factory=dict)
-
-    def add(self, path: str, message: str) -> None:
-        self.items.setdefault(path, message)
-
-
-def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime | None, required: bool = True) -> str | None:
+def parse_time(value: Any, path: str, errors: FieldErrors, *, now: datetime | None, required: bool = True) -> str | None:
     """An ISO 8601 time with a zone, returned as UTC ISO text. With ``now`` it must also lie in the
     plausible window (not far in the future nor absurdly old); without, only its form is checked, so
     that a replay of a record accepted long ago is still recognised as the same record."""
@@ -103,7 +71,7 @@ def parse_time(value: Any, path: str, errors: _Errors, *, now: datetime | None, 
     return moment.isoformat(timespec="seconds")
 
 
-def _within_window(moment: datetime, path: str, errors: _Errors, now: datetime) -> bool:
+def _within_window(moment: datetime, path: str, errors: FieldErrors, now: datetime) -> bool:
     if moment > now + FUTURE_LIMIT:
         errors.add(path, _("This time is in the future. Check the phone's date and time."))
         return False
@@ -116,7 +84,7 @@ def _within_window(moment: datetime, path: str, errors: _Errors, now: datetime) 
 def check_time_window(times: dict[str, str | None], *, now: datetime) -> None:
     """The plausibility window for times a write is about to store (path -> UTC ISO text from parse_time).
     Checked when a record is created or its times change, never on a replay of what is already stored."""
-    errors = _Errors()
+    errors = FieldErrors()
     for path, text in times.items():
         if text is not None:
             _within_window(datetime.fromisoformat(text), path, errors, now)
@@ -145,7 +113,7 @@ def _number(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def parse_checkin(value: Any, path: str, errors: _Errors, *, now: datetime | None) -> dict[str, Any] | None:
+def parse_checkin(value: Any, path: str, errors: FieldErrors, *, now: datetime | None) -> dict[str, Any] | None:
     """A phone's fix: WGS-84 lat/lon, accuracy radius in metres (95%), when the phone took it."""
     if value in (None, {}):
         return None
@@ -167,7 +135,7 @@ def parse_checkin(value: Any, path: str, errors: _Errors, *, now: datetime | Non
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy_m": round(accuracy, 1), "captured_at": captured}
 
 
-def _text(value: Any, path: str, errors: _Errors, limit: int) -> str:
+def _text(value: Any, path: str, errors: FieldErrors, limit: int) -> str:
     if value is None:
         return ""
     # PostgreSQL text cannot hold NUL (a 500 there, stored on SQLite): refuse it on every backend.
@@ -180,7 +148,7 @@ def _text(value: Any, path: str, errors: _Errors, limit: int) -> str:
     return text
 
 
-def _choice(value: Any, path: str, errors: _Errors, choices: tuple[str, ...], *, required: bool) -> str | None:
+def _choice(value: Any, path: str, errors: FieldErrors, choices: tuple[str, ...], *, required: bool) -> str | None:
     if value in (None, ""):
         if required:
             errors.add(path, _("Required."))
@@ -191,7 +159,7 @@ def _choice(value: Any, path: str, errors: _Errors, choices: tuple[str, ...], *,
     return str(value)
 
 
-def _outcome(value: Any, kind: str | None, errors: _Errors) -> dict[str, Any]:
+def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any]:
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -266,7 +234,7 @@ def _outcome(value: Any, kind: str | None, errors: _Errors) -> dict[str, Any]:
     return outcome
 
 
-def _squad(value: Any, errors: _Errors) -> dict[str, str | None]:
+def _squad(value: Any, errors: FieldErrors) -> dict[str, str | None]:
     if not isinstance(value, dict):
         errors.add("squad", _("Expected the squad as an object with lead, support and observer."))
         return {"lead": None, "support": None, "observer": None}
@@ -291,7 +259,7 @@ def _squad(value: Any, errors: _Errors) -> dict[str, str | None]:
 
 def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
     """The clean, canonical visit body; raises Invalid with every field error found."""
-    errors = _Errors()
+    errors = FieldErrors()
     if not isinstance(raw, dict):
         raise Invalid({"body": _("Expected a JSON object.")})
     merchant_id = raw.get("merchant_id")
@@ -324,7 +292,7 @@ def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
 
 
 def parse_confirmation_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
-    errors = _Errors()
+    errors = FieldErrors()
     if not isinstance(raw, dict):
         raise Invalid({"body": _("Expected a JSON object.")})
     body = {

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import request
 from flask_login import current_user
 
-from webapp.visits.write import WriteContext
+from webapp.write_kernel import WriteContext
 
 
 def client_time() -> datetime | None:

@@ -56,11 +56,10 @@ from webapp.visits.payload import (
     INVENTORY_LEVELS,
     MAX_NOTE,
     OPERATING_STATES,
-    Invalid,
-    parse_uuid,
 )
 from webapp.visits.request_context import write_context
-from webapp.visits.write import Conflict, Forbidden, put_confirmation, put_visit
+from webapp.visits.write import put_confirmation, put_visit
+from webapp.write_kernel import Conflict, Forbidden, Invalid, parse_uuid
 
 bp = Blueprint("visits", __name__)
 

@@ -22,10 +22,9 @@ from webapp.geo.geofence import rate_checkin
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
 from webapp.scope import get_merchant_or_404, visit_condition
 from webapp.visits import integrity
+from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext, canonical_hash
 from webapp.visits.payload import (
-    Invalid,
     body_times,
-    canonical_hash,
     check_time_window,
     parse_confirmation_body,
     parse_visit_body,
@@ -33,31 +32,6 @@ from webapp.visits.payload import (
 
 WriteStatus = Literal["created", "unchanged", "updated"]
 CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew")
-
-
-class Conflict(Exception):
-    """The id exists with a different body; the current ETag tells the client what it would overwrite."""
-
-    def __init__(self, etag: str | None, message: str) -> None:
-        super().__init__(message)
-        self.etag = etag
-        self.message = message
-
-
-class Forbidden(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass(frozen=True)
-class WriteContext:
-    """Who writes, from which device, and what their clock said when the request was sent."""
-
-    actor: User
-    now: datetime
-    client_time: datetime | None = None
-    device_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +101,7 @@ def _against_existing(
     if visit.body_hash == body_hash:
         return VisitWrite("unchanged", visit)
     if if_match is None or if_match.strip() != visit.etag:
-        raise Conflict(visit.etag, _("This visit was already saved with different content. "
+        raise Conflict(etag=visit.etag, message=_("This visit was already saved with different content. "
                                      "Reload it to see the current version before changing it."))
     if ctx.actor.id not in (visit.lead_id, visit.created_by_id):
         raise Forbidden(_("Only the lead of the squad can change the visit."))
@@ -319,7 +293,7 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
     if existing is not None:
         if existing.body_hash == body_hash:
             return ConfirmationWrite("unchanged", existing)
-        raise Conflict(None, _("You already confirmed this visit with different content."))
+        raise Conflict(_("You already confirmed this visit with different content."))
 
     checkin = body["checkin"]
     check_time_window({"checkin.captured_at": checkin["captured_at"] if checkin else None}, now=ctx.now)
@@ -349,7 +323,7 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
             SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id))
         if winner is not None and winner.body_hash == body_hash:
             return ConfirmationWrite("unchanged", winner)
-        raise Conflict(None, _("You already confirmed this visit with different content.")) from None
+        raise Conflict(_("You already confirmed this visit with different content.")) from None
 
     lead_fix = (visit.checkin_lat, visit.checkin_lon) if visit.checkin_lat is not None else None
     flags: list[integrity.Flag] = []

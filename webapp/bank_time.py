@@ -1,0 +1,39 @@
+"""The bank's clock: every "today", cut-off and deadline is China time, whatever zone the server runs in.
+
+Times are stored in UTC (``webapp.models.base.UTCDateTime``); they become bank time only to pick a day or to
+be shown. This module is the one definition of the zone.
+"""
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+BANK_ZONE = ZoneInfo("Asia/Shanghai")
+
+
+def bank_now(now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)).astimezone(BANK_ZONE)
+
+
+def bank_today(now: datetime | None = None) -> date:
+    return bank_now(now).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """The UTC instants at which a bank day starts and the next one starts."""
+    start = datetime.combine(day, time(0), BANK_ZONE)
+    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+
+
+def local_datetime(moment: datetime | None) -> str:
+    """A stored instant as people at the bank read it: 2026-12-03 09:10."""
+    if moment is None:
+        return ""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware.astimezone(BANK_ZONE).strftime("%Y-%m-%d %H:%M")
+
+
+def register_time_filters(app: Flask) -> None:
+    app.add_template_filter(local_datetime, "local_datetime")
