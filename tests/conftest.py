@@ -17,9 +17,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.factories import World, build_world
 from webapp import create_app
 from webapp.extensions import db
-from tests.factories import World, build_world
 
 PASSWORD = "fieldwork-demo"
 

@@ -20,8 +20,6 @@ from tests.factories import WULIN, World, user_by_name
 from tests.visit_helpers import new_id, now_iso, visit_body
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
-from webapp.visits.write import put_visit
-from webapp.write_kernel import WriteContext
 from webapp.models import (
     LocationProposal,
     Photo,
@@ -31,6 +29,8 @@ from webapp.models import (
     VisitFlag,
     VisitVersion,
 )
+from webapp.visits.write import put_visit
+from webapp.write_kernel import WriteContext
 
 STORED_MODELS = (Visit, VisitVersion, VisitFlag, SquadConfirmation, Photo, PhotoHashBand, LocationProposal)
 

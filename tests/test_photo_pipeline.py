@@ -7,11 +7,11 @@ import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image, ImageDraw, ImageFile, ImageOps, JpegImagePlugin
-from PIL.ExifTags import IFD, Base, GPS
+from PIL.ExifTags import GPS, IFD, Base
 
 from tests import photo_samples as samples
 from webapp.photos import pipeline
@@ -26,7 +26,7 @@ from webapp.photos.pipeline import (
 )
 
 WATERMARK = Watermark(
-    taken_at=datetime(2026, 11, 28, 6, 3, 41, tzinfo=timezone.utc),
+    taken_at=datetime(2026, 11, 28, 6, 3, 41, tzinfo=UTC),
     merchant_name="老王便利店",
     lat=31.230416,
     lon=121.473701,
@@ -706,7 +706,7 @@ def test_bomb_warning_is_an_error_even_when_our_own_cap_is_higher() -> None:
 
     assert (caught.value.status, caught.value.code) == (422, "too_many_pixels")
     assert isinstance(caught.value.__cause__, Image.DecompressionBombWarning)
-    assert Image.MAX_IMAGE_PIXELS == limit_before
+    assert limit_before == Image.MAX_IMAGE_PIXELS
     assert warnings.filters == filters_before
 
 

@@ -81,7 +81,7 @@ class Conflict(AppError):
 
     def __init__(self, message: str | None = None, *, etag: str | None = None, code: str | None = None,
                  fields: dict[str, str] | None = None) -> None:
-        extra = {"etag": etag} if etag is not None else {}
+        extra: dict[str, Any] = {"etag": etag} if etag is not None else {}
         super().__init__(message, code=code, fields=fields, **extra)
         self.etag = etag
 

@@ -1,8 +1,35 @@
-"""Display names of the codes stored in the database, translated at render time."""
+"""Display names of the codes stored in the database, translated at render time: one table per code list.
+
+``label(TABLE, code)`` is the one lookup (a code the table lacks shows as itself, never as an empty cell);
+``labeller(TABLE)`` is the same as a callable for a template. ``LABELLED_CODES`` pairs every code list with
+its table, and a test proves each code has a label in both languages.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
+
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from webapp.models import (
+    CHECKIN_STATUSES,
+    FLAG_CODES,
+    LOCATION_SOURCES,
+    MERCHANT_STATUSES,
+    PHOTO_CATEGORIES,
+    PROPOSAL_STATUSES,
+    SQUAD_ROLES,
+    VISIT_KINDS,
+    SweepSquad,
+)
+from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
+from webapp.roles import ROLES
+from webapp.today.worklist import REASON_ORDER
+from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
+
+LabelTable = Mapping[str, str]
 
 MERCHANT_STATUS = {
     "prospect": _l("Prospect"),
@@ -91,28 +118,6 @@ PROPOSAL_STATUS = {
 }
 
 
-def _label(table: dict[str, object], code: str | None) -> str:
-    return str(table.get(code or "", code or ""))
-
-
-def register_labels(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        merchant_status_label=lambda code: _label(MERCHANT_STATUS, code),
-        location_source_label=lambda code: _label(LOCATION_SOURCE, code),
-        role_label=lambda code: _label(ROLE, code),
-        visit_kind_label=lambda code: _label(VISIT_KIND, code),
-        squad_role_label=lambda code: _label(SQUAD_ROLE, code),
-        checkin_status_label=lambda code: _label(CHECKIN_STATUS, code),
-        flag_label=lambda code: _label(FLAG_CODE, code),
-        photo_category_label=lambda code: _label(PHOTO_CATEGORY, code),
-        deal_product_label=lambda code: _label(DEAL_PRODUCT, code),
-        operating_state_label=lambda code: _label(OPERATING_STATE, code),
-        inventory_level_label=lambda code: _label(INVENTORY_LEVEL, code),
-        fixed_assets_label=lambda code: _label(FIXED_ASSETS, code),
-        proposal_status_label=lambda code: _label(PROPOSAL_STATUS, code),
-        inbox_kind_label=lambda code: _label(INBOX_KIND, code),
-    )
-
 # Why a stop is on a manager's Today list (webapp.today); used by the Today templates.
 TODAY_REASON = {
     "sweep": _l("Sweep day"),
@@ -145,3 +150,70 @@ FLAG_DECISION = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
 }
+
+
+def label(table: LabelTable, code: str | None) -> str:
+    """The display name of ``code``; the code itself when the table has none."""
+    return str(table.get(code or "", code or ""))
+
+
+def labeller(table: LabelTable) -> Callable[[str | None], str]:
+    """``label`` bound to one table, for a template that shows codes of one list."""
+    return partial(label, table)
+
+
+def squad_name(number: int | None) -> str:
+    """A sweep squad by its number, or the bucket of merchants no squad has yet."""
+    return _("Squad %(number)d", number=number) if number is not None else _("Unassigned")
+
+
+def sweep_squad_name(squad: SweepSquad | None) -> str:
+    return squad_name(squad.number if squad is not None else None)
+
+
+# Every code list the database stores, with the table that names its codes.
+LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
+    "merchant status": (MERCHANT_STATUSES, MERCHANT_STATUS),
+    "location source": (LOCATION_SOURCES, LOCATION_SOURCE),
+    "role": (ROLES, ROLE),
+    "visit kind": (VISIT_KINDS, VISIT_KIND),
+    "squad role": (SQUAD_ROLES, SQUAD_ROLE),
+    "check-in status": (CHECKIN_STATUSES, CHECKIN_STATUS),
+    "flag code": (FLAG_CODES, FLAG_CODE),
+    "photo category": (PHOTO_CATEGORIES, PHOTO_CATEGORY),
+    "deal product": (DEAL_PRODUCTS, DEAL_PRODUCT),
+    "operating state": (OPERATING_STATES, OPERATING_STATE),
+    "inventory level": (INVENTORY_LEVELS, INVENTORY_LEVEL),
+    "fixed assets": (FIXED_ASSET_STATES, FIXED_ASSETS),
+    "proposal status": (PROPOSAL_STATUSES, PROPOSAL_STATUS),
+    "review state": (REVIEW_STATES, REVIEW_STATE),
+    "review action": (AUDIT_ACTIONS, REVIEW_ACTION),
+    "flag decision": (FLAG_DECISIONS, FLAG_DECISION),
+    "today reason": (REASON_ORDER, TODAY_REASON),
+}
+
+# The label functions every template may call, registered on the app (not by any one blueprint).
+TEMPLATE_LABELS: dict[str, LabelTable] = {
+    "merchant_status_label": MERCHANT_STATUS,
+    "location_source_label": LOCATION_SOURCE,
+    "role_label": ROLE,
+    "visit_kind_label": VISIT_KIND,
+    "squad_role_label": SQUAD_ROLE,
+    "checkin_status_label": CHECKIN_STATUS,
+    "flag_label": FLAG_CODE,
+    "photo_category_label": PHOTO_CATEGORY,
+    "deal_product_label": DEAL_PRODUCT,
+    "operating_state_label": OPERATING_STATE,
+    "inventory_level_label": INVENTORY_LEVEL,
+    "fixed_assets_label": FIXED_ASSETS,
+    "proposal_status_label": PROPOSAL_STATUS,
+    "inbox_kind_label": INBOX_KIND,
+    "review_state_label": REVIEW_STATE,
+    "review_action_label": REVIEW_ACTION,
+    "flag_decision_label": FLAG_DECISION,
+}
+
+
+def register_labels(app: Flask) -> None:
+    app.jinja_env.globals.update({name: labeller(table) for name, table in TEMPLATE_LABELS.items()})
+    app.jinja_env.globals["sweep_squad_name"] = sweep_squad_name

@@ -18,8 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from webapp.extensions import db
 from webapp.masking import mask_phone
 from webapp.models import Merchant, Photo, ReviewSample, SubBranch, SweepDay, Team, User, Visit, VisitFlag
-
-BRANCH_WIDE_ROLES = ("reviewer", "admin")
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, REVIEW_ROLES
 
 
 def visible_sub_branch_ids(user: User) -> list[int]:
@@ -35,7 +34,7 @@ def merchant_condition(user: User) -> ColumnElement[bool]:
     return Merchant.sub_branch_id.in_(visible_sub_branch_ids(user))
 
 
-def visible_merchants(user: User) -> sa.Select[tuple[Merchant]]:
+def visible_merchants(user: User) -> sa.Select[Merchant]:
     return sa.select(Merchant).where(merchant_condition(user))
 
 
@@ -46,12 +45,12 @@ def get_merchant_or_404(user: User, merchant_id: int) -> Merchant:
     return merchant
 
 
-def visible_users(user: User) -> sa.Select[tuple[User]]:
+def visible_users(user: User) -> sa.Select[User]:
     """People the user may see by name: colleagues of the sub-branch, or the branch for branch-wide roles."""
     return sa.select(User).where(User.sub_branch_id.in_(visible_sub_branch_ids(user)))
 
 
-def visible_teams(user: User) -> sa.Select[tuple[Team]]:
+def visible_teams(user: User) -> sa.Select[Team]:
     return sa.select(Team).where(Team.sub_branch_id.in_(visible_sub_branch_ids(user)))
 
 
@@ -105,7 +104,7 @@ def visit_condition(user: User) -> ColumnElement[bool]:
     )
 
 
-def visible_visits(user: User) -> sa.Select[tuple[Visit]]:
+def visible_visits(user: User) -> sa.Select[Visit]:
     return sa.select(Visit).where(visit_condition(user))
 
 
@@ -140,7 +139,7 @@ def sweep_day_condition(user: User) -> ColumnElement[bool]:
     return sa.and_(in_sub_branches, SweepDay.team_id == user.team_id)
 
 
-def visible_sweep_days(user: User) -> sa.Select[tuple[SweepDay]]:
+def visible_sweep_days(user: User) -> sa.Select[SweepDay]:
     return sa.select(SweepDay).where(sweep_day_condition(user))
 
 
@@ -158,7 +157,7 @@ def get_plannable_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
     return get_sweep_day_or_404(user, sweep_day_id)
 
 
-def sweep_team_members(user: User) -> sa.Select[tuple[User]]:
+def sweep_team_members(user: User) -> sa.Select[User]:
     """Who a team lead can put in squads: the enabled managers and leads of the lead's own team."""
     if user.team_id is None:
         return sa.select(User).where(sa.false())
@@ -168,7 +167,7 @@ def sweep_team_members(user: User) -> sa.Select[tuple[User]]:
             User.team_id == user.team_id,
             User.sub_branch_id == user.sub_branch_id,
             User.is_enabled.is_(True),
-            User.role.in_(("manager", "team_lead")),
+            User.role.in_(FIELD_ROLES),
         )
         .order_by(User.username)
     )
@@ -176,7 +175,6 @@ def sweep_team_members(user: User) -> sa.Select[tuple[User]]:
 
 # Branch review (webapp.review)
 
-REVIEW_ROLES = ("reviewer", "team_lead")
 
 
 def require_reviewer(user: User) -> None:
@@ -207,7 +205,7 @@ def sample_condition(user: User) -> ColumnElement[bool]:
     return sa.false()
 
 
-def visible_samples(user: User) -> sa.Select[tuple[ReviewSample]]:
+def visible_samples(user: User) -> sa.Select[ReviewSample]:
     return sa.select(ReviewSample).where(sample_condition(user))
 
 

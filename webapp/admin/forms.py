@@ -6,7 +6,7 @@ for every post by CSRFProtect before any of this runs.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -65,7 +65,7 @@ IMPORT_ERRORS = {
 }
 
 
-def _message(table: dict[str, object], code: str) -> str:
+def _message(table: Mapping[str, str], code: str) -> str:
     if code == "password_too_short":
         return _("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
     return str(table.get(code, _("This value is not accepted.")))

@@ -7,10 +7,11 @@ any row is bad, because a half-imported file is harder to repair than a rejected
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -92,14 +93,14 @@ class RowError:
     field: str  # a MerchantInput field, or 'location', 'sub_branch', 'row'
     code: str  # validate_merchant's code without its argument, or duplicate_code / too_many_cells
     value: str = ""  # the offending cell as it may be shown: phones masked, long text cut
-    params: dict[str, object] = field(default_factory=dict)
+    params: dict[str, object] = dataclasses.field(default_factory=dict)
 
 
 @dataclass
 class ImportResult:
     created: int = 0
     updated: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -20,7 +19,9 @@ from webapp.checkins.proposals import (
 )
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
-from webapp.models import LocationProposal, Merchant
+from webapp.models import LocationProposal
+from webapp.redirects import local_path_or
+from webapp.roles import TEAM_LEAD
 from webapp.scope import require_role
 
 bp = Blueprint("checkins", __name__)
@@ -29,9 +30,9 @@ bp = Blueprint("checkins", __name__)
 @bp.get("/location-proposals")
 @login_required
 def proposals() -> str:
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     return render_template("checkins/proposals.html", proposals=pending_proposals(current_user),
-                           next_url=url_for("checkins.proposals"))
+                           proposing_flags=proposing_flags, next_url=url_for("checkins.proposals"))
 
 
 def _message(decision: Decision) -> str:
@@ -46,14 +47,12 @@ def _message(decision: Decision) -> str:
 
 def _decided(proposal: LocationProposal, decision: Decision) -> str | Response:
     message = _message(decision)
+    next_url = local_path_or(request.form.get("next"), url_for("checkins.proposals"))
     if wants_partial():
         return render_template("checkins/_proposal.html", proposal=proposal, decision_message=message,
-                               next_url=request.form.get("next") or url_for("checkins.proposals"))
+                               proposing_flags=proposing_flags, next_url=next_url)
     flash(message, "info")
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("checkins.proposals")
-    return redirect(target, code=303)
+    return redirect(next_url, code=303)
 
 
 @bp.post("/location-proposals/<int:proposal_id>/confirm")
@@ -74,15 +73,3 @@ def reject(proposal_id: int) -> str | Response:
     decision = reject_proposal(current_user, proposal, datetime.now(UTC))
     db.session.commit()
     return _decided(proposal, decision)
-
-
-def location_proposals_for(merchant: Merchant) -> list[LocationProposal]:
-    """Pending proposals of this merchant, for the team lead who decides them (empty for everyone else)."""
-    if not current_user.is_authenticated:
-        return []
-    return pending_proposals(current_user, merchant.id)
-
-
-@bp.app_context_processor
-def _merchant_page_helpers() -> dict[str, Any]:
-    return {"location_proposals_for": location_proposals_for, "proposing_flags": proposing_flags}

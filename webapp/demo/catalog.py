@@ -22,11 +22,11 @@ from dataclasses import dataclass
 __all__ = [
     "BRANCH_NAME",
     "DISTRICTS",
-    "DemoMerchant",
     "INDUSTRIES",
     "STATUSES",
     "STREETS",
     "SUB_BRANCHES",
+    "DemoMerchant",
     "Street",
     "demo_merchants",
 ]

@@ -3,10 +3,14 @@ from webapp.models.login_session import LoginSession
 from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
 from webapp.models.org import Branch, SubBranch, Team
 from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
-from webapp.models.user import ROLES, User
+from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
+from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.user import User
 from webapp.models.visit import (
     CHECKIN_STATUSES,
+    FLAG_CODES,
+    PROPOSAL_STATUSES,
     SQUAD_ROLES,
     VISIT_KINDS,
     LocationProposal,
@@ -15,34 +19,31 @@ from webapp.models.visit import (
     VisitFlag,
     VisitVersion,
 )
-from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
-from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.roles import ROLES
 
 __all__ = [
+    "CHECKIN_STATUSES",
+    "FLAG_CODES",
     "HELD_PHOTO_STATES",
-    "HeldPhoto",
+    "LOCATION_SOURCES",
+    "MERCHANT_STATUSES",
+    "PHOTO_CATEGORIES",
+    "PROPOSAL_STATUSES",
+    "ROLES",
+    "SQUAD_ROLES",
+    "VISIT_KINDS",
+    "Branch",
     "FlagReview",
+    "HeldPhoto",
+    "LocationProposal",
+    "LoginSession",
+    "Merchant",
+    "Photo",
+    "PhotoHashBand",
     "ReviewAuditEntry",
     "ReviewSample",
     "ReviewSampleVisit",
-    "VisitReview",
-    "CHECKIN_STATUSES",
-    "LocationProposal",
-    "PHOTO_CATEGORIES",
-    "Photo",
-    "PhotoHashBand",
-    "SQUAD_ROLES",
     "SquadConfirmation",
-    "VISIT_KINDS",
-    "Visit",
-    "VisitFlag",
-    "VisitVersion",
-    "Branch",
-    "LOCATION_SOURCES",
-    "LoginSession",
-    "MERCHANT_STATUSES",
-    "Merchant",
-    "ROLES",
     "SubBranch",
     "SweepDay",
     "SweepRotation",
@@ -50,4 +51,8 @@ __all__ = [
     "SweepStop",
     "Team",
     "User",
+    "Visit",
+    "VisitFlag",
+    "VisitReview",
+    "VisitVersion",
 ]

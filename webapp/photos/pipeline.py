@@ -22,12 +22,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pillow_heif
 from PIL import Image, ImageDraw, ImageFile, ImageFont
-from PIL.ExifTags import IFD, Base, GPS
+from PIL.ExifTags import GPS, IFD, Base
 
+from webapp.bank_time import BANK_ZONE
 from webapp.errors import AppError
 
 from .phash import phash
@@ -41,7 +41,6 @@ ORIGINAL_QUALITY = 90
 DISPLAY_QUALITY = 82
 THUMB_QUALITY = 75
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 
 _MAX_EXIF_TEXT = 200
@@ -478,7 +477,7 @@ def _gps_coordinate(
         return None
     if any(n > 60 for n in numbers[1:]):  # 60 itself: writers that round 59.9999 up
         return None
-    degrees = sum(n / 60**i for i, n in enumerate(numbers))
+    degrees = sum(n / 60.0**i for i, n in enumerate(numbers))
     if degrees > limit:
         return None
     return -degrees if hemisphere == negative else degrees
@@ -513,7 +512,7 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 
 def watermark_lines(watermark: Watermark) -> list[str]:
     """The text burnt into the display copy, one entry per line."""
-    local = watermark.taken_at.astimezone(LOCAL_TZ)
+    local = watermark.taken_at.astimezone(BANK_ZONE)
     merchant = " ".join(watermark.merchant_name.split())
     first = f"{local:%Y-%m-%d %H:%M}"
     if merchant:

@@ -11,14 +11,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.models import Photo, User, Visit, VisitFlag, VisitVersion
 from webapp.models.review import FLAG_DECISIONS, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.review import states
-from webapp.write_kernel import canonical_hash
+from webapp.write_kernel import canonical_hash, insert_or_winner
 
 MAX_REASON = 2000
 
@@ -67,16 +66,9 @@ def _locked_review(visit: Visit, now: datetime) -> VisitReview:
     if review is not None:
         return review
     review = VisitReview(visit_id=visit.id, state="received", round=1, reason="", updated_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-            db.session.flush()
-    except IntegrityError:
-        winner = db.session.get(VisitReview, visit.id, with_for_update=True, populate_existing=True)
-        if winner is None:
-            raise
-        return winner
-    return review
+    winner = insert_or_winner(
+        review, lambda: db.session.get(VisitReview, visit.id, with_for_update=True, populate_existing=True))
+    return winner if winner is not None else review
 
 
 def _clean_reason(reason: str | None, required: bool) -> str:

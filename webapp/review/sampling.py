@@ -19,17 +19,16 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.bank_time import period_bounds
 from webapp.extensions import db
 from webapp.models import SubBranch, User, Visit
 from webapp.models.review import ReviewSample, ReviewSampleVisit
 
-BANK_ZONE = ZoneInfo("Asia/Shanghai")
 SEED_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SAMPLE_DAYS = 366
 
@@ -66,12 +65,6 @@ def population_digest(visit_ids: Iterable[str]) -> str:
 def new_seed() -> str:
     """Twelve digits: easy to read out to an auditor and to type again."""
     return f"{secrets.randbelow(10**12):012d}"
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in bank time, as aware datetimes."""
-    return (datetime.combine(start, time(0), BANK_ZONE),
-            datetime.combine(end + timedelta(days=1), time(0), BANK_ZONE))
 
 
 @dataclass(frozen=True)

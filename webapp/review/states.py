@@ -15,11 +15,10 @@ from dataclasses import dataclass
 
 from webapp.errors import Conflict, Forbidden
 from webapp.models.review import REVIEW_ACTIONS, REVIEW_STATES
+from webapp.roles import FIELD_ROLES
 
 # Roles that review others' visits; managers and admins never do (admins run the system, not the checks).
-REVIEW_ROLES = ("reviewer", "team_lead")
 # Roles that resubmit their own sent-back visits.
-FIELD_ROLES = ("manager", "team_lead")
 # Actions whose reason is shown to the manager and kept in the audit trail: they must say why.
 REASON_REQUIRED = frozenset({"send_back", "reject"})
 FINAL_STATES = frozenset({"approved", "rejected"})

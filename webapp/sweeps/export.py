@@ -15,9 +15,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from webapp.bank_time import BANK_ZONE
 from webapp.masking import mask_phone
 from webapp.models import SweepDay
-from webapp.sweeps.board import BANK_TIMEZONE, Board, Figures
+from webapp.sweeps.board import Board, Figures
 
 
 def export_filename(sweep_day: SweepDay) -> str:
@@ -97,7 +98,7 @@ def build_workbook(board: Board, *, role_label: Callable[[str], str], status_lab
                 status_label(merchant.status),
                 mask_phone(merchant.phone) if merchant.phone else "",
                 _yes(visited),
-                started.astimezone(BANK_TIMEZONE).strftime("%H:%M") if started else "",
+                started.astimezone(BANK_ZONE).strftime("%H:%M") if started else "",
                 ", ".join(result.visitors) if result else "",
                 _yes(bool(result and result.consultation)),
                 _yes(bool(result and result.application)),

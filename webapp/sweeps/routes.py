@@ -15,10 +15,12 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.labels import DEAL_PRODUCT, MERCHANT_STATUS, ROLE, SQUAD_ROLE
 from webapp.models import MERCHANT_STATUSES, Merchant, SweepDay, SweepRotation, SweepSquad, User
+from webapp.roles import SWEEP_EXPORT_ROLES
 from webapp.scope import (
     get_plannable_sweep_day_or_404,
     get_sweep_day_or_404,
@@ -26,7 +28,7 @@ from webapp.scope import (
     sweep_team_members,
     visible_sweep_days,
 )
-from webapp.sweeps.board import Board, build_board, local_today
+from webapp.sweeps.board import Board, build_board
 from webapp.sweeps.export import build_workbook, export_filename
 from webapp.sweeps.forms import PlanForm, criteria_summary, squad_rows
 from webapp.sweeps.mapdata import map_settings, markers_json, merchant_marker
@@ -47,7 +49,6 @@ from webapp.sweeps.rotation import last_swept, ordered_districts, rotation_for, 
 bp = Blueprint("sweeps", __name__, url_prefix="/sweeps")
 
 Page = str | tuple[str, int] | Response
-EXPORT_ROLES = ("team_lead", "reviewer", "admin")
 
 
 def _label(table: dict[str, Any], code: str | None) -> str:
@@ -87,7 +88,7 @@ def _industries(sub_branch_id: int) -> list[str]:
 @bp.get("/")
 @login_required
 def index() -> str:
-    today = local_today()
+    today = bank_today()
     days = list(db.session.scalars(visible_sweep_days(current_user).order_by(SweepDay.sweep_date.desc()).limit(200)))
     return render_template(
         "sweeps/index.html",
@@ -145,7 +146,7 @@ def _plan_context(form: PlanForm, members: list[User]) -> dict[str, Any]:
 def new() -> str:
     _require_planner()
     values: MultiDict[str, str] = MultiDict({
-        "sweep_date": request.args.get("date", "") or local_today().isoformat(),
+        "sweep_date": request.args.get("date", "") or bank_today().isoformat(),
         "district": request.args.get("district", ""),
     })
     return render_template("sweeps/new.html", **_plan_context(PlanForm(values=values), _team_members()))
@@ -170,7 +171,7 @@ def create() -> Page:
     _require_planner()
     members = _team_members()
     form = PlanForm(values=MultiDict(request.form))
-    today = local_today()
+    today = bank_today()
     plan = form.plan(
         today=today,
         districts=sub_branch_districts(current_user.sub_branch_id),
@@ -231,7 +232,7 @@ def _show_context(sweep_day: SweepDay, *, squad_errors: dict[str, str] | None = 
         "squad_role_label": lambda code: _label(SQUAD_ROLE, code),
         "on_duty_names": [m.display_name for m in db.session.scalars(
             sa.select(User).where(User.id.in_(sweep_day.on_duty_ids or [])).order_by(User.username))],
-        "can_export": current_user.role in EXPORT_ROLES,
+        "can_export": current_user.role in SWEEP_EXPORT_ROLES,
     }
 
 
@@ -373,8 +374,8 @@ def _board_context(board: Board) -> dict[str, Any]:
         "refreshed_at": datetime.now(UTC),
         "squad_role_label": lambda code: _label(SQUAD_ROLE, code),
         "deal_label": lambda code: _label(DEAL_PRODUCT, code),
-        "is_today": board.sweep_day.sweep_date == local_today(),
-        "can_export": current_user.role in EXPORT_ROLES,
+        "is_today": board.sweep_day.sweep_date == bank_today(),
+        "can_export": current_user.role in SWEEP_EXPORT_ROLES,
     }
 
 
@@ -417,7 +418,7 @@ def summary(sweep_day_id: int) -> str:
 @bp.get("/<int:sweep_day_id>/export.xlsx")
 @login_required
 def export(sweep_day_id: int) -> Response:
-    require_role(current_user, *EXPORT_ROLES)
+    require_role(current_user, *SWEEP_EXPORT_ROLES)
     sweep_day = get_sweep_day_or_404(current_user, sweep_day_id)
     data = build_workbook(
         build_board(sweep_day),
@@ -438,7 +439,7 @@ def export(sweep_day_id: int) -> Response:
 def _rotation_context(rotation: SweepRotation | None, *, errors: dict[str, str] | None = None,
                       values: MultiDict[str, str] | None = None) -> dict[str, Any]:
     sub_branch_id = current_user.sub_branch_id
-    today = local_today()
+    today = bank_today()
     existing = sub_branch_districts(sub_branch_id)
     districts = ordered_districts(rotation.districts if rotation else [], existing)
     in_rotation = [d for d in districts if rotation is None or d in rotation.districts]

@@ -9,31 +9,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.bank_time import bank_today
 from webapp.geo.coords import valid_lat_lon
 from webapp.htmx_utils import wants_partial
 from webapp.labels import SQUAD_ROLE, TODAY_REASON
+from webapp.roles import FIELD_ROLES
 from webapp.scope import require_role
-from webapp.sweeps.board import local_today
 from webapp.sweeps.mapdata import display_point, map_settings, markers_json, merchant_marker
 from webapp.today.worklist import Point, Route, Stop, plan_route, workday
 
 bp = Blueprint("today", __name__, url_prefix="/today")
 
-FIELD_ROLES = ("manager", "team_lead")
-# The visit form, under the name the brief gave it or the one the visit pages registered.
-VISIT_FORM_ENDPOINTS = ("visits.new_visit", "visits.new")
 
 
 def start_visit_url(stop: Stop) -> str:
-    """One tap starts the visit: the visit form when the visit pages are installed, else the merchant page."""
-    for endpoint in VISIT_FORM_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            extra = {"kind": stop.visit_kind} if stop.visit_kind != "marketing" else {}
-            return url_for(endpoint, merchant_id=stop.merchant.id, **extra)
-    return url_for("merchants.show", merchant_id=stop.merchant.id)
+    """One tap starts the visit: the visit form, with the kind the stop is due for."""
+    if stop.visit_kind != "marketing":
+        return url_for("visits.new", merchant_id=stop.merchant.id, kind=stop.visit_kind)
+    return url_for("visits.new", merchant_id=stop.merchant.id)
 
 
 def format_distance(metres: float | None) -> str:
@@ -66,7 +62,7 @@ def _route_markers(route: Route, start: Point | None) -> str:
 
 
 def _context(start: Point | None) -> dict[str, Any]:
-    today = local_today()
+    today = bank_today()
     day = workday(current_user, today, datetime.now(UTC))
     route = plan_route(day.stops, start)
     return {
