@@ -434,7 +434,7 @@ def test_excel_export_has_one_row_per_assigned_merchant(app: Flask, world: World
     book = load_workbook(io.BytesIO(response.data), read_only=True)
     summary, merchants = book.worksheets
     rows = list(merchants.iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    body = rows[1:]
     assert len(body) == len(district)
     code_column = 2  # squad, order, merchant code, ...
     assert sorted(r[code_column] for r in body) == sorted(f"T-{c}{k}" for c in range(3) for k in range(3)) + ["T-X"]

@@ -40,6 +40,11 @@ class FormErrors:
     message: str | None = None
     status: int = 422
 
+    @property
+    def first(self) -> str:
+        """The one message for a form that shows a single line: the form's, else the first field's."""
+        return self.message or next(iter(self.fields.values()), "")
+
     @classmethod
     def of(cls, error: AppError) -> FormErrors:
         """Field errors beside their fields; an error that names no field is the form's message."""

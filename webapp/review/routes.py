@@ -87,9 +87,9 @@ def resubmit_visit(visit_id: str) -> Page:
     except AppError as error:
         if wants_partial() or error.status == 403:
             # 422 also for a stale page (409): the htmx set-up swaps 422 only, and the partial shows the state.
-            return form_error(error, lambda _errors: render_template(
+            return form_error(error, lambda errors: render_template(
                 "review/_visit_review_status.html", visit=visit, review=visit_review(current_user, visit),
-                resubmit_error=error.message))
+                resubmit_error=errors.first))
         db.session.rollback()
         flash(error.message, "error")
         return redirect(target, code=303)
@@ -206,8 +206,7 @@ def decide_flag_route(visit_id: str, flag_id: int) -> Page:
 
 
 def _flag_form(visit: Visit, flag_id: int, errors: FormErrors) -> str:
-    message = errors.message or next(iter(errors.fields.values()), "")
-    context = _visit_context(visit, flag_errors={next(iter(errors.fields), "decision"): message},
+    context = _visit_context(visit, flag_errors={next(iter(errors.fields), "decision"): errors.first},
                              flag_form=request.form, flag_error_id=flag_id)
     if wants_partial():
         item = next(f for f in context["record"].flags if f.flag.id == flag_id)
