@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import sqlalchemy as sa
 from flask import current_app
@@ -36,11 +36,13 @@ from webapp.labels import (
     REVIEW_STATE,
     VISIT_KIND,
 )
+from webapp.labels import label as code_label
 from webapp.models import Photo, User, Visit
 from webapp.photos.store import PhotoStore
 from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
 from webapp.review.queue import QueueFilters, conditions, rows_for
 from webapp.review.record import VisitRecord
+from webapp.spreadsheet import csv_text
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DEFAULT_MAX_PHOTOS = 5000
@@ -92,13 +94,6 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
             out += data[i:]
             return bytes(out)
     raise ValueError("JPEG without image data")
-
-
-def _cell(text: str | None) -> str:
-    """Free text as a spreadsheet shows it, never as a formula: a merchant name imported as '=HYPERLINK(…)'
-    must not run when a reviewer opens the manifest in Excel (a leading apostrophe keeps it text)."""
-    value = text or ""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _local(moment: datetime | None) -> str:
@@ -157,7 +152,7 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         "photo_id": photo.id, "visit_id": visit.id, "visit_version": str(visit.version),
         "review_state": state, "review_round": str(round_), "kind": visit.kind,
         "visit_started_at": _local(visit.started_at), "sub_branch": sub_branch,
-        "merchant_code": _cell(visit.merchant.code), "merchant_name": _cell(visit.merchant.name),
+        "merchant_code": csv_text(visit.merchant.code), "merchant_name": csv_text(visit.merchant.name),
         "lead": visit.lead.username, "support": visit.support.username if visit.support else "",
         "observer": visit.observer.username if visit.observer else "",
         "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else "", "category": photo.category,
@@ -168,7 +163,7 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         "exif_lat": "" if evidence.exif_lat is None else f"{evidence.exif_lat:.6f}",
         "exif_lon": "" if evidence.exif_lon is None else f"{evidence.exif_lon:.6f}",
         "exif_gps_source": evidence.exif_source or "", "exif_gps_distance_m": _num(evidence.exif_distance_m),
-        "device": _cell(evidence.device), "software": _cell(evidence.software),
+        "device": csv_text(evidence.device), "software": csv_text(evidence.software),
         "width": "" if evidence.width is None else str(evidence.width),
         "height": "" if evidence.height is None else str(evidence.height),
         "upload_sha256": photo.sha256, "phash": photo.phash, "flags": ";".join(flags),
@@ -235,10 +230,6 @@ def record_filename(visit: Visit) -> str:
     return f"visit-record-{day}-{visit.id[:8]}.pdf"
 
 
-def _label(table: dict[str, Any], code: str | None) -> str:
-    return str(table.get(code or "", code or ""))
-
-
 def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime | None = None) -> bytes:
     """The record of one visit with its photos and their evidence; the CJK font is embedded (subset)."""
     from fpdf import FPDF
@@ -282,21 +273,21 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
 
     heading(title, 16)
     line("", f"{visit.merchant.name} ({visit.merchant.code or '—'}) · {visit.merchant.sub_branch.name}")
-    line(_("Visit"), f"{_label(VISIT_KIND, visit.kind)} · {local_datetime(visit.started_at)} · {visit.id}")
+    line(_("Visit"), f"{code_label(VISIT_KIND, visit.kind)} · {local_datetime(visit.started_at)} · {visit.id}")
     squad = [f"{_('Lead')} {visit.lead.display_name}"]
     if visit.support:
         squad.append(f"{_('Support')} {visit.support.display_name}")
     if visit.observer:
         squad.append(f"{_('Observer')} {visit.observer.display_name}")
     line(_("Squad"), " · ".join(squad))
-    checkin = _label(CHECKIN_STATUS, visit.checkin_status)
+    checkin = code_label(CHECKIN_STATUS, visit.checkin_status)
     if visit.checkin_distance_m is not None:
         checkin += " · " + _("%(distance)s m from the merchant", distance=_num(visit.checkin_distance_m))
     if visit.checkin_accuracy_m is not None:
         checkin += " · " + _("accuracy ±%(accuracy)s m", accuracy=_num(visit.checkin_accuracy_m))
     line(_("Check-in"), checkin)
     status = record.status
-    review = f"{_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · {_('Version %(n)s', n=visit.version)}"
+    review = f"{code_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · {_('Version %(n)s', n=visit.version)}"
     line(_("Review"), review)
     if status.reason:
         line(_("Reason"), status.reason)
@@ -308,7 +299,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     if application:
         line(_("Application"), f"{application.get('product', '')} · {application.get('amount', '')}")
     if outcome.get("deals"):
-        line(_("Deals"), ", ".join(_label(DEAL_PRODUCT, str(d)) for d in outcome["deals"]))
+        line(_("Deals"), ", ".join(code_label(DEAL_PRODUCT, str(d)) for d in outcome["deals"]))
     if outcome.get("next_step"):
         line(_("Next step"), str(outcome["next_step"]))
     checklist = outcome.get("checklist") or {}
@@ -316,7 +307,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
                               ("inventory_level", _("Inventory level"), INVENTORY_LEVEL),
                               ("fixed_assets", _("Fixed assets"), FIXED_ASSETS)):
         if checklist.get(key):
-            line(label, _label(table, str(checklist[key])))
+            line(label, code_label(table, str(checklist[key])))
     if checklist:
         line(_("Abnormal"), (_("Yes") + ": " + str(checklist.get("abnormal_detail") or "")) if checklist.get("abnormal")
              else _("No"))
@@ -329,9 +320,9 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     if not record.flags:
         line("", _("No integrity flags."))
     for item in record.flags:
-        decision = (f"{_label(FLAG_DECISION, item.decision.decision)} ({item.decision.decided_by.display_name}"
+        decision = (f"{code_label(FLAG_DECISION, item.decision.decision)} ({item.decision.decided_by.display_name}"
                     f"{': ' + item.decision.reason if item.decision.reason else ''})" if item.decision else _("Open"))
-        line(_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}")
+        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}")
 
     heading(_("Photos"))
     image_w = 70.0
@@ -352,7 +343,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
         x = pdf.l_margin + image_w + 4
         text_w = width - image_w - 4
         pdf.set_xy(x, top)
-        line("", f"{index}. {_label(PHOTO_CATEGORY, photo.category)} · {photo.id[:8]}", x, text_w)
+        line("", f"{index}. {code_label(PHOTO_CATEGORY, photo.category)} · {photo.id[:8]}", x, text_w)
         for label, value in _evidence_lines(evidence):
             line(label, value, x, text_w)
         pdf.set_y(max(pdf.get_y(), top + image_h) + 4)
@@ -361,7 +352,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     if not record.audit:
         line("", _("No review decision yet."))
     for entry in record.audit:
-        text = f"{local_datetime(entry.created_at)} · {entry.actor.display_name} · {_label(REVIEW_ACTION, entry.action)}"
+        text = f"{local_datetime(entry.created_at)} · {entry.actor.display_name} · {code_label(REVIEW_ACTION, entry.action)}"
         text += f" · {_('Round %(n)d', n=entry.round)} · {_('Version %(n)s', n=entry.visit_version)}"
         if entry.reason:
             text += f" · {entry.reason}"
@@ -381,5 +372,5 @@ def _evidence_lines(e: PhotoEvidence) -> list[tuple[str, str]]:
     if e.matches:
         lines.append((_("Similar photos"), ", ".join(f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches[:5])))
     for item in e.flags:
-        lines.append((_("Flag"), _label(FLAG_CODE, item.flag.code)))
+        lines.append((_("Flag"), code_label(FLAG_CODE, item.flag.code)))
     return lines

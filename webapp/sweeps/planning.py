@@ -135,6 +135,14 @@ def matching_merchants(sub_branch_id: int, criteria: MerchantCriteria, *, now: d
 # Squads
 
 
+def sub_branch_industries(sub_branch_id: int) -> list[str]:
+    """The industries of the sub-branch's merchants, for the plan form's filter."""
+    rows = db.session.scalars(
+        sa.select(Merchant.industry).where(Merchant.sub_branch_id == sub_branch_id, Merchant.industry != "").distinct()
+    )
+    return sorted(rows)
+
+
 def squad_count_bounds(people: int) -> tuple[int, int]:
     """At most three to a squad, at least one: from ceil(n/3) squads up to one per person."""
     if people <= 0:
