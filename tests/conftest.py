@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.api_helpers import good_body, put
 from tests.factories import World, build_world
+from tests.visit_helpers import new_id
 from webapp import create_app
 from webapp.extensions import db
 
@@ -144,3 +146,12 @@ def login_client(app: Flask, username: str, password: str = PASSWORD) -> LoggedI
 def login(app: Flask, world: World) -> Any:
     """login('mgr1') -> a LoggedIn client."""
     return lambda username, password=PASSWORD: login_client(app, username, password)
+
+
+@pytest.fixture
+def squad_visit(world: World, login: Any) -> str:
+    """mgr1 leads, mgr2 supports, mgr3 observes, at mgr1's merchant."""
+    vid = new_id()
+    response = put(login("mgr1"), vid, good_body(world, support="mgr2", observer="mgr3"))
+    assert response.status_code == 201
+    return vid

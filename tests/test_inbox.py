@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import Flask
 
+from tests.api_helpers import confirm, member_body
 from tests.factories import World
 from tests.review_helpers import create_visit, decision
-from tests.test_api_confirmations import confirm, member_body, squad_visit  # noqa: F401  (fixture)
 
 
 def inbox_kinds(user: Any) -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 from flask import Flask
 
 from tests import photo_samples as samples
+from tests.api_helpers import good_body, point_at, put, stored_state
 from tests.factories import SIJIQING, World
-from tests.test_api_visit_writes import good_body, point_at, put, stored_state
 from tests.visit_helpers import new_id, now_iso, visit_body
 
 

@@ -54,6 +54,27 @@ def visible_teams(user: User) -> sa.Select[Team]:
     return sa.select(Team).where(Team.sub_branch_id.in_(visible_sub_branch_ids(user)))
 
 
+def get_user_or_404(user: User, user_id: int) -> User:
+    person = db.session.scalar(visible_users(user).where(User.id == user_id))
+    if person is None:
+        abort(404)
+    return person
+
+
+def get_sub_branch_or_404(user: User, sub_branch_id: int) -> SubBranch:
+    sub_branch = db.session.get(SubBranch, sub_branch_id) if sub_branch_id in visible_sub_branch_ids(user) else None
+    if sub_branch is None:
+        abort(404)
+    return sub_branch
+
+
+def get_team_or_404(user: User, team_id: int) -> Team:
+    team = db.session.scalar(visible_teams(user).where(Team.id == team_id))
+    if team is None:
+        abort(404)
+    return team
+
+
 def can_see_raw_phone(user: User, merchant: Merchant) -> bool:
     """Only those who call the merchant: its owner, and the lead of the owner's team."""
     if merchant.owner_id is None:

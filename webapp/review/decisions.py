@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from webapp.errors import AppError
 from webapp.extensions import db
+from webapp.labels import REVIEW_STATE, label
 from webapp.models import Photo, User, Visit, VisitFlag, VisitVersion
 from webapp.models.review import FLAG_DECISIONS, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.review import states
@@ -208,9 +209,7 @@ def decide_flag(actor: User, visit: Visit, flag: VisitFlag, decision: str, reaso
 
 
 def _state_word(state: str) -> str:
-    from webapp.labels import REVIEW_STATE
-
-    return str(REVIEW_STATE.get(state, state)).lower()
+    return label(REVIEW_STATE, state).lower()
 
 
 def _action_word(action: str) -> str:

@@ -21,7 +21,7 @@ from webapp.extensions import db
 from webapp.models import VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.models.review import REVIEW_STATES, FlagReview, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.review.decisions import ReviewStatus, status_of
-from webapp.scope import visible_sub_branch_ids, visit_condition
+from webapp.scope import visible_samples, visible_sub_branch_ids, visit_condition
 from webapp.visits.keyset import Cursor, after_cursor, cursor_of, newest_first, split_page
 
 PAGE_SIZE = 50
@@ -88,7 +88,6 @@ def parse_filters(user: User, args: Mapping[str, str], *, today: date, max_days:
     sample = None
     sample_id = _int(args, "sample")
     if sample_id is not None:
-        from webapp.scope import visible_samples  # the scope module owns who sees which sample
 
         sample = db.session.scalar(visible_samples(user).where(ReviewSample.id == sample_id))
         if sample is None:

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 from webapp.bank_time import bank_today
 from webapp.geo.coords import valid_lat_lon
 from webapp.htmx_utils import wants_partial
-from webapp.labels import SQUAD_ROLE, TODAY_REASON
+from webapp.labels import SQUAD_ROLE, TODAY_REASON, labeller
 from webapp.roles import FIELD_ROLES
 from webapp.scope import require_role
 from webapp.sweeps.mapdata import display_point, map_settings, markers_json, merchant_marker
@@ -74,27 +74,17 @@ def _context(start: Point | None) -> dict[str, Any]:
         "map": map_settings(current_user.sub_branch_id),
         "start_visit_url": start_visit_url,
         "format_distance": format_distance,
-        "reason_label": lambda code: str(TODAY_REASON.get(code, code)),
-        "squad_role_label": lambda code: str(SQUAD_ROLE.get(code, code)),
+        "reason_label": labeller(TODAY_REASON),
+        "squad_role_label": labeller(SQUAD_ROLE),
     }
 
 
-@bp.get("/")
+@bp.get("/", endpoint="index")
+@bp.get("/route", endpoint="route")
 @login_required
-def index() -> str:
+def today() -> str:
+    """The day's stops in walking order; with ``lat``/``lon`` (today.js asks at /route) from where the phone
+    is. An htmx swap gets the route partial; a plain GET the whole page, as a pushed URL must."""
     require_role(current_user, *FIELD_ROLES)
     context = _context(_position())
-    if wants_partial():
-        return render_template("today/_route.html", **context)
-    return render_template("today/index.html", **context)
-
-
-@bp.get("/route")
-@login_required
-def route() -> str:
-    """The route partial for a position (today.js); a plain GET gets the whole page, as a pushed URL must."""
-    require_role(current_user, *FIELD_ROLES)
-    context = _context(_position())
-    if wants_partial():
-        return render_template("today/_route.html", **context)
-    return render_template("today/index.html", **context)
+    return render_template("today/_route.html" if wants_partial() else "today/index.html", **context)
