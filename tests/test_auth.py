@@ -64,7 +64,7 @@ def test_disabling_a_user_ends_their_sessions(app: Flask, world: World) -> None:
     assert user.get("/merchants/").status_code == 200
     with app.app_context():
         target = user_by_name("mgr2")
-        saved, errors = save_user(
+        _saved, errors = save_user(
             UserInput(username="mgr2", display_name=target.display_name, role=target.role,
                       sub_branch_id=target.sub_branch_id, team_id=target.team_id, enabled=False),
             existing=target,

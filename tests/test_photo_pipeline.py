@@ -654,7 +654,7 @@ BAD_INPUTS: dict[str, tuple[object, int, str]] = {
     "tiff-named-jpg": (_tiff_named_jpg, 415, "unsupported_type"),
     "svg": (samples.svg_bytes, 415, "unsupported_type"),
     "pdf": (samples.pdf_bytes, 415, "unsupported_type"),
-    "text": (lambda: "营业执照照片.jpg\n".encode(), 415, "unsupported_type"),
+    "text": ("营业执照照片.jpg\n".encode, 415, "unsupported_type"),
     "gif": (_gif, 415, "unsupported_type"),
     "webp": (_webp, 415, "unsupported_type"),
     "avif": (_avif, 415, "unsupported_type"),

@@ -44,7 +44,7 @@ OTHER_VISITS = {
 
 
 @cache
-def uploaded(seed: int, shot: Shot = Shot()) -> bytes:
+def uploaded(seed: int, shot: Shot = Shot()) -> bytes:  # noqa: B008 - a frozen value, made once
     """The photo as the phone uploads it."""
     return samples.jpeg_bytes(samples.shop_scene(seed, SIZE, shot), quality=92)
 

@@ -440,7 +440,7 @@ def test_excel_export_has_one_row_per_assigned_merchant(app: Flask, world: World
     assert sorted(r[code_column] for r in body) == sorted(f"T-{c}{k}" for c in range(3) for k in range(3)) + ["T-X"]
     text = "\n".join(str(cell) for row in rows for cell in row if cell is not None)
     assert "13912345678" not in text and "139****5678" in text
-    visited = [r for r in body if r[2] == "T-00"][0]
+    visited = next(r for r in body if r[2] == "T-00")
     assert "王芳" in str(visited)
     overall = [r for r in summary.iter_rows(values_only=True) if r and r[0]][-1]
     assert overall[2:4] == (len(district), 1)  # assigned, visited

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from webapp.models import User
 
 __all__ = [
-    "Conflict", "FieldErrors", "Forbidden", "Invalid", "WriteContext", "canonical_hash", "insert_or_winner", "parse_uuid",
+    "Conflict", "FieldErrors", "Forbidden", "Invalid", "WriteContext",
+    "canonical_hash", "insert_or_winner", "parse_uuid",
 ]
 
 _RowT = TypeVar("_RowT")

@@ -43,7 +43,7 @@ def seed_demo(password: str) -> dict[str, int]:
     sub_branches = {"A1": a1, "A2": a2}
 
     for index, (username, name, role, sub_code, team_name) in enumerate(DEMO_USERS):
-        user, errors = save_user(
+        _user, errors = save_user(
             UserInput(
                 username=username,
                 display_name=name,

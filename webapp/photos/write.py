@@ -61,7 +61,9 @@ def rejection_message(error: PhotoRejected) -> str:
     return messages.get(error.code, error.message)
 
 
-def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, datetime | None, tuple[float, float] | None]:
+def _parse_fields(
+    fields: PhotoFields, now: datetime,
+) -> tuple[str, datetime, datetime | None, tuple[float, float] | None]:
     errors = FieldErrors()
     if fields.category not in PHOTO_CATEGORIES:
         errors.add("category", _("Choose a category: premises, inventory, residence, related person or document."))
@@ -198,8 +200,8 @@ def _flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto,
     exif_lat, exif_lon = evidence.exif_lat, evidence.exif_lon
     exif_point = (exif_lat, exif_lon) if exif_lat is not None and exif_lon is not None else client_exif_point
     merchant = visit.merchant
-    far = integrity.photo_exif_far_flag(photo.id, exif_point, (merchant.lat, merchant.lon) if merchant.lat is not None
-                                        and merchant.lon is not None else None, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
+    merchant_point = (merchant.lat, merchant.lon) if merchant.lat is not None and merchant.lon is not None else None
+    far = integrity.photo_exif_far_flag(photo.id, exif_point, merchant_point, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
     if far:
         flags.append(far)
     taken = _exif_time_utc(evidence.exif_taken_at) if evidence.exif_taken_at is not None else client_exif_time

@@ -85,7 +85,8 @@ def _clean_reason(reason: str | None, required: bool) -> str:
 def _check_role(role: str, action: str) -> None:
     if not states.role_may(role, action):
         if action in ("approve", "reject") and role == "team_lead":
-            raise ReviewError(403, _("Team leads can send a visit back, but only a branch reviewer approves or rejects."))
+            raise ReviewError(
+                403, _("Team leads can send a visit back, but only a branch reviewer approves or rejects."))
         raise ReviewError(403, _("Your role does not allow this."))
 
 

@@ -121,7 +121,8 @@ def photo_matches(user: User, photos: list[Photo], flags: list[FlagWithDecision]
                 found[flag.photo_id][str(match["photo"])] = (str(match["visit"]), int(match.get("bits") or 0), False)
         earlier = flag.evidence.get("earlier_photo")
         if earlier and flag.evidence.get("same_bytes"):
-            visit_id, bits, _same = found[flag.photo_id].get(str(earlier), (str(flag.evidence.get("earlier_visit")), 0, True))
+            fallback = (str(flag.evidence.get("earlier_visit")), 0, True)
+            visit_id, bits, _same = found[flag.photo_id].get(str(earlier), fallback)
             found[flag.photo_id][str(earlier)] = (visit_id, bits, True)
     for photo in photos:
         for match in find_earlier_matches(branch_id=photo.branch_id, visit_id=photo.visit_id, photo_id=photo.id,

@@ -287,7 +287,8 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
         checkin += " · " + _("accuracy ±%(accuracy)s m", accuracy=_num(visit.checkin_accuracy_m))
     line(_("Check-in"), checkin)
     status = record.status
-    review = f"{code_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · {_('Version %(n)s', n=visit.version)}"
+    review = (f"{code_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · "
+              f"{_('Version %(n)s', n=visit.version)}")
     line(_("Review"), review)
     if status.reason:
         line(_("Reason"), status.reason)
@@ -352,7 +353,8 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     if not record.audit:
         line("", _("No review decision yet."))
     for entry in record.audit:
-        text = f"{local_datetime(entry.created_at)} · {entry.actor.display_name} · {code_label(REVIEW_ACTION, entry.action)}"
+        text = (f"{local_datetime(entry.created_at)} · {entry.actor.display_name} · "
+                f"{code_label(REVIEW_ACTION, entry.action)}")
         text += f" · {_('Round %(n)d', n=entry.round)} · {_('Version %(n)s', n=entry.visit_version)}"
         if entry.reason:
             text += f" · {entry.reason}"

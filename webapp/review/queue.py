@@ -160,7 +160,8 @@ def conditions(user: User, f: QueueFilters, *, with_state: bool = True, with_fla
     if f.kind:
         where.append(Visit.kind == f.kind)
     if f.sample_id is not None:
-        where.append(Visit.id.in_(sa.select(ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == f.sample_id)))
+        in_sample = sa.select(ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == f.sample_id)
+        where.append(Visit.id.in_(in_sample))
     if with_state and f.state:
         where.append(_state_condition(f.state))
     if with_flag and f.flag:

@@ -236,7 +236,8 @@ def record_pdf(visit_id: str) -> Response:
 @login_required
 def samples() -> Page:
     require_reviewer(current_user)
-    return render_template("review/samples.html", **samples_context(current_user, sample_form_defaults(bank_today()), {}))
+    defaults = sample_form_defaults(bank_today())
+    return render_template("review/samples.html", **samples_context(current_user, defaults, {}))
 
 
 @bp.post("/samples/")

@@ -171,7 +171,8 @@ def redraw(sample: ReviewSample) -> Redraw:
     drawn = draw(population, percent=sample.percent, minimum=sample.minimum, seed=sample.seed)
     recorded: dict[int, set[str]] = {}
     for manager_id, visit_id in db.session.execute(
-        sa.select(ReviewSampleVisit.manager_id, ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == sample.id)
+        sa.select(ReviewSampleVisit.manager_id, ReviewSampleVisit.visit_id)
+        .where(ReviewSampleVisit.sample_id == sample.id)
     ):
         recorded.setdefault(manager_id, set()).add(visit_id)
     checks = []

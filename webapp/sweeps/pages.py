@@ -52,7 +52,8 @@ def index_context(user: User) -> dict[str, Any]:
 
 def proposal(user: User, form: PlanForm, members: list[User]) -> dict[str, Any]:
     """What the filters pick and how the squads would be formed: the plan page's live preview."""
-    criteria = form.criteria(districts=sub_branch_districts(user.sub_branch_id), industries=sub_branch_industries(user.sub_branch_id))
+    criteria = form.criteria(districts=sub_branch_districts(user.sub_branch_id),
+                             industries=sub_branch_industries(user.sub_branch_id))
     by_id = {m.id: m for m in members}
     on_duty = form.on_duty(set(by_id))
     sweepers = [m for m in members if m.id not in on_duty]

@@ -330,7 +330,9 @@ class NewSweepDay:
     squad_count: int | None = None
 
 
-def create_sweep_day(lead: User, plan: NewSweepDay, merchants: Sequence[Merchant], sweepers: Sequence[User]) -> SweepDay:
+def create_sweep_day(
+    lead: User, plan: NewSweepDay, merchants: Sequence[Merchant], sweepers: Sequence[User],
+) -> SweepDay:
     """Write the day with its squads formed automatically and its merchants split among them; the caller commits."""
     assert lead.team_id is not None
     sweep_day = SweepDay(

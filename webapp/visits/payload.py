@@ -37,7 +37,9 @@ PAST_LIMIT = timedelta(days=60)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-def parse_time(value: Any, path: str, errors: FieldErrors, *, now: datetime | None, required: bool = True) -> str | None:
+def parse_time(
+    value: Any, path: str, errors: FieldErrors, *, now: datetime | None, required: bool = True,
+) -> str | None:
     """An ISO 8601 time with a zone, returned as UTC ISO text. With ``now`` it must also lie in the
     plausible window (not far in the future nor absurdly old); without, only its form is checked, so
     that a replay of a record accepted long ago is still recognised as the same record."""
