@@ -24,6 +24,30 @@ from webapp import create_app
 from webapp.extensions import db
 
 PASSWORD = "fieldwork-demo"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "webapp" / "translations"
+
+
+def compile_translations(root: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each catalogue whose .mo is missing or older than its .po (as ``make translations`` does), so a
+    bare ``pytest`` in a fresh checkout tests the Chinese pages too. Returns the files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+        written.append(mo)
+    return written
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    compile_translations()
 
 
 def postgres_url() -> str | None:

@@ -446,6 +446,22 @@ def test_excel_export_has_one_row_per_assigned_merchant(app: Flask, world: World
     assert overall[2:4] == (len(district), 1)  # assigned, visited
 
 
+def test_excel_export_keeps_formula_like_text_as_text(app: Flask, world: World, district: dict[str, int],
+                                                       login: Any) -> None:
+    lead1 = login("lead1")
+    sweep_day_id = plan_today(lead1)
+    evil = '=HYPERLINK("http://evil.example/","点这里")'
+    put_visit(login("mgr1"), district["测试00号店"], started_at=started_today(),
+              outcome={"effective": True, "next_step": evil})
+    response = lead1.get(f"/sweeps/{sweep_day_id}/export.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert [cell.value for cell in cells] == [evil]
+    assert all(cell.data_type == "s" for cell in cells)
+
+
 # --- rotation -------------------------------------------------------------------------------------------
 
 
