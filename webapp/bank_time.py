@@ -32,11 +32,6 @@ def period_bounds(first: date, last: date) -> tuple[datetime, datetime]:
     return day_bounds(first)[0], day_bounds(last)[1]
 
 
-def as_bank_time(moment: datetime) -> datetime:
-    """A stored instant in bank time; a naive one (an EXIF clock, which names no zone) is read as bank time."""
-    return moment.astimezone(BANK_ZONE) if moment.tzinfo is not None else moment.replace(tzinfo=BANK_ZONE)
-
-
 def local_datetime(moment: datetime | None) -> str:
     """A stored instant as people at the bank read it: 2026-12-03 09:10."""
     if moment is None:

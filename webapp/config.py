@@ -39,7 +39,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PHOTO_MAX_PIXELS": 60_000_000,
         "IMPORT_MAX_ROWS": 20_000,
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-        # Field rules (the bank's settings; DOMAIN.md and the field-visit issue give the defaults).
+        # Field rules: the bank's settings for check-ins, travel, clocks, squads and photos (README, Configuration).
         "GEOFENCE_RADIUS_M": 200.0,
         "CHECKIN_MAX_ACCURACY_M": 100.0,
         "CHECKIN_GOOD_ACCURACY_M": 50.0,

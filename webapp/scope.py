@@ -3,7 +3,7 @@
 Every query that lists or loads scoped records starts here. Out of scope answers 404, exactly like
 a record that does not exist, so that ids cannot be probed.
 
-The rules (DOMAIN.md): data belongs to a sub-branch; nobody sees another branch.
+The rules: data belongs to a sub-branch; nobody sees another branch.
 - manager: the merchants of their sub-branch (to visit prospects on any street of it); the raw contact
   phone only of merchants they own.
 - team_lead: the merchants of their sub-branch; raw phones of merchants owned by their team.

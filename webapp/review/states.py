@@ -21,7 +21,6 @@ from webapp.roles import FIELD_ROLES
 # Roles that resubmit their own sent-back visits.
 # Actions whose reason is shown to the manager and kept in the audit trail: they must say why.
 REASON_REQUIRED = frozenset({"send_back", "reject"})
-FINAL_STATES = frozenset({"approved", "rejected"})
 
 
 @dataclass(frozen=True)

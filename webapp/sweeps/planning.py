@@ -360,10 +360,3 @@ def create_sweep_day(
     db.session.flush()
     assign_stops(sweep_day)
     return sweep_day
-
-
-def squad_of(sweep_day: SweepDay, user_id: int) -> SweepSquad | None:
-    for squad in sweep_day.squads:
-        if user_id in squad.member_ids():
-            return squad
-    return None

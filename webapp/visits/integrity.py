@@ -1,7 +1,7 @@
 """Integrity checks on field evidence: each returns flags with their evidence for a person to judge.
 
 Nothing here rejects a visit. A web app cannot see a phone's mock-location switch, so the server
-looks for what a fake leaves behind (DOMAIN.md): a perfect accuracy of 0, a fix repeated to the
+looks for what a fake leaves behind: a perfect accuracy of 0, a fix repeated to the
 micro-degree, travel faster than a car, a device clock far from ours, one phone checking in a whole
 squad, a photo seen before.
 """

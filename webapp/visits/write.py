@@ -8,7 +8,7 @@ The caller commits; nothing here commits, so a failure leaves nothing half-writt
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -337,7 +337,3 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
     _add_flags(visit.id, flags)
     db.session.flush()
     return ConfirmationWrite("created", confirmation)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
