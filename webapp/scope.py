@@ -11,14 +11,37 @@ The rules: data belongs to a sub-branch; nobody sees another branch.
 """
 from __future__ import annotations
 
+from typing import TypeVar
+
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Merchant, Photo, ReviewSample, SubBranch, SweepDay, Team, User, Visit, VisitFlag
+from webapp.models import (
+    LocationProposal,
+    Merchant,
+    Photo,
+    ReviewSample,
+    SubBranch,
+    SweepDay,
+    Team,
+    User,
+    Visit,
+    VisitFlag,
+)
 from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, REVIEW_ROLES
+
+_RowT = TypeVar("_RowT")
+
+
+def one_or_404(statement: sa.Select[_RowT]) -> _RowT:
+    """The one record the statement finds, or 404: out of scope and missing are never told apart."""
+    found = db.session.scalar(statement)
+    if found is None:
+        abort(404)
+    return found
 
 
 def visible_sub_branch_ids(user: User) -> list[int]:
@@ -39,10 +62,7 @@ def visible_merchants(user: User) -> sa.Select[Merchant]:
 
 
 def get_merchant_or_404(user: User, merchant_id: int) -> Merchant:
-    merchant = db.session.scalar(visible_merchants(user).where(Merchant.id == merchant_id))
-    if merchant is None:
-        abort(404)
-    return merchant
+    return one_or_404(visible_merchants(user).where(Merchant.id == merchant_id))
 
 
 def visible_users(user: User) -> sa.Select[User]:
@@ -55,10 +75,7 @@ def visible_teams(user: User) -> sa.Select[Team]:
 
 
 def get_user_or_404(user: User, user_id: int) -> User:
-    person = db.session.scalar(visible_users(user).where(User.id == user_id))
-    if person is None:
-        abort(404)
-    return person
+    return one_or_404(visible_users(user).where(User.id == user_id))
 
 
 def get_sub_branch_or_404(user: User, sub_branch_id: int) -> SubBranch:
@@ -69,10 +86,15 @@ def get_sub_branch_or_404(user: User, sub_branch_id: int) -> SubBranch:
 
 
 def get_team_or_404(user: User, team_id: int) -> Team:
-    team = db.session.scalar(visible_teams(user).where(Team.id == team_id))
-    if team is None:
-        abort(404)
-    return team
+    return one_or_404(visible_teams(user).where(Team.id == team_id))
+
+
+def get_proposal_or_404(user: User, proposal_id: int) -> LocationProposal:
+    """Scoped through its merchant: a proposal whose merchant the user cannot see does not exist for them."""
+    return one_or_404(
+        sa.select(LocationProposal).join(Merchant, LocationProposal.merchant_id == Merchant.id)
+        .where(LocationProposal.id == proposal_id, merchant_condition(user))
+    )
 
 
 def can_see_raw_phone(user: User, merchant: Merchant) -> bool:
@@ -130,20 +152,14 @@ def visible_visits(user: User) -> sa.Select[Visit]:
 
 
 def get_visit_or_404(user: User, visit_id: str) -> Visit:
-    visit = db.session.scalar(visible_visits(user).where(Visit.id == visit_id))
-    if visit is None:
-        abort(404)
-    return visit
+    return one_or_404(visible_visits(user).where(Visit.id == visit_id))
 
 
 def get_photo_or_404(user: User, photo_id: str) -> Photo:
     """A photo is visible exactly when its visit is."""
-    photo = db.session.scalar(
+    return one_or_404(
         sa.select(Photo).join(Visit, Photo.visit_id == Visit.id).where(Photo.id == photo_id, visit_condition(user))
     )
-    if photo is None:
-        abort(404)
-    return photo
 
 
 # Sweep days (拓展拜访日)
@@ -166,10 +182,7 @@ def visible_sweep_days(user: User) -> sa.Select[SweepDay]:
 
 def get_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
     """A sweep day the user may look at (board, summary, export); 404 when out of scope."""
-    sweep_day = db.session.scalar(visible_sweep_days(user).where(SweepDay.id == sweep_day_id))
-    if sweep_day is None:
-        abort(404)
-    return sweep_day
+    return one_or_404(visible_sweep_days(user).where(SweepDay.id == sweep_day_id))
 
 
 def get_plannable_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
@@ -211,10 +224,7 @@ def get_reviewable_visit_or_404(user: User, visit_id: str) -> Visit:
 
 def get_visit_flag_or_404(visit: Visit, flag_id: int) -> VisitFlag:
     """A flag of a visit the caller already loaded through the scope."""
-    flag = db.session.scalar(sa.select(VisitFlag).where(VisitFlag.id == flag_id, VisitFlag.visit_id == visit.id))
-    if flag is None:
-        abort(404)
-    return flag
+    return one_or_404(sa.select(VisitFlag).where(VisitFlag.id == flag_id, VisitFlag.visit_id == visit.id))
 
 
 def sample_condition(user: User) -> ColumnElement[bool]:
@@ -232,7 +242,4 @@ def visible_samples(user: User) -> sa.Select[ReviewSample]:
 
 def get_sample_or_404(user: User, sample_id: int) -> ReviewSample:
     require_reviewer(user)
-    sample = db.session.scalar(visible_samples(user).where(ReviewSample.id == sample_id))
-    if sample is None:
-        abort(404)
-    return sample
+    return one_or_404(visible_samples(user).where(ReviewSample.id == sample_id))

@@ -11,7 +11,6 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import LocationProposal, Merchant, User, VisitFlag
-from webapp.scope import merchant_condition
 
 
 @dataclass(frozen=True)
@@ -40,17 +39,6 @@ def proposing_flags(proposal: LocationProposal) -> list[str]:
     """The flag codes of the visit that proposed the point: a lead should think twice about a fix that
     looks faked before it becomes the merchant's address."""
     return sorted(set(db.session.scalars(sa.select(VisitFlag.code).where(VisitFlag.visit_id == proposal.visit_id))))
-
-
-def get_proposal_or_404(user: User, proposal_id: int) -> LocationProposal:
-    """Scoped through its merchant: a proposal whose merchant the user cannot see does not exist for them."""
-    proposal = db.session.scalar(
-        sa.select(LocationProposal).join(Merchant, LocationProposal.merchant_id == Merchant.id)
-        .where(LocationProposal.id == proposal_id, merchant_condition(user))
-    )
-    if proposal is None:
-        abort(404)
-    return proposal
 
 
 def require_deciding_lead(user: User, proposal: LocationProposal) -> None:

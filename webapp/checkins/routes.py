@@ -1,6 +1,7 @@
 """Location proposals for team leads: the list, and confirm or reject one."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,7 +12,6 @@ from werkzeug.wrappers import Response
 from webapp.checkins.proposals import (
     Decision,
     confirm_proposal,
-    get_proposal_or_404,
     pending_proposals,
     proposing_flags,
     reject_proposal,
@@ -19,10 +19,10 @@ from webapp.checkins.proposals import (
 )
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
-from webapp.models import LocationProposal
+from webapp.models import LocationProposal, User
 from webapp.redirects import local_path_or
 from webapp.roles import TEAM_LEAD
-from webapp.scope import require_role
+from webapp.scope import get_proposal_or_404, require_role
 
 bp = Blueprint("checkins", __name__)
 
@@ -55,21 +55,21 @@ def _decided(proposal: LocationProposal, decision: Decision) -> str | Response:
     return redirect(next_url, code=303)
 
 
+def _decide(proposal_id: int, decide: Callable[[User, LocationProposal, datetime], Decision]) -> str | Response:
+    proposal = get_proposal_or_404(current_user, proposal_id)
+    require_deciding_lead(current_user, proposal)
+    decision = decide(current_user, proposal, datetime.now(UTC))
+    db.session.commit()
+    return _decided(proposal, decision)
+
+
 @bp.post("/location-proposals/<int:proposal_id>/confirm")
 @login_required
 def confirm(proposal_id: int) -> str | Response:
-    proposal = get_proposal_or_404(current_user, proposal_id)
-    require_deciding_lead(current_user, proposal)
-    decision = confirm_proposal(current_user, proposal, datetime.now(UTC))
-    db.session.commit()
-    return _decided(proposal, decision)
+    return _decide(proposal_id, confirm_proposal)
 
 
 @bp.post("/location-proposals/<int:proposal_id>/reject")
 @login_required
 def reject(proposal_id: int) -> str | Response:
-    proposal = get_proposal_or_404(current_user, proposal_id)
-    require_deciding_lead(current_user, proposal)
-    decision = reject_proposal(current_user, proposal, datetime.now(UTC))
-    db.session.commit()
-    return _decided(proposal, decision)
+    return _decide(proposal_id, reject_proposal)
