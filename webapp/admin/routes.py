@@ -288,9 +288,6 @@ def merchant_import_post() -> Page:
         return _render_import(form, 422, file_error=_(
             "These merchants were changed by someone else at the same time. Nothing was imported; "
             "please upload the file again."))
-    except Exception:
-        db.session.rollback()
-        raise
     if not result.ok:
         return _render_import(
             form, 422,
