@@ -31,7 +31,7 @@ from webapp.models import (
     Visit,
     VisitFlag,
 )
-from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, REVIEW_ROLES
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, MANAGER, REVIEW_ROLES, TEAM_LEAD
 
 _RowT = TypeVar("_RowT")
 
@@ -101,9 +101,9 @@ def can_see_raw_phone(user: User, merchant: Merchant) -> bool:
     """Only those who call the merchant: its owner, and the lead of the owner's team."""
     if merchant.owner_id is None:
         return False
-    if user.role == "manager":
+    if user.role == MANAGER:
         return merchant.owner_id == user.id
-    if user.role == "team_lead":
+    if user.role == TEAM_LEAD:
         owner = merchant.owner
         return owner is not None and owner.team_id is not None and owner.team_id == user.team_id
     return False
@@ -126,7 +126,7 @@ def visit_condition(user: User) -> ColumnElement[bool]:
     in_sub_branches = Visit.sub_branch_id.in_(visible_sub_branch_ids(user))
     if user.role in BRANCH_WIDE_ROLES:
         return in_sub_branches
-    if user.role == "team_lead" and user.team_id is not None:
+    if user.role == TEAM_LEAD and user.team_id is not None:
         team_members = sa.select(User.id).where(User.team_id == user.team_id)
         return sa.and_(
             in_sub_branches,
@@ -187,7 +187,7 @@ def get_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
 
 def get_plannable_sweep_day_or_404(user: User, sweep_day_id: int) -> SweepDay:
     """A sweep day the user may change: only team leads plan (403 for other roles), and only their team's (404)."""
-    require_role(user, "team_lead")
+    require_role(user, TEAM_LEAD)
     return get_sweep_day_or_404(user, sweep_day_id)
 
 
@@ -231,7 +231,7 @@ def sample_condition(user: User) -> ColumnElement[bool]:
     """A reviewer sees the samples of their branch; a team lead those of their team; nobody another branch's."""
     if user.role in REVIEW_ROLES and user.role in BRANCH_WIDE_ROLES:
         return ReviewSample.branch_id == user.sub_branch.branch_id
-    if user.role == "team_lead" and user.team_id is not None:
+    if user.role == TEAM_LEAD and user.team_id is not None:
         return sa.and_(ReviewSample.branch_id == user.sub_branch.branch_id, ReviewSample.team_id == user.team_id)
     return sa.false()
 

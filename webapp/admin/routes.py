@@ -26,6 +26,7 @@ from webapp.htmx_utils import wants_partial
 from webapp.masking import mask_phone
 from webapp.models import ROLES, Branch, SubBranch, Team, User
 from webapp.pages import Page, finished
+from webapp.roles import ADMIN
 from webapp.scope import (
     get_sub_branch_or_404,
     get_team_or_404,
@@ -44,7 +45,7 @@ REPORT_LIMIT = 200
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    require_role(current_user, "admin")
+    require_role(current_user, ADMIN)
 
 
 @bp.get("/")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import LocationProposal, Merchant, User, VisitFlag
+from webapp.roles import TEAM_LEAD
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Decision:
 
 def pending_proposals(user: User, merchant_id: int | None = None) -> list[LocationProposal]:
     """What waits for this team lead: pending proposals of their own sub-branch. Others decide nothing."""
-    if user.role != "team_lead":
+    if user.role != TEAM_LEAD:
         return []
     query = (sa.select(LocationProposal)
              .join(Merchant, LocationProposal.merchant_id == Merchant.id)
@@ -43,7 +44,7 @@ def proposing_flags(proposal: LocationProposal) -> list[str]:
 
 def require_deciding_lead(user: User, proposal: LocationProposal) -> None:
     """Only the team lead of the merchant's sub-branch decides; a colleague who can see it gets 403."""
-    if user.role != "team_lead" or user.sub_branch_id != proposal.merchant.sub_branch_id:
+    if user.role != TEAM_LEAD or user.sub_branch_id != proposal.merchant.sub_branch_id:
         abort(403)
 
 

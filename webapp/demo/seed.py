@@ -10,6 +10,7 @@ from webapp.demo.catalog import demo_merchants
 from webapp.extensions import db
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Branch, SubBranch, Team, User
+from webapp.roles import MANAGER
 
 DEMO_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (
     # username, display name, role, sub-branch code, team name
@@ -60,7 +61,7 @@ def seed_demo(password: str) -> dict[str, int]:
 
     owners = {
         code: [u.username for u in db.session.scalars(
-            sa.select(User).where(User.sub_branch_id == sb.id, User.role == "manager").order_by(User.username)
+            sa.select(User).where(User.sub_branch_id == sb.id, User.role == MANAGER).order_by(User.username)
         )]
         for code, sb in sub_branches.items()
     }

@@ -18,6 +18,7 @@ from webapp.labels import REVIEW_STATE, label
 from webapp.models import Photo, User, Visit, VisitFlag, VisitVersion
 from webapp.models.review import FLAG_DECISIONS, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.review import states
+from webapp.roles import TEAM_LEAD
 from webapp.write_kernel import canonical_hash, insert_or_winner
 
 MAX_REASON = 2000
@@ -84,7 +85,7 @@ def _clean_reason(reason: str | None, required: bool) -> str:
 
 def _check_role(role: str, action: str) -> None:
     if not states.role_may(role, action):
-        if action in ("approve", "reject") and role == "team_lead":
+        if action in ("approve", "reject") and role == TEAM_LEAD:
             raise ReviewError(
                 403, _("Team leads can send a visit back, but only a branch reviewer approves or rejects."))
         raise ReviewError(403, _("Your role does not allow this."))
@@ -186,7 +187,7 @@ def decide_flag(actor: User, visit: Visit, flag: VisitFlag, decision: str, reaso
     if decision not in FLAG_DECISIONS or flag.visit_id != visit.id:
         raise ReviewError(422, _("Choose dismiss or confirm."), field="decision")
     if not states.may_decide_flag(actor.role, decision):
-        if decision == "dismissed" and actor.role == "team_lead":
+        if decision == "dismissed" and actor.role == TEAM_LEAD:
             raise ReviewError(403, _("Team leads can confirm a flag; only a branch reviewer dismisses one."))
         raise ReviewError(403, _("Your role does not allow this."))
     if _took_part(actor, visit):

@@ -28,6 +28,7 @@ from webapp.bank_time import period_bounds
 from webapp.extensions import db
 from webapp.models import SubBranch, User, Visit
 from webapp.models.review import ReviewSample, ReviewSampleVisit
+from webapp.roles import TEAM_LEAD
 
 SEED_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SAMPLE_DAYS = 366
@@ -102,7 +103,7 @@ def _population(branch_id: int, request: SampleRequest, cutoff: datetime,
 def draw_sample(actor: User, request: SampleRequest, *, now: datetime) -> ReviewSample:
     """Draw and record a sample. A team lead's sample covers the visits led by their team's members; a
     reviewer's the branch, optionally narrowed to a sub-branch or a team. The caller commits."""
-    team_id = actor.team_id if actor.role == "team_lead" else request.team_id
+    team_id = actor.team_id if actor.role == TEAM_LEAD else request.team_id
     managers: ColumnElement[bool] = (Visit.lead_id.in_(sa.select(User.id).where(User.team_id == team_id))
                                      if team_id is not None else sa.true())
     request = SampleRequest(request.start, request.end, request.percent, request.minimum, request.seed,

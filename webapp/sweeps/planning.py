@@ -26,6 +26,7 @@ from webapp.geo.geofence import distance_m
 from webapp.geo.routing import route_order, split_balanced
 from webapp.merchants.search import like_pattern
 from webapp.models import Merchant, SweepDay, SweepSquad, SweepStop, User, Visit
+from webapp.roles import TEAM_LEAD
 
 Point = tuple[float, float]  # (lat, lon) WGS-84
 SquadRow = tuple[int, int | None, int | None]  # lead, support, observer (user ids)
@@ -177,7 +178,7 @@ def form_squads(member_ids: Sequence[int], squad_count: int | None = None) -> li
 
 def squad_order(people: Iterable[User]) -> list[int]:
     """Managers first and the team lead last: the lead also coordinates the day, so rather support or observe."""
-    return [u.id for u in sorted(people, key=lambda u: (u.role == "team_lead", u.username))]
+    return [u.id for u in sorted(people, key=lambda u: (u.role == TEAM_LEAD, u.username))]
 
 
 def check_squads(
