@@ -17,8 +17,38 @@ from webapp.models.visit import (
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.loan import LOAN_STATUSES, PERSON_RELATIONS, REPAYMENT_METHODS, Loan, LoanHistory, LoanImport, LoanPerson
+from webapp.models.postloan import (
+    CHECK_KINDS,
+    CHECK_MODES,
+    CLASSIFICATIONS,
+    WARNING_LEVELS,
+    CheckReport,
+    CheckRule,
+    CheckTally,
+    OffsiteCheck,
+    RiskWarning,
+    ScheduledCheck,
+)
 
 __all__ = [
+    "CHECK_KINDS",
+    "CHECK_MODES",
+    "CLASSIFICATIONS",
+    "CheckReport",
+    "CheckRule",
+    "CheckTally",
+    "LOAN_STATUSES",
+    "Loan",
+    "LoanHistory",
+    "LoanImport",
+    "LoanPerson",
+    "OffsiteCheck",
+    "PERSON_RELATIONS",
+    "REPAYMENT_METHODS",
+    "RiskWarning",
+    "ScheduledCheck",
+    "WARNING_LEVELS",
     "HELD_PHOTO_STATES",
     "HeldPhoto",
     "FlagReview",
