@@ -65,3 +65,18 @@ def d(text: str) -> date:
 
 def any_value(**kwargs: Any) -> dict[str, Any]:
     return kwargs
+
+
+def book_loan(number: str = "JJ0001", *, disbursed_days_ago: int = 5, **overrides: str) -> int:
+    """One loan in the book through the import, disbursed some days before today (China time); its id."""
+    from datetime import timedelta
+
+    from webapp.bank_time import bank_today
+
+    today = bank_today()
+    disbursed = today - timedelta(days=disbursed_days_ago)
+    row = loan_row(number, disbursed=disbursed.isoformat(),
+                   matures=disbursed.replace(year=disbursed.year + 1).isoformat(), **overrides)
+    outcome = run_import([row], as_of=today, now=datetime.now(UTC))
+    assert outcome.ok, outcome.problems
+    return loan_by_number(number).id

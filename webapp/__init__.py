@@ -13,7 +13,7 @@ from webapp.bank_time import register_time_filters
 from webapp.database import configure_engine, reset_immediate, set_immediate
 from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 from webapp.i18n import select_locale
-from webapp.labels import register_labels
+from webapp.labels import register_labels, register_loan_labels
 from webapp.security import init_security
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _init_extensions(app)
     init_security(app)
     register_labels(app)
+    register_loan_labels(app)
     register_time_filters(app)
     _init_request_hooks(app)
     _register_blueprints(app)
@@ -65,8 +66,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     from webapp.auth.sessions import init_login
+    from webapp.postloan.photo_reuse import watch_photos
 
     init_login(app)
+    watch_photos()
 
 
 def _init_request_hooks(app: Flask) -> None:
@@ -105,9 +108,11 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.sync.routes import bp as sync_bp
     from webapp.today.routes import bp as today_bp
     from webapp.visits.routes import bp as visits_bp
+    from webapp.loans.routes import bp as loans_bp
+    from webapp.postloan.routes import bp as postloan_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp):
         app.register_blueprint(blueprint)
 
 

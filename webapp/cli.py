@@ -9,6 +9,10 @@ from webapp.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.loans.cli import register_loan_cli
+
+    register_loan_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo branch, accounts and merchants, once (a second run changes nothing)."""

@@ -145,3 +145,55 @@ FLAG_DECISION = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
 }
+
+# The loan book and post-loan management (webapp.loans, webapp.postloan).
+FLAG_CODE["preloan_photo_reused"] = _l("Pre-loan photo used for a post-loan check")
+INBOX_KIND.update({
+    "postloan_check": _l("Post-loan check"),
+    "risk_warning": _l("Risk warning"),
+})
+LOAN_LABELS: dict[str, dict[str, object]] = {
+    "loan_status": {"normal": _l("Normal"), "overdue": _l("Overdue"), "repaid": _l("Repaid"),
+                    "written_off": _l("Written off")},
+    "repayment_method": {"equal_installment": _l("Equal instalments"), "equal_principal": _l("Equal principal"),
+                         "interest_first": _l("Interest first, principal at maturity"),
+                         "bullet": _l("Principal and interest at maturity"), "other": _l("Other")},
+    "relation": {"borrower": _l("Borrower"), "spouse": _l("Spouse"), "co_borrower": _l("Co-borrower"),
+                 "guarantor": _l("Guarantor"), "market_manager": _l("Market manager"),
+                 "main_contact": _l("Main contact"), "other": _l("Other")},
+    "check_kind": {"first_onsite": _l("First on-site check"), "periodic_onsite": _l("Periodic on-site check"),
+                   "use_of_funds": _l("Use of funds check"), "periodic_offsite": _l("Off-site check"),
+                   "trigger": _l("Trigger check")},
+    "check_mode": {"onsite": _l("On site"), "offsite": _l("Off site")},
+    "check_state": {"upcoming": _l("Upcoming"), "due": _l("Due"), "overdue": _l("Overdue"), "done": _l("Done"),
+                    "waived": _l("Waived")},
+    "trigger_reason": {"overdue": _l("loan overdue"), "warning": _l("risk warning"), "visit": _l("visit finding")},
+    "classification": {"normal": _l("Normal (正常)"), "special_mention": _l("Special mention (关注)"),
+                       "substandard": _l("Substandard (次级)"), "doubtful": _l("Doubtful (可疑)"),
+                       "loss": _l("Loss (损失)")},
+    "warning_level": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+    "warning_status": {"open": _l("Open"), "resolved": _l("Resolved")},
+    "warning_rule": {
+        "business_reduced": _l("Business reduced"), "business_suspended": _l("Business suspended"),
+        "business_closed": _l("Business closed"), "inventory_drop": _l("Inventory much lower than at the last check"),
+        "fixed_assets_decreased": _l("Fixed assets decreased"), "borrower_moved": _l("Borrower moved"),
+        "person_unreachable": _l("Related person unreachable"), "repayment_late": _l("Repayment late"),
+        "adverse_web_finding": _l("Adverse web finding"), "funds_diverted": _l("Funds not used as stated"),
+        "preloan_photo_reused": _l("Pre-loan photo used for a post-loan check"), "manual": _l("Raised by hand"),
+    },
+    "inventory_vs_last": {"higher": _l("Higher"), "same": _l("About the same"), "lower": _l("Lower"),
+                          "much_lower": _l("Much lower (half or less)")},
+    "contact": {"met": _l("Met"), "called": _l("Called"), "unreachable": _l("Unreachable")},
+    "repayment_view": {"on_time": _l("On time"), "late": _l("Late"), "overdue": _l("Overdue")},
+    "web_subject": {"phone": _l("Phone number"), "address": _l("Property address"), "company": _l("Company name"),
+                    "other": _l("Other")},
+}
+
+
+def loan_label(table: str, code: str | None) -> str:
+    """A post-loan code in the reader's language (tables in LOAN_LABELS)."""
+    return _label(LOAN_LABELS[table], code)
+
+
+def register_loan_labels(app: Flask) -> None:
+    app.jinja_env.globals.update(loan_label=loan_label)

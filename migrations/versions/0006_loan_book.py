@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('offsite_interval_months', sa.Integer(), nullable=False),
     sa.Column('trigger_days', sa.Integer(), nullable=False),
     sa.Column('window_days', sa.Integer(), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['branch_id'], ['branch.id'], name=op.f('fk_check_rule_branch_id_branch')),
     sa.ForeignKeyConstraint(['updated_by_id'], ['user.id'], name=op.f('fk_check_rule_updated_by_id_user')),
@@ -50,7 +50,7 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('branch_id', sa.Integer(), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=False),
-    sa.Column('imported_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('imported_by_id', sa.Integer(), nullable=True),
     sa.Column('source', sa.String(length=8), nullable=False),
     sa.Column('file_name', sa.String(length=200), nullable=False),
@@ -84,8 +84,8 @@ def upgrade():
     sa.Column('overdue_since', sa.Date(), nullable=True),
     sa.Column('row_hash', sa.String(length=64), nullable=False),
     sa.Column('as_of', sa.Date(), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['borrower_id'], ['merchant.id'], name=op.f('fk_loan_borrower_id_merchant')),
     sa.ForeignKeyConstraint(['manager_id'], ['user.id'], name=op.f('fk_loan_manager_id_user')),
     sa.ForeignKeyConstraint(['sub_branch_id'], ['sub_branch.id'], name=op.f('fk_loan_sub_branch_id_sub_branch')),
@@ -134,14 +134,14 @@ def upgrade():
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('assignee_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=8), nullable=False),
-    sa.Column('done_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('done_on', sa.Date(), nullable=True),
     sa.Column('done_by_id', sa.Integer(), nullable=True),
     sa.Column('visit_id', sa.String(length=36), nullable=True),
     sa.Column('waived_by_id', sa.Integer(), nullable=True),
-    sa.Column('waived_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('waived_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('waive_reason', sa.String(length=500), nullable=False),
-    sa.Column('created_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['assignee_id'], ['user.id'], name=op.f('fk_scheduled_check_assignee_id_user')),
     sa.ForeignKeyConstraint(['done_by_id'], ['user.id'], name=op.f('fk_scheduled_check_done_by_id_user')),
     sa.ForeignKeyConstraint(['loan_id'], ['loan.id'], name=op.f('fk_scheduled_check_loan_id_loan')),
@@ -154,7 +154,7 @@ def upgrade():
     with op.batch_alter_table('scheduled_check', schema=None) as batch_op:
         batch_op.create_index('ix_scheduled_check_assignee_status_window', ['assignee_id', 'status', 'window_start'], unique=False)
         batch_op.create_index('ix_scheduled_check_sub_branch_due', ['sub_branch_id', 'due_on'], unique=False)
-        batch_op.create_index('ix_scheduled_check_sub_branch_status_due', ['sub_branch_id', 'status', 'due_on'], unique=False)
+        batch_op.create_index('ix_scheduled_check_status_due', ['status', 'due_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_scheduled_check_visit_id'), ['visit_id'], unique=False)
 
     op.create_table('check_report',
@@ -163,7 +163,7 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=False),
     sa.Column('conclusion', sa.Text(), nullable=False),
     sa.Column('classification', sa.String(length=16), nullable=False),
-    sa.Column('written_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('written_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_check_report_author_id_user')),
     sa.ForeignKeyConstraint(['check_id'], ['scheduled_check.id'], name=op.f('fk_check_report_check_id_scheduled_check')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_check_report')),
@@ -174,7 +174,7 @@ def upgrade():
     sa.Column('check_id', sa.Integer(), nullable=False),
     sa.Column('loan_id', sa.Integer(), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=False),
-    sa.Column('recorded_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('repayment', sa.String(length=12), nullable=False),
     sa.Column('repayment_note', sa.String(length=500), nullable=False),
     sa.Column('interviews', sa.JSON(), nullable=False),
@@ -204,9 +204,9 @@ def upgrade():
     sa.Column('actions', sa.JSON(), nullable=False),
     sa.Column('resolution', sa.String(length=1000), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('raised_at', webapp.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('raised_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('raised_by_id', sa.Integer(), nullable=True),
-    sa.Column('resolved_at', webapp.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('resolved_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('resolved_by_id', sa.Integer(), nullable=True),
     sa.Column('trigger_check_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['loan_id'], ['loan.id'], name=op.f('fk_risk_warning_loan_id_loan')),
@@ -243,7 +243,7 @@ def downgrade():
     op.drop_table('check_report')
     with op.batch_alter_table('scheduled_check', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_scheduled_check_visit_id'))
-        batch_op.drop_index('ix_scheduled_check_sub_branch_status_due')
+        batch_op.drop_index('ix_scheduled_check_status_due')
         batch_op.drop_index('ix_scheduled_check_sub_branch_due')
         batch_op.drop_index('ix_scheduled_check_assignee_status_window')
 

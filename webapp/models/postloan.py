@@ -62,7 +62,7 @@ class ScheduledCheck(db.Model):
     __table_args__ = (
         UniqueConstraint("loan_id", "key", name="uq_scheduled_check_loan_id_key"),
         Index("ix_scheduled_check_assignee_status_window", "assignee_id", "status", "window_start"),
-        Index("ix_scheduled_check_sub_branch_status_due", "sub_branch_id", "status", "due_on"),
+        Index("ix_scheduled_check_status_due", "status", "due_on"),
         Index("ix_scheduled_check_sub_branch_due", "sub_branch_id", "due_on"),
     )
 

@@ -16,6 +16,9 @@ from webapp.postloan.rules import RuleSet
 
 # Periodic checks whose window opens within this many days are planned (and so shown as upcoming).
 HORIZON_DAYS = 62
+# The use-of-funds check opens this many days before it is due (the money is spent by then); a visit that records
+# the use of funds earlier fulfils it early.
+USE_OF_FUNDS_WINDOW_DAYS = 30
 # Keys of checks a trigger raised (a warning, a visit's finding): the book does not plan them, a recompute
 # keeps them while the loan is open.
 RAISED_PREFIXES = ("trigger:warning:", "trigger:visit:", "trigger:manual:")
@@ -72,7 +75,9 @@ def planned_checks(facts: LoanFacts, rule: RuleSet, today: date, *, horizon_days
     horizon = today + timedelta(days=horizon_days)
     planned = [
         Planned("first", "first_onsite", "onsite", "", start, start + timedelta(days=rule.first_onsite_days)),
-        Planned("funds", "use_of_funds", "onsite", "", start, start + timedelta(days=rule.use_of_funds_days)),
+        Planned("funds", "use_of_funds", "onsite", "",
+                max(start, start + timedelta(days=rule.use_of_funds_days - USE_OF_FUNDS_WINDOW_DAYS)),
+                start + timedelta(days=rule.use_of_funds_days)),
     ]
     planned.extend(_periodic(facts, "onsite", "periodic_onsite", "onsite", rule.onsite_interval(facts.term_months),
                              rule.window_days, horizon))

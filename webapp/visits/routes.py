@@ -32,6 +32,7 @@ from webapp.models import (
     VisitVersion,
 )
 from webapp.photos.store import PhotoStore
+from webapp.postloan.visit_form import post_loan_form
 from webapp.scope import (
     get_merchant_or_404,
     get_photo_or_404,
@@ -146,6 +147,7 @@ def _render_form(
         "checkin_config": _checkin_config(),
         "max_note": MAX_NOTE,
         "photo_categories": PHOTO_CATEGORIES,
+        "post_loan": post_loan_form(current_user, merchant, form),
     }
     template = "visits/_form.html" if wants_partial() else "visits/form.html"
     return render_template(template, **context), status
@@ -173,6 +175,7 @@ def new(merchant_id: int) -> Page:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "effective": "no",
         "checklist_abnormal": "no",
+        "post_loan_check_id": request.args.get("check", ""),
     })
     return _render_form(merchant=merchant, visit_id=str(uuid.uuid4()), form=form, editing=False)
 
