@@ -24,4 +24,5 @@ def register_cli(app: Flask) -> None:
                 return
             created = seed_demo(current_app.config["DEMO_PASSWORD"])
             db.session.commit()
-        click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants.")
+        click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants, "
+               f"{created['loans']} loans.")
