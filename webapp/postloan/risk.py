@@ -56,19 +56,12 @@ def raise_warning(ctx: WriteContext, loan: Loan, finding: Finding, source_key: s
             raise
         return winner
     if finding.level == "high":
-        key = f"trigger:visit:{visit_id}" if visit_id and _visit_trigger_exists(loan, visit_id) else \
-            f"trigger:warning:{warning.id}"
-        check = raise_trigger_check(loan, key, "warning", today)
+        # One trigger check per visit, however many high findings it made; otherwise one per warning.
+        key, reason = (f"trigger:visit:{visit_id}", "visit") if visit_id else (f"trigger:warning:{warning.id}", "warning")
+        check = raise_trigger_check(loan, key, reason, today)
         warning.trigger_check_id = check.id if check is not None else None
         db.session.flush()
     return warning
-
-
-def _visit_trigger_exists(loan: Loan, visit_id: str) -> bool:
-    from webapp.models import ScheduledCheck
-
-    return db.session.scalar(sa.select(sa.func.count()).select_from(ScheduledCheck).where(
-        ScheduledCheck.loan_id == loan.id, ScheduledCheck.key == f"trigger:visit:{visit_id}")) == 1
 
 
 def _may_work(actor: User, warning: RiskWarning) -> None:
