@@ -32,7 +32,7 @@ def test_a_gbk_file_with_chinese_headers_is_read_and_imported(app: Flask, world:
         data = loan_csv([loan_row(), loan_row("JJ0002", merchant="A1-NEW", borrower="张记早餐店")], encoding="gbk")
         for encoding in ("auto", "gbk"):
             sheet = read_loan_file(data, encoding)
-            assert sheet.encoding == "gb18030" and sheet.rows[1].cells["借款人"] == "张记早餐店"
+            assert sheet.encoding == "gb18030" and sheet.cell(sheet.rows[1], "借款人") == "张记早餐店"
         outcome = run_import([loan_row(), loan_row("JJ0002", merchant="A1-NEW", borrower="张记早餐店")],
                              as_of=AS_OF, encoding="gbk")
         assert outcome.ok and outcome.summary is not None

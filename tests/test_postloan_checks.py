@@ -83,7 +83,8 @@ def test_an_old_body_without_the_post_loan_part_is_still_valid_and_keeps_its_has
     ({"loan_id": 999999}, "post_loan.loan_id"),
     ({"check_id": "offsite"}, "post_loan.check_id"),
     ({"related_persons": [{"relation": "spouse", "contact": "met"}]}, "post_loan.related_persons.0.said"),
-    ({"related_persons": [{"relation": "uncle", "contact": "met", "said": "x"}]}, "post_loan.related_persons.0.relation"),
+    ({"related_persons": [{"relation": "uncle", "contact": "met", "said": "x"}]},
+     "post_loan.related_persons.0.relation"),
     ({"residence": {"visited": True, "still_lives_there": False}}, "post_loan.residence.note"),
     ({"use_of_funds": {"spent_on": "", "matches_purpose": True}}, "post_loan.use_of_funds.spent_on"),
     ({"inventory_vs_last": "gone"}, "post_loan.inventory_vs_last"),
@@ -235,8 +236,8 @@ def test_the_due_list_shows_due_and_overdue_checks_first(app: Flask, world: Worl
     assert html.index("state-overdue") < html.index("state-due")
     now = datetime.now(UTC)
     with app.app_context():
-        from webapp.postloan.inbox import postloan_checks
         from tests.factories import user_by_name
+        from webapp.postloan.inbox import postloan_checks
 
         with app.test_request_context():
             items = list(postloan_checks(user_by_name("mgr1"), now))

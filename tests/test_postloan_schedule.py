@@ -2,7 +2,7 @@
 waived checks surviving every recompute (import, rule change)."""
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from flask import Flask
 from tests.factories import World, user_by_name
 from tests.loan_helpers import checks_of, d, loan_by_number, loan_row, run_import
 from webapp.extensions import db
-from webapp.models import CheckTally, ScheduledCheck
+from webapp.models import CheckTally, CheckTallyTotal, ScheduledCheck
 from webapp.postloan import tally
 from webapp.postloan.rules import DEFAULT_RULES, RuleSet, save_rule
 from webapp.postloan.schedule import LoanFacts, add_months, check_state, planned_checks
@@ -137,7 +137,10 @@ def test_the_tally_always_matches_the_schedule(app: Flask, world: World) -> None
         kept = {(t.sub_branch_id, t.due_on): (t.open_count, t.done_on_time, t.done_late, t.waived)
                 for t in db.session.scalars(sa.select(CheckTally)) if (t.open_count, t.done_on_time, t.done_late,
                                                                       t.waived) != (0, 0, 0, 0)}
+        totals = dict(db.session.execute(sa.select(CheckTallyTotal.sub_branch_id, CheckTallyTotal.open_count)).all())
         tally.rebuild_all()
+        assert dict(db.session.execute(sa.select(CheckTallyTotal.sub_branch_id, CheckTallyTotal.open_count)).all()) \
+            == totals == {world.sub_branches["A1"]: sum(v[0] for v in kept.values())}
         rebuilt = {(t.sub_branch_id, t.due_on): (t.open_count, t.done_on_time, t.done_late, t.waived)
                    for t in db.session.scalars(sa.select(CheckTally))}
         assert kept == rebuilt

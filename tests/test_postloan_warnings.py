@@ -212,7 +212,8 @@ def test_the_boards_count_completion_and_warnings_by_place(app: Flask, world: Wo
     month = due.strftime("%Y-%m")
     lead = login("lead1").get(f"/postloan/team?month={month}").get_data(as_text=True)
     row = lead.split('data-manager="mgr1"')[1].split("</tr>")[0]
-    assert [cell.split("<")[0] for cell in row.split('class="num">')[1:]] == ["1", "0", "1", "0", "1", "0", "0%"]  # due now: the trigger check
+    # Due now (the trigger check), overdue, due this month, on time, late, waived, on-time completion.
+    assert [cell.split("<")[0] for cell in row.split('class="num">')[1:]] == ["1", "0", "1", "0", "1", "0", "0%"]
     board = login("reviewer1").get(f"/postloan/board?month={month}").get_data(as_text=True)
     a1 = board.split("<td>武林支行</td>")[1].split("</tr>")[0]
     assert [cell.split("<")[0] for cell in a1.split('class="num">')[1:]] == ["1", "0", "1", "0", "0", "0%"]

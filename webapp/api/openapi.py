@@ -4,11 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.models import CHECKIN_STATUSES, PHOTO_CATEGORIES, VISIT_KINDS
+from webapp.postloan.visit_payload import post_loan_schema
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
 
 FLAG_CODES = (
     "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
     "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+    "preloan_photo_reused",
 )
 
 
@@ -86,6 +88,7 @@ def openapi_document() -> dict[str, Any]:
                                 "abnormal_detail": {"type": "string", "maxLength": 2000}}}}},
                         "notes": {"type": "object", "properties": {
                             role: {"type": "string", "maxLength": 2000} for role in ("lead", "support", "observer")}},
+                        "post_loan": post_loan_schema(),
                     },
                 },
                 "Flag": {"type": "object", "properties": {

@@ -86,7 +86,7 @@ def _sheet(rows: list[dict[str, str]]) -> Sheet:
     header = {field: next(label for label, name in HEADER_ALIASES.items() if name == field and label != field)
               for field in FIELDS}
     return Sheet(kind="csv", encoding="utf-8", headers=list(header.values()),
-                 rows=[SheetRow(i + 2, {header[k]: v for k, v in row.items()}) for i, row in enumerate(rows)])
+                 rows=[SheetRow(i + 2, [row[field] for field in FIELDS]) for i, row in enumerate(rows)])
 
 
 def seed_demo_loans(now: datetime | None = None, seed: int = 11) -> int:

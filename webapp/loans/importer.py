@@ -60,32 +60,34 @@ def row_hash(row: LoanRow) -> str:
     return hashlib.sha256(repr(row.book_values()).encode()).hexdigest()
 
 
-def _columns(sheet: Sheet) -> dict[str, str]:
-    """field -> header; raises LoanFileError for a missing or doubled column."""
+def _columns(sheet: Sheet) -> tuple[dict[str, str], dict[str, int]]:
+    """field -> header, and field -> position; raises LoanFileError for a missing or doubled column."""
     columns: dict[str, str] = {}
-    for label in sheet.headers:
-        name = header_field(label)
+    positions: dict[str, int] = {}
+    for position, label in enumerate(sheet.headers):
+        name = header_field(label) if label else None
         if name is None:
             continue
         if name in columns:
             raise LoanFileError("duplicate_column", first=columns[name], second=label)
-        columns[name] = label
+        columns[name], positions[name] = label, position
     for name in REQUIRED:
         if name not in columns:
             raise LoanFileError("missing_column", field=name, names=aliases_of(name))
-    return columns
+    return columns, positions
 
 
 def import_loans(ctx: WriteContext, branch_id: int, sheet: Sheet, as_of: date, *, source: str,
                  file_name: str = "") -> ImportOutcome:
     """Check the whole sheet, then write it in a savepoint; problems come back with nothing written."""
-    columns = _columns(sheet)
+    columns, positions = _columns(sheet)
     outcome = ImportOutcome()
     raw_errors: list[tuple[int, str, str]] = []
     rows: list[LoanRow] = []
     first_row: dict[str, int] = {}
     for sheet_row in sheet.rows:
-        values = {name: sheet_row.cells.get(label, "") for name, label in columns.items()}
+        cells = sheet_row.cells
+        values = {name: cells[position] for name, position in positions.items()}
         if sheet_row.extra_cells:
             raw_errors.append((sheet_row.row, "row", _("More cells than the header has.")))
         clean = check_row(sheet_row.row, values, raw_errors)
@@ -135,27 +137,26 @@ class _BookContext:
                    User.role.in_(("manager", "team_lead")))).all()
         managers = {(p.sub_branch_id, p.username): p.id for p in people}
         loans = Loan.__table__
-        existing: dict[str, Any] = {}
-        numbers = [row.loan_number for row in rows]
-        for part in _chunks(numbers):
-            for loan in db.session.execute(
-                sa.select(loans.c.id, loans.c.loan_number, loans.c.row_hash, loans.c.sub_branch_id,
-                          loans.c.borrower_id, SubBranch.branch_id, *(loans.c[name] for name in SCHEDULE_FIELDS
-                                                                       if name != "sub_branch_id"),
-                          loans.c.balance_cents, loans.c.days_past_due, loans.c.overdue_cents,
-                          loans.c.last_repayment_on)
-                .join(SubBranch, SubBranch.id == loans.c.sub_branch_id)
-                .where(loans.c.loan_number.in_(part))
-            ):
-                existing[loan.loan_number] = loan
-        codes = sorted({row.merchant_code for row in rows})
-        merchants: dict[tuple[int, str], tuple[int, str]] = {}
-        for part in _chunks(codes):
-            for mid, sid, code, status in db.session.execute(
-                sa.select(Merchant.id, Merchant.sub_branch_id, Merchant.code, Merchant.status)
-                .where(Merchant.sub_branch_id.in_(subs.values()), Merchant.code.in_(part))
-            ):
-                merchants[(sid, code)] = (mid, status)
+        # The branch's whole book in one Core query (a nightly file holds nearly all of it anyway).
+        connection = db.session.connection()
+        existing: dict[str, Any] = {loan.loan_number: loan for loan in connection.execute(
+            sa.select(loans.c.id, loans.c.loan_number, loans.c.row_hash, loans.c.sub_branch_id, loans.c.borrower_id,
+                      *(loans.c[name] for name in SCHEDULE_FIELDS if name != "sub_branch_id"),
+                      *(loans.c[name] for name in HISTORY_FIELDS if name != "status"))
+            .where(loans.c.sub_branch_id.in_(subs.values())))}
+        unknown = [row.loan_number for row in rows if row.loan_number not in existing]
+        elsewhere: set[str] = set()
+        for part in _chunks(unknown):
+            elsewhere.update(connection.execute(sa.select(loans.c.loan_number).where(loans.c.loan_number.in_(part)))
+                             .scalars())
+        codes = {row.merchant_code for row in rows}
+        merchant_table = Merchant.__table__
+        merchants: dict[tuple[int, str], tuple[int, str]] = {
+            (sid, str(code)): (mid, status) for mid, sid, code, status in connection.execute(
+                sa.select(merchant_table.c.id, merchant_table.c.sub_branch_id, merchant_table.c.code,
+                          merchant_table.c.status)
+                .where(merchant_table.c.sub_branch_id.in_(subs.values()), merchant_table.c.code.is_not(None)))
+            if code in codes}
         for row in rows:
             sub_id = subs.get(row.sub_branch)
             if sub_id is None:
@@ -164,8 +165,7 @@ class _BookContext:
             if (sub_id, row.manager) not in managers:
                 errors.append((row.row, "manager",
                                _("No customer manager or team lead of this sub-branch has this username.")))
-            known = existing.get(row.loan_number)
-            if known is not None and known.branch_id != branch_id:
+            if row.loan_number in elsewhere:
                 errors.append((row.row, "loan_number", _("This loan number belongs to another branch.")))
             if (sub_id, row.merchant_code) not in merchants and not row.borrower_name:
                 errors.append((row.row, "borrower_name",
@@ -211,7 +211,8 @@ def _write(ctx: WriteContext, book: _BookContext, rows: list[LoanRow], as_of: da
         db.session.execute(
             sa.update(loans).where(loans.c.id == sa.bindparam("loan_pk"))
             .values({name: sa.bindparam(name) for name in names}), updates)
-    ids = _ids_of(changed_numbers)
+    ids = {n: book.existing[n].id for n in changed_numbers if n in book.existing}
+    ids.update(_ids_of(summary.new_loans))
     summary.ids = ids
     by_number = {row.loan_number: row for row in rows}
     _write_persons([ids[n] for n in changed_numbers], [by_number[n] for n in changed_numbers], ids)

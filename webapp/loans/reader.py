@@ -30,7 +30,7 @@ class LoanFileError(ValueError):
 @dataclass
 class SheetRow:
     row: int
-    cells: dict[str, str]  # header as the file writes it -> cell text
+    cells: list[str]  # stripped cell text, in the order of Sheet.headers
     extra_cells: int = 0
 
 
@@ -38,8 +38,12 @@ class SheetRow:
 class Sheet:
     kind: str  # csv or xlsx
     encoding: str
-    headers: list[str]
+    headers: list[str]  # as the file writes them ("" for a column without a header)
     rows: list[SheetRow]
+
+    def cell(self, row: SheetRow, header: str) -> str:
+        """One cell by its header (for reading a row by name; the import reads by position)."""
+        return row.cells[self.headers.index(header)]
 
 
 def read_loan_file(data: bytes, encoding: str = "auto", *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sheet:
@@ -133,12 +137,14 @@ def _sheet(kind: str, encoding: str, records: Iterator[tuple[int, list[str]]]) -
         raise LoanFileError("empty")
     rows: list[SheetRow] = []
     width = len(header)
+    padding = [""] * width
     for number, cells in records:
-        if not any(cell.strip() for cell in cells):
+        stripped = [cell.strip() for cell in cells]
+        if not any(stripped):
             continue
-        values = {label: (cells[i].strip() if i < len(cells) else "") for i, label in enumerate(header) if label}
-        extra = sum(1 for cell in cells[width:] if cell.strip())
+        values = (stripped + padding)[:width] if len(stripped) != width else stripped
+        extra = sum(1 for cell in stripped[width:] if cell)
         rows.append(SheetRow(number, values, extra))
     if not rows:
         raise LoanFileError("no_rows")
-    return Sheet(kind=kind, encoding=encoding, headers=[h for h in header if h], rows=rows)
+    return Sheet(kind=kind, encoding=encoding, headers=header, rows=rows)

@@ -91,9 +91,9 @@ def _import_context(**extra: Any) -> dict[str, Any]:
     return context
 
 
-def _render_import(status: int = 200, **extra: Any) -> tuple[str, int]:
+def _render_import(code: int = 200, **extra: Any) -> tuple[str, int]:
     template = "loans/_import.html" if wants_partial() else "loans/import.html"
-    return render_template(template, **_import_context(**extra)), status
+    return render_template(template, **_import_context(**extra)), code
 
 
 @bp.get("/import")
@@ -109,7 +109,7 @@ def import_post() -> tuple[str, int]:
     require_role(current_user, "admin")
     form = request.form
     encoding = form.get("encoding", "auto")
-    values = {"encoding": encoding if encoding in ENCODINGS else "auto", "as_of": form.get("as_of", "")}
+    values: dict[str, Any] = {"encoding": encoding if encoding in ENCODINGS else "auto", "as_of": form.get("as_of", "")}
     errors: dict[str, str] = {}
     try:
         as_of = date.fromisoformat(values["as_of"])

@@ -107,6 +107,14 @@ class CheckTally(db.Model):
     waived: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class CheckTallyTotal(db.Model):
+    """Open checks per sub-branch over all due days, kept with the tally: the checks overdue now are this total
+    minus the open ones not yet due (a few weeks of tally rows), never a count over the whole history."""
+
+    sub_branch_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    open_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class OffsiteCheck(db.Model):
     """An off-site check (非现场检查) recorded from a phone or a desk, without a check-in."""
 

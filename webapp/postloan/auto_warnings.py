@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.loans.summary import ImportSummary
 from webapp.models import Loan
-from webapp.postloan.risk import Finding, raise_warning
+from webapp.postloan.risk import Finding, raise_warnings
 from webapp.write_kernel import WriteContext
 
 INVENTORY_ORDER = ("full", "normal", "low", "empty")
@@ -79,8 +79,9 @@ def arrears_finding(days_past_due: int, overdue_cents: int) -> Finding:
 def warn_newly_overdue(ctx: WriteContext, summary: ImportSummary) -> None:
     """The import hook: a loan the book newly reports overdue gets a repayment warning."""
     ids = summary.loan_ids(summary.newly_overdue)
+    found = []
     for start in range(0, len(ids), 500):
         for loan in db.session.scalars(sa.select(Loan).where(Loan.id.in_(ids[start:start + 500]))):
             since = loan.overdue_since.isoformat() if loan.overdue_since else summary.as_of.isoformat()
-            raise_warning(ctx, loan, arrears_finding(loan.days_past_due, loan.overdue_cents),
-                          f"book:{loan.id}:overdue:{since}")
+            found.append((loan, arrears_finding(loan.days_past_due, loan.overdue_cents), f"book:{loan.id}:overdue:{since}"))
+    raise_warnings(ctx, found)

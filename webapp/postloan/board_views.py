@@ -20,13 +20,21 @@ from webapp.models import Loan, ScheduledCheck, SubBranch, User
 from webapp.postloan.blueprint import bp
 from webapp.postloan.completion import Completion, branch_completion, team_completion
 from webapp.postloan.pages import finished
-from webapp.postloan.rules import DEFAULT_RULES, RULE_BOUNDS, RULE_FIELDS, parse_rule_form, rule_for, rules_for_branch, save_rule
+from webapp.postloan.rules import (
+    DEFAULT_RULES,
+    RULE_BOUNDS,
+    RULE_FIELDS,
+    parse_rule_form,
+    rule_for,
+    rules_for_branch,
+    save_rule,
+)
 from webapp.postloan.sync import sync_loans
 from webapp.scope import require_role, visible_sub_branch_ids
 from webapp.visits.request_context import write_context
 
 OVERDUE_PAGE = 50
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str | Response, int] | Response
 
 
 def _month(value: str | None, today: date) -> tuple[date, date]:
@@ -69,9 +77,9 @@ def board() -> str:
     total = Completion.total([c for _name, c in rows])
     after = request.args.get("after", "")
     overdue = _overdue_page(sub_ids, today, after)
+    next_after = _cursor(overdue[OVERDUE_PAGE - 1]) if len(overdue) > OVERDUE_PAGE else None
     context: dict[str, Any] = {"rows": rows, "total": total, "first": first, "last": last, "today": today,
-                               "overdue": overdue[:OVERDUE_PAGE],
-                               "next_after": _cursor(overdue[OVERDUE_PAGE - 1]) if len(overdue) > OVERDUE_PAGE else None}
+                               "overdue": overdue[:OVERDUE_PAGE], "next_after": next_after}
     if wants_partial() and after:
         return render_template("postloan/_overdue_rows.html", **context)
     return render_template("postloan/board.html", **context)

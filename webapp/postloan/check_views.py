@@ -28,7 +28,7 @@ from webapp.postloan.offsite import (
     put_offsite,
 )
 from webapp.postloan.pages import finished, yuan
-from webapp.postloan.report import report_data, put_report
+from webapp.postloan.report import put_report, report_data
 from webapp.postloan.report_pdf import report_filename, report_pdf
 from webapp.postloan.schedule import check_state
 from webapp.postloan.visit_payload import PERSON_KINDS
@@ -40,7 +40,7 @@ from webapp.visits.request_context import write_context
 from webapp.write_kernel import parse_uuid
 
 FIELD_ROLES = ("manager", "team_lead")
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str | Response, int] | Response
 
 
 @bp.get("/due")

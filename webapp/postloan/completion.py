@@ -13,7 +13,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import CheckTally, ScheduledCheck, User
+from webapp.models import CheckTally, CheckTallyTotal, ScheduledCheck, User
 
 
 @dataclass
@@ -77,10 +77,14 @@ def branch_completion(sub_branch_ids: list[int], first: date, last: date,
                   sa.func.sum(tally.done_on_time), sa.func.sum(tally.done_late), sa.func.sum(tally.waived))
         .where(tally.sub_branch_id.in_(sub_branch_ids), tally.due_on >= first, tally.due_on <= last)
         .group_by(tally.sub_branch_id)).all()
-    overdue = dict(db.session.execute(
+    # Overdue now = all open checks minus those not yet due (a few weeks of rows), not a scan of the history.
+    totals = dict(db.session.execute(sa.select(CheckTallyTotal.sub_branch_id, CheckTallyTotal.open_count)
+                                     .where(CheckTallyTotal.sub_branch_id.in_(sub_branch_ids))).all())
+    not_yet_due = dict(db.session.execute(
         sa.select(tally.sub_branch_id, sa.func.sum(tally.open_count))
-        .where(tally.sub_branch_id.in_(sub_branch_ids), tally.due_on < today, tally.open_count > 0)
+        .where(tally.sub_branch_id.in_(sub_branch_ids), tally.due_on >= today)
         .group_by(tally.sub_branch_id)).all())
+    overdue = {sid: int(totals.get(sid, 0) or 0) - int(not_yet_due.get(sid, 0) or 0) for sid in sub_branch_ids}
     figures = {row[0]: Completion(*(int(v or 0) for v in row[1:])) for row in in_period}
     result = []
     for sid in sub_branch_ids:

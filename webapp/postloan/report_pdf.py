@@ -36,7 +36,11 @@ def _yuan(cents: int) -> str:
 
 
 def _yes_no(value: object) -> str:
-    return {True: _("Yes"), False: _("No")}.get(value, "—")  # type: ignore[call-overload]
+    if value is True:
+        return str(_("Yes"))
+    if value is False:
+        return str(_("No"))
+    return "—"
 
 
 def report_pdf(data: ReportData, *, generated_by: User, now: datetime | None = None) -> bytes:
@@ -77,7 +81,8 @@ def report_pdf(data: ReportData, *, generated_by: User, now: datetime | None = N
     line(_("Balance"), f"{_yuan(loan.balance_cents)} {_('yuan')} · {loan_label('loan_status', loan.status)}"
          + (f" · {_('%(days)d days past due', days=loan.days_past_due)}" if loan.status == "overdue" else ""))
     line(_("Term"), f"{loan.disbursed_on.isoformat()} – {loan.matures_on.isoformat()} · "
-         f"{_('%(months)d months', months=loan.term_months)} · {loan_label('repayment_method', loan.repayment_method)}")
+         f"{_('%(months)d months', months=loan.term_months)} · "
+         f"{loan_label('repayment_method', loan.repayment_method)}")
     line(_("Stated purpose"), loan.purpose or "—")
     line(_("Customer manager"), loan.manager.display_name)
 
@@ -98,9 +103,10 @@ def report_pdf(data: ReportData, *, generated_by: User, now: datetime | None = N
     if not data.history:
         line("", "—")
     for row in data.history:
-        line(row.as_of.isoformat(), f"{loan_label('loan_status', row.status)} · {_('balance')} {_yuan(row.balance_cents)}"
-             f" · {_('days past due')} {row.days_past_due} · {_('overdue')} {_yuan(row.overdue_cents)}"
-             f" · {_('last repayment')} {row.last_repayment_on.isoformat() if row.last_repayment_on else '—'}")
+        paid = row.last_repayment_on.isoformat() if row.last_repayment_on else "—"
+        line(row.as_of.isoformat(), f"{loan_label('loan_status', row.status)} · {_('balance')} "
+             f"{_yuan(row.balance_cents)} · {_('days past due')} {row.days_past_due} · {_('overdue')} "
+             f"{_yuan(row.overdue_cents)} · {_('last repayment')} {paid}")
 
     heading(_("Risk warnings raised by this check"))
     if not data.warnings:
@@ -129,7 +135,8 @@ def _onsite_section(data: ReportData, heading: Heading, line: Line) -> None:
     line(_("Visit"), f"{local_datetime(visit.started_at)} · {visit.lead.display_name}")
     line(_("Operating state"), str(OPERATING_STATE.get(checklist.get("operating_state") or "", "—")))
     line(_("Inventory level"), f"{INVENTORY_LEVEL.get(checklist.get('inventory_level') or '', '—')} · "
-         f"{_('compared with the last check')}: {loan_label('inventory_vs_last', block.get('inventory_vs_last')) or '—'}")
+         f"{_('compared with the last check')}: "
+         f"{loan_label('inventory_vs_last', block.get('inventory_vs_last')) or '—'}")
     line(_("Fixed assets"), str(FIXED_ASSETS.get(checklist.get("fixed_assets") or "", "—")))
     if checklist.get("abnormal"):
         line(_("Abnormal"), checklist.get("abnormal_detail") or "")
@@ -139,11 +146,12 @@ def _onsite_section(data: ReportData, heading: Heading, line: Line) -> None:
              f"{_yes_no(residence.get('still_lives_there'))} · {residence.get('note') or ''}")
     for person in block.get("related_persons") or []:
         line(loan_label("relation", person.get("relation")),
-             f"{person.get('name') or ''} · {loan_label('contact', person.get('contact'))} · {person.get('said') or ''}")
+             f"{person.get('name') or ''} · {loan_label('contact', person.get('contact'))} · "
+             f"{person.get('said') or ''}")
     funds = block.get("use_of_funds") or {}
     if funds:
-        line(_("Use of funds"), f"{funds.get('spent_on') or ''} · {_('as stated')}: {_yes_no(funds.get('matches_purpose'))}"
-             f" · {funds.get('note') or ''}")
+        line(_("Use of funds"), f"{funds.get('spent_on') or ''} · {_('as stated')}: "
+             f"{_yes_no(funds.get('matches_purpose'))} · {funds.get('note') or ''}")
 
 
 def _offsite_section(data: ReportData, heading: Heading, line: Line) -> None:
@@ -153,11 +161,12 @@ def _offsite_section(data: ReportData, heading: Heading, line: Line) -> None:
     line(_("Repayment record"), f"{loan_label('repayment_view', record.repayment)} · {record.repayment_note}")
     for item in record.interviews:
         reached = _("reached") if item.get("reached") else _("not reached")
-        line(_("Phone interview"), f"{loan_label('relation', item.get('person'))} · {reached} · {item.get('summary') or ''}")
+        line(_("Phone interview"),
+             f"{loan_label('relation', item.get('person'))} · {reached} · {item.get('summary') or ''}")
     for item in record.web_findings:
         adverse = _("adverse") if item.get("adverse") else _("nothing adverse")
-        line(_("Web search"), f"{loan_label('web_subject', item.get('subject'))} · {adverse} · {item.get('note') or ''}"
-             f" {item.get('link') or ''}")
+        line(_("Web search"), f"{loan_label('web_subject', item.get('subject'))} · {adverse} · "
+             f"{item.get('note') or ''} {item.get('link') or ''}")
 
 
 def _photo_pages(pdf: FPDF, data: ReportData, heading: Heading, line: Line) -> None:

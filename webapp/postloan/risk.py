@@ -57,11 +57,40 @@ def raise_warning(ctx: WriteContext, loan: Loan, finding: Finding, source_key: s
         return winner
     if finding.level == "high":
         # One trigger check per visit, however many high findings it made; otherwise one per warning.
-        key, reason = (f"trigger:visit:{visit_id}", "visit") if visit_id else (f"trigger:warning:{warning.id}", "warning")
+        key, reason = ((f"trigger:visit:{visit_id}", "visit") if visit_id
+                       else (f"trigger:warning:{warning.id}", "warning"))
         check = raise_trigger_check(loan, key, reason, today)
         warning.trigger_check_id = check.id if check is not None else None
         db.session.flush()
     return warning
+
+
+def raise_warnings(ctx: WriteContext, found: list[tuple[Loan, Finding, str]]) -> None:
+    """Many rule warnings at once (an import's newly overdue loans): one look-up of the sources already
+    warned about and one flush, instead of a round trip per loan. High ones get their trigger checks."""
+    keys = [key for _loan, _finding, key in found]
+    known: set[str] = set()
+    for start in range(0, len(keys), 500):
+        known.update(db.session.scalars(sa.select(RiskWarning.source_key).where(
+            RiskWarning.source_key.in_(keys[start:start + 500]))))
+    today = bank_today(ctx.now)
+    fresh: list[tuple[Loan, RiskWarning]] = []
+    for loan, finding, key in found:
+        if key in known:
+            continue
+        known.add(key)
+        fresh.append((loan, RiskWarning(
+            loan_id=loan.id, sub_branch_id=loan.sub_branch_id, rule=finding.rule, level=finding.level,
+            detail=finding.detail[:500], evidence=finding.evidence, source_key=key[:120], owner_id=loan.manager_id,
+            deadline=today + timedelta(days=DEADLINE_DAYS[finding.level]), actions=[], resolution="", status="open",
+            raised_at=ctx.now)))
+    db.session.add_all([warning for _loan, warning in fresh])
+    db.session.flush()
+    for loan, warning in fresh:
+        if warning.level == "high":
+            check = raise_trigger_check(loan, f"trigger:warning:{warning.id}", "warning", today)
+            warning.trigger_check_id = check.id if check is not None else None
+    db.session.flush()
 
 
 def _may_work(actor: User, warning: RiskWarning) -> None:

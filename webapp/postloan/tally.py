@@ -3,6 +3,7 @@ touched. Recounting (rather than adding deltas) cannot drift; the rows are locke
 writers of the same day recount one after the other."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
@@ -10,17 +11,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp.extensions import db
-from webapp.models import CheckTally, ScheduledCheck
+from webapp.models import CheckTally, CheckTallyTotal, ScheduledCheck
 
 TallyKey = tuple[int, date]
 CHUNK = 300
 COUNT_COLUMNS = ("open_count", "done_on_time", "done_late", "waived")
 
 
-def _insert(values: list[dict[str, object]]) -> sa.Insert:
+def _insert(model: type[CheckTally] | type[CheckTallyTotal], values: list[dict[str, object]]) -> sa.Insert:
     dialect = db.session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(CheckTally).values(values)  # type: ignore[no-any-return]
+    return module.insert(model).values(values)  # type: ignore[no-any-return]
 
 
 def recount(keys: Iterable[TallyKey]) -> None:
@@ -33,8 +34,9 @@ def recount(keys: Iterable[TallyKey]) -> None:
 def _recount_chunk(keys: list[TallyKey]) -> None:
     in_keys = sa.tuple_(CheckTally.sub_branch_id, CheckTally.due_on).in_(keys)
     zeros = [{"sub_branch_id": s, "due_on": d, **dict.fromkeys(COUNT_COLUMNS, 0)} for s, d in keys]
-    db.session.execute(_insert(zeros).on_conflict_do_nothing())
-    db.session.execute(sa.select(CheckTally.sub_branch_id).where(in_keys).with_for_update())
+    db.session.execute(_insert(CheckTally, zeros).on_conflict_do_nothing())
+    before = {(s, d): n for s, d, n in db.session.execute(
+        sa.select(CheckTally.sub_branch_id, CheckTally.due_on, CheckTally.open_count).where(in_keys).with_for_update())}
     check = ScheduledCheck
     counts = db.session.execute(
         sa.select(
@@ -57,10 +59,30 @@ def _recount_chunk(keys: list[TallyKey]) -> None:
         .values({name: sa.bindparam(name) for name in COUNT_COLUMNS}),
         updates,
     )
+    deltas: dict[int, int] = defaultdict(int)
+    for s, d in keys:
+        now_open = int(found.get((s, d), (0,))[0] or 0)
+        deltas[s] += now_open - int(before.get((s, d), 0) or 0)
+    _add_to_totals({s: n for s, n in deltas.items() if n})
+
+
+def _add_to_totals(deltas: dict[int, int]) -> None:
+    """Move the per-sub-branch open totals by what the recount changed (an atomic add under the row lock)."""
+    if not deltas:
+        return
+    db.session.execute(_insert(CheckTallyTotal, [{"sub_branch_id": s, "open_count": 0} for s in deltas])
+                       .on_conflict_do_nothing())
+    table = CheckTallyTotal.__table__
+    db.session.execute(
+        sa.update(table).where(table.c.sub_branch_id == sa.bindparam("s"))
+        .values(open_count=table.c.open_count + sa.bindparam("delta")),
+        [{"s": s, "delta": n} for s, n in sorted(deltas.items())],
+    )
 
 
 def rebuild_all() -> None:
     """Recount every key from scratch (after a bulk load that bypassed the schedule writer)."""
     db.session.execute(sa.delete(CheckTally))
+    db.session.execute(sa.delete(CheckTallyTotal))
     keys = db.session.execute(sa.select(ScheduledCheck.sub_branch_id, ScheduledCheck.due_on).distinct()).all()
     recount((int(s), d) for s, d in keys)

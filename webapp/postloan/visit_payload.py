@@ -215,3 +215,31 @@ PLACED_FIELDS = frozenset({
     *(f"post_loan_related_persons_{i}_{key}" for i in range(FORM_PERSON_ROWS)
       for key in ("relation", "name", "contact", "said")),
 })
+
+
+def post_loan_schema() -> dict[str, Any]:
+    """The OpenAPI description of the post-loan part (webapp.api.openapi includes it in VisitBody)."""
+    yes_no = {"type": "boolean", "nullable": True}
+    text = {"type": "string", "maxLength": MAX_TEXT}
+    return {
+        "type": "object", "nullable": True, "required": ["loan_id"],
+        "description": "Only for kind post_loan, and optional: the loan and the scheduled check the visit fulfils "
+                       "(without check_id, the loan's on-site check due first), and the checklist of the three "
+                       "places. A body without it is the body it always was (same hash).",
+        "properties": {
+            "loan_id": {"type": "integer"},
+            "check_id": {"type": "integer", "nullable": True},
+            "inventory_vs_last": {"type": "string", "enum": list(INVENTORY_COMPARISONS), "nullable": True},
+            "residence": {"type": "object", "nullable": True, "required": ["visited"], "properties": {
+                "visited": {"type": "boolean"}, "still_lives_there": yes_no, "note": text}},
+            "related_persons": {"type": "array", "maxItems": MAX_PERSONS, "items": {
+                "type": "object", "required": ["relation", "contact"], "properties": {
+                    "relation": {"type": "string", "enum": list(PERSON_KINDS)},
+                    "name": {"type": "string", "maxLength": 40},
+                    "contact": {"type": "string", "enum": list(CONTACT_MODES)},
+                    "said": {**text, "description": "required when met or called"}}}},
+            "use_of_funds": {"type": "object", "nullable": True, "required": ["spent_on", "matches_purpose"],
+                             "properties": {"spent_on": text, "matches_purpose": {"type": "boolean"},
+                                            "note": text}},
+        },
+    }

@@ -29,7 +29,7 @@ from webapp.write_kernel import parse_uuid
 # Age of an open warning in days: the board's columns.
 AGE_BUCKETS = ((0, 3), (4, 7), (8, 30), (31, None))
 LIST_LIMIT = 200
-Page = str | tuple[str, int] | Response
+Page = str | tuple[str | Response, int] | Response
 
 
 def age_bucket(raised: date, today: date) -> int:

@@ -31,7 +31,7 @@ def start_visit_url(stop: Stop) -> str:
     """One tap starts the visit: the visit form when the visit pages are installed, else the merchant page."""
     for endpoint in VISIT_FORM_ENDPOINTS:
         if endpoint in current_app.view_functions:
-            extra: dict[str, object] = {"kind": stop.visit_kind} if stop.visit_kind != "marketing" else {}
+            extra: dict[str, Any] = {"kind": stop.visit_kind} if stop.visit_kind != "marketing" else {}
             if stop.post_loan_check_id is not None:
                 extra["check"] = stop.post_loan_check_id
             return url_for(endpoint, merchant_id=stop.merchant.id, **extra)
