@@ -72,11 +72,12 @@ def book_loan(number: str = "JJ0001", *, disbursed_days_ago: int = 5, **override
     from datetime import timedelta
 
     from webapp.bank_time import bank_today
+    from webapp.postloan.schedule import add_months
 
     today = bank_today()
     disbursed = today - timedelta(days=disbursed_days_ago)
-    row = loan_row(number, disbursed=disbursed.isoformat(),
-                   matures=disbursed.replace(year=disbursed.year + 1).isoformat(), **overrides)
+    row = loan_row(number, disbursed=disbursed.isoformat(), matures=add_months(disbursed, 12).isoformat(),
+                   **overrides)
     outcome = run_import([row], as_of=today, now=datetime.now(UTC))
     assert outcome.ok, outcome.problems
     return loan_by_number(number).id

@@ -223,10 +223,13 @@ def _book_loan(target: str, manager: str, code: str, importer: str) -> tuple[int
     from webapp.postloan.risk import Finding, raise_warning
     from webapp.write_kernel import WriteContext
 
+    from webapp.postloan.schedule import add_months
+
     number = f"M-{target}"
-    outcome = run_import([loan_row(number, sub=target, merchant=code, manager=manager,
-                                   disbursed=_today(), matures=f"{int(_today()[:4]) + 1}{_today()[4:]}")],
-                         as_of=datetime.fromisoformat(_today()).date(), actor=importer, now=datetime.now(UTC))
+    today = datetime.fromisoformat(_today()).date()
+    outcome = run_import([loan_row(number, sub=target, merchant=code, manager=manager, disbursed=today.isoformat(),
+                                   matures=add_months(today, 12).isoformat())],
+                         as_of=today, actor=importer, now=datetime.now(UTC))
     assert outcome.ok, outcome.problems
     check = checks_of(number)["first"]
     warning = raise_warning(WriteContext(actor=user_by_name(manager), now=datetime.now(UTC)), check.loan,

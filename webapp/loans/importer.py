@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -20,7 +20,7 @@ from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.loans.hooks import run_import_hooks
 from webapp.loans.reader import LoanFileError, Sheet
-from webapp.loans.rows import REQUIRED, LoanRow, aliases_of, check_row, header_field
+from webapp.loans.rows import HASHED_FIELDS, REQUIRED, LoanRow, aliases_of, check_row, header_field
 from webapp.loans.summary import ImportSummary
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Loan, LoanHistory, LoanImport, LoanPerson, Merchant, SubBranch, User
@@ -56,8 +56,10 @@ def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
         yield items[start:start + size]
 
 
-def row_hash(row: LoanRow) -> str:
-    return hashlib.sha256(repr(row.book_values()).encode()).hexdigest()
+def raw_hash(values: dict[str, str]) -> str:
+    """The hash of a row's cells by field (columns the file lacks count as empty): a row identical to the one
+    imported before is recognised before any parsing, which is most of a nightly file."""
+    return hashlib.sha256("\x1f".join(values.get(name, "") for name in HASHED_FIELDS).encode()).hexdigest()
 
 
 def _columns(sheet: Sheet) -> tuple[dict[str, str], dict[str, int]]:
@@ -81,34 +83,45 @@ def import_loans(ctx: WriteContext, branch_id: int, sheet: Sheet, as_of: date, *
                  file_name: str = "") -> ImportOutcome:
     """Check the whole sheet, then write it in a savepoint; problems come back with nothing written."""
     columns, positions = _columns(sheet)
+    book = _BookContext.fetch(branch_id)
     outcome = ImportOutcome()
-    raw_errors: list[tuple[int, str, str]] = []
+    errors: list[tuple[int, str, str]] = []
     rows: list[LoanRow] = []
     first_row: dict[str, int] = {}
+    unchanged = 0
     for sheet_row in sheet.rows:
         cells = sheet_row.cells
         values = {name: cells[position] for name, position in positions.items()}
+        number = values["loan_number"]
+        if number in first_row:
+            errors.append((sheet_row.row, "loan_number", _("The same loan number as row %(row)s.",
+                                                           row=first_row[number])))
+            continue
+        if number:
+            first_row[number] = sheet_row.row
+        digest = raw_hash(values)
+        known = book.existing.get(number)
+        if known is not None and known.row_hash == digest and not sheet_row.extra_cells \
+                and book.still_valid(values):
+            unchanged += 1
+            continue
         if sheet_row.extra_cells:
-            raw_errors.append((sheet_row.row, "row", _("More cells than the header has.")))
-        clean = check_row(sheet_row.row, values, raw_errors)
-        if clean is None:
-            continue
-        if clean.loan_number in first_row:
-            raw_errors.append((clean.row, "loan_number",
-                               _("The same loan number as row %(row)s.", row=first_row[clean.loan_number])))
-            continue
-        first_row[clean.loan_number] = clean.row
-        rows.append(clean)
-    context = _BookContext.load(branch_id, rows, raw_errors)
-    for number, name, message in sorted(raw_errors, key=lambda e: e[0]):
-        outcome.problems.append(RowProblem(number, columns.get(name, name), message))
+            errors.append((sheet_row.row, "row", _("More cells than the header has.")))
+        clean = check_row(sheet_row.row, values, errors)
+        if clean is not None and book.check(clean, errors):
+            rows.append(replace(clean, digest=digest))
+    book.check_elsewhere(rows, errors)
+    for row_number, name, message in sorted(errors, key=lambda e: e[0]):
+        outcome.problems.append(RowProblem(row_number, columns.get(name, name), message))
     if outcome.problems:
         return outcome
     with db.session.begin_nested():
-        summary = _write(ctx, context, rows, as_of)
+        summary = _write(ctx, book, rows, as_of)
+        summary.rows += unchanged
+        summary.unchanged += unchanged
         record = LoanImport(branch_id=branch_id, as_of=as_of, imported_at=ctx.now, source=source,
-                            imported_by_id=ctx.actor.id,
-                            file_name=file_name[:200], row_count=len(rows), summary=summary.as_json())
+                            imported_by_id=ctx.actor.id, file_name=file_name[:200], row_count=summary.rows,
+                            summary=summary.as_json())
         db.session.add(record)
         db.session.flush()
         run_import_hooks(ctx, summary)
@@ -128,49 +141,60 @@ class _BookContext:
     merchants: dict[tuple[int, str], tuple[int, str]]
 
     @classmethod
-    def load(cls, branch_id: int, rows: list[LoanRow], errors: list[tuple[int, str, str]]) -> _BookContext:
-        subs = {code: sid for sid, code in db.session.execute(
+    def fetch(cls, branch_id: int) -> _BookContext:
+        connection = db.session.connection()
+        subs = {code: sid for sid, code in connection.execute(
             sa.select(SubBranch.id, SubBranch.code).where(SubBranch.branch_id == branch_id))}
-        people = db.session.execute(
+        people = connection.execute(
             sa.select(User.id, User.username, User.sub_branch_id)
             .where(User.sub_branch_id.in_(subs.values()), User.is_enabled.is_(True),
                    User.role.in_(("manager", "team_lead")))).all()
         managers = {(p.sub_branch_id, p.username): p.id for p in people}
-        loans = Loan.__table__
+        loans, merchants = Loan.__table__, Merchant.__table__
         # The branch's whole book in one Core query (a nightly file holds nearly all of it anyway).
-        connection = db.session.connection()
         existing: dict[str, Any] = {loan.loan_number: loan for loan in connection.execute(
             sa.select(loans.c.id, loans.c.loan_number, loans.c.row_hash, loans.c.sub_branch_id, loans.c.borrower_id,
                       *(loans.c[name] for name in SCHEDULE_FIELDS if name != "sub_branch_id"),
                       *(loans.c[name] for name in HISTORY_FIELDS if name != "status"))
             .where(loans.c.sub_branch_id.in_(subs.values())))}
-        unknown = [row.loan_number for row in rows if row.loan_number not in existing]
-        elsewhere: set[str] = set()
-        for part in _chunks(unknown):
-            elsewhere.update(connection.execute(sa.select(loans.c.loan_number).where(loans.c.loan_number.in_(part)))
-                             .scalars())
-        codes = {row.merchant_code for row in rows}
-        merchant_table = Merchant.__table__
-        merchants: dict[tuple[int, str], tuple[int, str]] = {
-            (sid, str(code)): (mid, status) for mid, sid, code, status in connection.execute(
-                sa.select(merchant_table.c.id, merchant_table.c.sub_branch_id, merchant_table.c.code,
-                          merchant_table.c.status)
-                .where(merchant_table.c.sub_branch_id.in_(subs.values()), merchant_table.c.code.is_not(None)))
-            if code in codes}
-        for row in rows:
-            sub_id = subs.get(row.sub_branch)
-            if sub_id is None:
-                errors.append((row.row, "sub_branch", _("No sub-branch of this branch has this code.")))
-                continue
-            if (sub_id, row.manager) not in managers:
-                errors.append((row.row, "manager",
-                               _("No customer manager or team lead of this sub-branch has this username.")))
-            if row.loan_number in elsewhere:
-                errors.append((row.row, "loan_number", _("This loan number belongs to another branch.")))
-            if (sub_id, row.merchant_code) not in merchants and not row.borrower_name:
-                errors.append((row.row, "borrower_name",
-                               _("A new borrower needs a name (no merchant of this sub-branch has this code).")))
-        return cls(subs, managers, existing, merchants)
+        known_merchants = {(sid, str(code)): (mid, status) for mid, sid, code, status in connection.execute(
+            sa.select(merchants.c.id, merchants.c.sub_branch_id, merchants.c.code, merchants.c.status)
+            .where(merchants.c.sub_branch_id.in_(subs.values()), merchants.c.code.is_not(None)))}
+        return cls(subs, managers, existing, known_merchants)
+
+    def still_valid(self, values: dict[str, str]) -> bool:
+        """An unchanged row is still importable: its sub-branch and manager still exist and are enabled."""
+        sub_id = self.sub_branches.get(values.get("sub_branch", ""))
+        return sub_id is not None and (sub_id, values.get("manager", "").lower()) in self.managers
+
+    def check(self, row: LoanRow, errors: list[tuple[int, str, str]]) -> bool:
+        """The row against the branch: its sub-branch, its manager, a name for a new borrower."""
+        sub_id = self.sub_branches.get(row.sub_branch)
+        if sub_id is None:
+            errors.append((row.row, "sub_branch", _("No sub-branch of this branch has this code.")))
+            return False
+        ok = True
+        if (sub_id, row.manager) not in self.managers:
+            errors.append((row.row, "manager",
+                           _("No customer manager or team lead of this sub-branch has this username.")))
+            ok = False
+        if (sub_id, row.merchant_code) not in self.merchants and not row.borrower_name:
+            errors.append((row.row, "borrower_name",
+                           _("A new borrower needs a name (no merchant of this sub-branch has this code).")))
+            ok = False
+        return ok
+
+    def check_elsewhere(self, rows: list[LoanRow], errors: list[tuple[int, str, str]]) -> None:
+        """A loan number the branch does not hold may belong to another branch: that row is refused."""
+        unknown = [row for row in rows if row.loan_number not in self.existing]
+        loans = Loan.__table__
+        for start in range(0, len(unknown), CHUNK):
+            part = unknown[start:start + CHUNK]
+            taken = set(db.session.connection().execute(
+                sa.select(loans.c.loan_number).where(loans.c.loan_number.in_([r.loan_number for r in part])))
+                .scalars())
+            errors.extend((row.row, "loan_number", _("This loan number belongs to another branch."))
+                          for row in part if row.loan_number in taken)
 
 
 def _write(ctx: WriteContext, book: _BookContext, rows: list[LoanRow], as_of: date) -> ImportSummary:
@@ -182,11 +206,8 @@ def _write(ctx: WriteContext, book: _BookContext, rows: list[LoanRow], as_of: da
     schedule_numbers: list[str] = []
     history_numbers: list[str] = []
     for row in rows:
-        digest = row_hash(row)
+        digest = row.digest
         known = book.existing.get(row.loan_number)
-        if known is not None and known.row_hash == digest:
-            summary.unchanged += 1
-            continue
         sub_id = book.sub_branches[row.sub_branch]
         values = _loan_values(row, digest, sub_id, book, known, as_of, ctx)
         changed_numbers.append(row.loan_number)

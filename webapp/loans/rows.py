@@ -48,6 +48,8 @@ HEADER_ALIASES: dict[str, str] = {
     "主要联系人": "main_contact_name", "main_contact_name": "main_contact_name",
     "主要联系人电话": "main_contact_phone", "main_contact_phone": "main_contact_phone",
 }
+# Every field a row can have, in a fixed order: the raw row hash covers them all.
+HASHED_FIELDS = tuple(dict.fromkeys(HEADER_ALIASES.values()))
 REQUIRED = ("loan_number", "sub_branch", "merchant_code", "product", "amount", "balance", "disbursed_on",
             "matures_on", "term_months", "repayment_method", "manager", "status")
 STATUS_WORDS = {"正常": "normal", "逾期": "overdue", "结清": "repaid", "已结清": "repaid",
@@ -91,14 +93,7 @@ class LoanRow:
     overdue_cents: int
     last_repayment_on: date | None
     persons: tuple[PersonRow, ...] = field(default_factory=tuple)
-
-    def book_values(self) -> tuple[object, ...]:
-        """Everything the book says of the loan, for the row hash."""
-        return (self.loan_number, self.sub_branch, self.merchant_code, self.product, self.amount_cents,
-                self.balance_cents, self.disbursed_on.isoformat(), self.matures_on.isoformat(), self.term_months,
-                self.repayment_method, self.purpose, self.manager, self.status, self.days_past_due,
-                self.overdue_cents, self.last_repayment_on.isoformat() if self.last_repayment_on else "",
-                tuple((p.relation, p.name, p.phone) for p in self.persons))
+    digest: str = ""  # the raw row hash (webapp.loans.importer.raw_hash)
 
 
 def header_field(label: str) -> str | None:
