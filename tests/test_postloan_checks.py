@@ -209,6 +209,8 @@ def test_the_report_pdf_holds_the_check_its_photos_and_the_conclusion(app: Flask
         response = mgr1.api("PUT", f"/api/v1/visits/{visit_id}/photos/{new_id()}",
                             data=photo_form(jpeg_bytes(seed), category=category), content_type="multipart/form-data")
         assert response.status_code == 201
+    page = mgr1.get(f"/postloan/checks/{loan['first']}").get_data(as_text=True)
+    assert 'id="onsite-record"' in page and "店里最近生意差" in page and "大幅减少" in page
     url = f"/postloan/checks/{loan['first']}/report"
     assert mgr1.post(url, data={"conclusion": "", "classification": "bad"}).status_code == 422
     assert mgr1.post(url, data={"conclusion": "库存明显下降，经营收缩，建议列入关注并加强检查。",
