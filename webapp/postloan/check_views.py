@@ -111,7 +111,7 @@ def _offsite_context(check_id: int, form: MultiDict[str, str] | None = None,
     check = get_check_or_404(current_user, check_id)
     loan = check.loan
     if form is None:
-        form = MultiDict({"record_id": str(uuid.uuid4()), "repayment": _book_view(loan.status, loan.days_past_due)})
+        form = MultiDict({"record_id": str(uuid.uuid4()), "repayment": _book_view(loan.status)})
     history = list(db.session.scalars(sa.select(LoanHistory).where(LoanHistory.loan_id == loan.id)
                                       .order_by(LoanHistory.as_of.desc()).limit(6)))
     return {"check": check, "loan": loan, "form": form, "errors": errors or {}, "message": message,
@@ -119,7 +119,7 @@ def _offsite_context(check_id: int, form: MultiDict[str, str] | None = None,
             "web_subjects": WEB_SUBJECTS, "interview_rows": range(FORM_INTERVIEWS), "web_rows": range(FORM_WEB)}
 
 
-def _book_view(status: str, days_past_due: int) -> str:
+def _book_view(status: str) -> str:
     """What the book says, as the form's first answer: the manager confirms or corrects it."""
     return "overdue" if status == "overdue" else "on_time"
 
