@@ -171,7 +171,7 @@ LOAN_LABELS: dict[str, dict[str, object]] = {
     "classification": {"normal": _l("Normal (正常)"), "special_mention": _l("Special mention (关注)"),
                        "substandard": _l("Substandard (次级)"), "doubtful": _l("Doubtful (可疑)"),
                        "loss": _l("Loss (损失)")},
-    "warning_level": {"low": _l("Low"), "medium": _l("Medium"), "high": _l("High")},
+    "warning_level": {"low": _l("Low risk"), "medium": _l("Medium risk"), "high": _l("High risk")},
     "warning_status": {"open": _l("Open"), "resolved": _l("Resolved")},
     "warning_rule": {
         "business_reduced": _l("Business reduced"), "business_suspended": _l("Business suspended"),

@@ -137,7 +137,7 @@ def _settle_history(today: date, rng: random.Random) -> None:
             check.waived_by_id = check.assignee_id
             continue
         late = roll > 0.85
-        done_on = check.due_on + timedelta(days=rng.randrange(1, 12)) if late else \
+        done_on = min(today, check.due_on + timedelta(days=rng.randrange(1, 12))) if late else \
             max(check.window_start, check.due_on - timedelta(days=rng.randrange(0, 6)))
         check.status, check.done_on, check.done_by_id = "done", done_on, check.assignee_id
         check.done_at = datetime.combine(done_on, time(15), BANK_ZONE).astimezone(UTC)
