@@ -215,3 +215,35 @@ def test_related_persons_phones_are_masked_for_those_who_do_not_call_them(app: F
         if shown != "13912345678":
             assert "13912345678" not in html
     assert login("mgr2").get(f"/loans/{loan_id}").status_code == 404  # another manager's loan
+
+
+def test_an_unchanged_row_is_still_refused_when_its_manager_left(app: Flask, world: World) -> None:
+    rows = [loan_row(), loan_row("JJ0002", merchant="A1-002", manager="mgr2")]
+    with app.app_context():
+        assert run_import(rows, as_of=AS_OF).ok
+        user_by_name("mgr2").is_enabled = False
+        db.session.commit()
+        again = run_import(rows, as_of=d("2026-12-02"))
+        assert [(p.row, p.column) for p in again.problems] == [(3, "客户经理")]
+
+
+def test_the_admin_changes_a_products_rules_and_the_schedules_follow(app: Flask, world: World, login: Any) -> None:
+    from webapp.postloan.rules import RULE_FIELDS
+
+    with app.app_context():
+        run_import([loan_row(disbursed="2026-11-20", matures="2027-11-20")], as_of=AS_OF)
+    admin = login("admin")
+    page = admin.get("/postloan/rules").get_data(as_text=True)
+    assert 'data-product="经营贷"' in page
+    form = {name: "0" for name in RULE_FIELDS}
+    assert admin.post("/postloan/rules", data={"product": "经营贷", **form}).status_code == 422
+    form = {"first_onsite_days": "7", "short_term_max_months": "6", "short_interval_months": "1",
+            "long_interval_months": "3", "use_of_funds_days": "60", "offsite_interval_months": "1",
+            "trigger_days": "3", "window_days": "7"}
+    assert admin.post("/postloan/rules", data={"product": "经营贷", **form}).status_code == 303
+    with app.app_context():
+        from tests.loan_helpers import checks_of
+
+        checks = checks_of("JJ0001")
+        assert checks["first"].due_on == d("2026-11-27") and checks["funds"].due_on == d("2027-01-19")
+    assert login("mgr1").post("/postloan/rules", data={"product": "经营贷", **form}).status_code == 403
