@@ -79,3 +79,8 @@ test-offline-full: $(VENV)/.dev translations
 # Bytes on the wire for a visit with three 12 MP photos, and the time to drain a 200-visit queue (prints both).
 bench-sync: $(VENV)/.dev translations
 	$(VENV)/bin/python bench/sync_wire.py
+
+.PHONY: bench-postloan
+# The post-loan book at scale (README, "Post-loan management"): throwaway SQLite files under instance/, never the demo's.
+bench-postloan: $(VENV)/.runtime
+	$(VENV)/bin/python bench/postloan_book.py

@@ -140,6 +140,29 @@ ROUTES: tuple[Route, ...] = (
     r("review.draw", method="POST", roles=REVIEWERS),
     r("review.resubmit_visit", method="POST", kind="visit", roles=LEADS_AND_MANAGERS, scope_first=True),
     r("visits.confirm", method="POST", kind="visit", roles=LEADS_AND_MANAGERS, scope_first=True),
+    # The loan book and post-loan checks (a loan is its manager's, their team lead's and the branch's).
+    r("loans.index"),
+    r("loans.show", kind="loan"),
+    r("loans.import_page", roles=ADMIN),
+    r("loans.import_post", method="POST", roles=ADMIN),
+    r("postloan.due_page", roles=LEADS_AND_MANAGERS),
+    r("postloan.team_page", roles=LEAD),
+    r("postloan.board", roles=("team_lead", "reviewer", "admin")),
+    r("postloan.rules_page", roles=ADMIN),
+    r("postloan.rules_save", method="POST", roles=ADMIN),
+    r("postloan.check_page", kind="check"),
+    r("postloan.report_file", kind="check"),
+    r("postloan.offsite_form", kind="check", roles=LEADS_AND_MANAGERS),
+    r("postloan.offsite_save", method="POST", kind="check", roles=LEADS_AND_MANAGERS),
+    r("postloan.report_save", method="POST", kind="check", roles=LEADS_AND_MANAGERS),
+    r("postloan.waive", method="POST", kind="check", roles=LEAD, scope_first=True),
+    r("postloan.warnings_board"),
+    r("postloan.warning_page", kind="warning"),
+    r("postloan.warning_action", method="POST", kind="warning"),
+    r("postloan.warning_update", method="POST", kind="warning"),
+    r("postloan.warning_resolve", method="POST", kind="warning"),
+    r("postloan.warning_new", kind="loan", roles=("manager", "team_lead", "reviewer")),
+    r("postloan.warning_create", method="POST", kind="loan", roles=("manager", "team_lead", "reviewer")),
 )
 
 # Routes the matrix leaves to their own tests, and why.
@@ -192,6 +215,28 @@ def _plan_sweep(app: Flask, lead: str, district: str) -> tuple[int, int]:
     return sweep_id, stop_id
 
 
+def _book_loan(target: str, manager: str, code: str, importer: str) -> tuple[int, int, int]:
+    """A loan of the manager on the merchant, its first check and a warning raised on it."""
+    from datetime import UTC
+
+    from tests.loan_helpers import checks_of, loan_row, run_import
+    from webapp.postloan.risk import Finding, raise_warning
+    from webapp.postloan.schedule import add_months
+    from webapp.write_kernel import WriteContext
+
+    number = f"M-{target}"
+    today = datetime.fromisoformat(_today()).date()
+    outcome = run_import([loan_row(number, sub=target, merchant=code, manager=manager, disbursed=today.isoformat(),
+                                   matures=add_months(today, 12).isoformat())],
+                         as_of=today, actor=importer, now=datetime.now(UTC))
+    assert outcome.ok, outcome.problems
+    check = checks_of(number)["first"]
+    warning = raise_warning(WriteContext(actor=user_by_name(manager), now=datetime.now(UTC)), check.loan,
+                            Finding("manual", "low", "matrix", {}), f"matrix:{target}", by_hand=True)
+    db.session.commit()
+    return check.loan_id, check.id, warning.id
+
+
 def _today() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
@@ -230,7 +275,15 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
     leads = {"A1": "mgr1", "A2": "mgr7", "B1": "mgrb"}
     points = {"A1": WULIN, "A2": SIJIQING, "B1": (29.87, 121.55)}
     ids: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in (
-        "merchant", "visit", "photo", "flag", "proposal", "sweep", "stop", "sample", "user", "sub_branch", "team")}
+        "merchant", "visit", "photo", "flag", "proposal", "sweep", "stop", "sample", "user", "sub_branch", "team",
+        "loan", "check", "warning")}
+    with app.app_context():
+        for target, manager, code, importer in (("A1", "mgr1", "A1-001", "admin"), ("A2", "mgr7", "A2-001", "admin"),
+                                                ("B1", "mgrb", "B1-001", "reviewerb")):
+            loan_id, check_id, warning_id = _book_loan(target, manager, code, importer)
+            ids["loan"][target] = {"loan_id": loan_id}
+            ids["check"][target] = {"check_id": check_id}
+            ids["warning"][target] = {"warning_id": warning_id}
     for target in ("A1", "A2", "B1"):
         visit_id, photo_id, flag_id = _make_visit(app, leads[target], merchants[target], points[target])
         ids["merchant"][target] = {"merchant_id": merchants[target]}

@@ -10,6 +10,7 @@ from flask import Flask, url_for
 from geopy.distance import geodesic
 
 from tests.factories import WULIN, World, add_merchant, user_by_name
+from tests.loan_helpers import book_loan, checks_of
 from tests.visit_helpers import new_id, visit_body
 from webapp.bank_time import bank_today, day_bounds
 from webapp.extensions import db
@@ -76,12 +77,14 @@ def test_stops_come_in_route_order_from_the_phone_with_the_distance_of_each_leg(
     app: Flask, world: World, street: dict[str, int], login: Any
 ) -> None:
     sweep_today(app, list(street.values()))
+    with app.app_context():
+        book_loan()  # a1_owned borrowed five days ago: its first on-site check is due
     mgr1 = login("mgr1")
     here = east(-100.0)  # 100 m west of WULIN
     response = mgr1.htmx_get(f"/today/route?lat={here[0]}&lon={here[1]}")
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and html.lstrip().startswith('<section id="today-route"')
-    # a1_owned (a borrower of mgr1, never checked) sits at WULIN, then the street going east.
+    # a1_owned (a borrower of mgr1, first check due) sits at WULIN, then the street going east.
     expected = [world.merchants["a1_owned"], *(street[f"east{k}"] for k in range(1, 7))]
     assert route_ids(html) == expected
     legs = re.findall(r'class="distance small">([^<]+)<', html)
@@ -153,8 +156,8 @@ def test_a_follow_up_set_for_later_is_not_due_yet(app: Flask, world: World, logi
         assert workday(user_by_name("mgr2"), bank_today(), datetime.now(UTC)).stops == []
 
 
-def test_post_loan_checks_due_by_the_interim_thirty_day_rule(app: Flask, world: World, login: Any) -> None:
-    """No loan book yet: a borrower owned by the manager is due when its last post-loan visit is over 30 days old."""
+def test_post_loan_checks_due_come_from_the_loan_book_schedule(app: Flask, world: World, login: Any) -> None:
+    """The loan book's schedule says what is due: the first on-site check, until a visit linked to it is done."""
     mgr1 = login("mgr1")
     borrower = world.merchants["a1_owned"]
     now = datetime.now(UTC)
@@ -164,12 +167,18 @@ def test_post_loan_checks_due_by_the_interim_thirty_day_rule(app: Flask, world: 
             day = workday(user_by_name("mgr1"), bank_today(), now)
             return [r for s in day.stops if s.merchant.id == borrower for r in s.reasons]
 
-    assert due() == ["post_loan"]  # never checked
-    put_visit(mgr1, borrower, now - timedelta(days=31), kind="post_loan", lat=WULIN[0], lon=WULIN[1])
+    assert due() == []  # a borrower without a loan in the book has no schedule
+    with app.app_context():
+        loan_id = book_loan()
+        first = checks_of("JJ0001")["first"].id
     assert due() == ["post_loan"]
-    put_visit(mgr1, borrower, now - timedelta(days=29), kind="post_loan", lat=WULIN[0], lon=WULIN[1])
+    # A post-loan visit not linked to the loan leaves the check open; the linked one fulfils it.
+    put_visit(mgr1, borrower, now - timedelta(hours=2), kind="post_loan", lat=WULIN[0], lon=WULIN[1])
+    assert due() == ["post_loan"]
+    put_visit(mgr1, borrower, now - timedelta(hours=1), kind="post_loan", lat=WULIN[0], lon=WULIN[1],
+              post_loan={"loan_id": loan_id, "check_id": first})
     assert due() == []
-    with app.app_context():  # a borrower of someone else is not mgr1's check
+    with app.app_context():  # a loan of someone else is not mgr1's check
         assert all(s.merchant.id != borrower for s in workday(user_by_name("mgr2"), bank_today(), now).stops)
 
 
@@ -177,12 +186,15 @@ def test_one_tap_starts_the_visit_and_visited_sweep_stops_move_to_done(
     app: Flask, world: World, street: dict[str, int], login: Any
 ) -> None:
     sweep_today(app, [street["east1"], street["east2"]])
+    with app.app_context():
+        book_loan()
+        first = checks_of("JJ0001")["first"].id
     mgr1 = login("mgr1")
     html = mgr1.get("/today/").get_data(as_text=True)
     with app.test_request_context():
         endpoint = next(e for e in ("visits.new_visit", "visits.new") if e in app.view_functions)
         sweep_link = url_for(endpoint, merchant_id=street["east1"])
-        post_loan_link = url_for(endpoint, merchant_id=world.merchants["a1_owned"], kind="post_loan")
+        post_loan_link = url_for(endpoint, merchant_id=world.merchants["a1_owned"], kind="post_loan", check=first)
     assert f'href="{sweep_link}"' in html
     assert f'href="{post_loan_link.replace("&", "&amp;")}"' in html
     assert "today.js" in html and 'data-route-url="/today/route"' in html

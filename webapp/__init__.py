@@ -67,8 +67,10 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
 
     from webapp.auth.sessions import init_login
+    from webapp.postloan.photo_reuse import watch_photos
 
     init_login(app)
+    watch_photos()
 
 
 def _init_request_hooks(app: Flask) -> None:
@@ -100,7 +102,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
+    from webapp.loans.routes import bp as loans_bp
     from webapp.merchants.routes import bp as merchants_bp
+    from webapp.postloan.routes import bp as postloan_bp
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
     from webapp.sweeps.routes import bp as sweeps_bp
@@ -109,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,10 @@ from webapp.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.loans.cli import register_loan_cli
+
+    register_loan_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo branch, accounts and merchants, once (a second run changes nothing)."""
@@ -20,4 +24,5 @@ def register_cli(app: Flask) -> None:
                 return
             created = seed_demo(current_app.config["DEMO_PASSWORD"])
             db.session.commit()
-        click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants.")
+        click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants, "
+               f"{created['loans']} loans.")

@@ -14,17 +14,27 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from webapp.models import (
+    CHECK_KINDS,
+    CHECK_MODES,
     CHECKIN_STATUSES,
+    CLASSIFICATIONS,
     FLAG_CODES,
+    LOAN_STATUSES,
     LOCATION_SOURCES,
     MERCHANT_STATUSES,
     PHOTO_CATEGORIES,
     PROPOSAL_STATUSES,
+    REPAYMENT_METHODS,
     SQUAD_ROLES,
     VISIT_KINDS,
+    WARNING_LEVELS,
+    WARNING_STATUSES,
     SweepSquad,
 )
+from webapp.models.postloan import REPAYMENT_VIEWS, TRIGGER_REASONS, WARNING_RULES, WEB_SUBJECTS
 from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
+from webapp.postloan.schedule import CHECK_STATES
+from webapp.postloan.visit_payload import CONTACT_MODES, INVENTORY_COMPARISONS, PERSON_KINDS
 from webapp.roles import ROLES
 from webapp.today.worklist import REASON_ORDER
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
@@ -75,6 +85,7 @@ FLAG_CODE = {
     "photo_old": _l("Photo taken long before the visit"),
     "squad_not_copresent": _l("Squad member not with the lead"),
     "squad_single_device": _l("One phone for several squad members"),
+    "preloan_photo_reused": _l("Pre-loan photo used for a post-loan check"),
 }
 PHOTO_CATEGORY = {
     "premises": _l("Premises"),
@@ -129,6 +140,8 @@ TODAY_REASON = {
 INBOX_KIND = {
     "visit_sent_back": _l("Visit sent back"),
     "squad_confirmation": _l("Squad confirmation"),
+    "postloan_check": _l("Post-loan check"),
+    "risk_warning": _l("Risk warning"),
 }
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.
@@ -149,6 +162,107 @@ REVIEW_ACTION = {
 FLAG_DECISION = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
+}
+
+# The loan book (webapp.loans): a loan's status and repayment method, the people checked with.
+LOAN_STATUS = {
+    "normal": _l("Normal"),
+    "overdue": _l("Overdue"),
+    "repaid": _l("Repaid"),
+    "written_off": _l("Written off"),
+}
+REPAYMENT_METHOD = {
+    "equal_installment": _l("Equal instalments"),
+    "equal_principal": _l("Equal principal"),
+    "interest_first": _l("Interest first, principal at maturity"),
+    "bullet": _l("Principal and interest at maturity"),
+    "other": _l("Other"),
+}
+PERSON_KIND = {
+    "borrower": _l("Borrower"),
+    "spouse": _l("Spouse"),
+    "co_borrower": _l("Co-borrower"),
+    "guarantor": _l("Guarantor"),
+    "market_manager": _l("Market manager"),
+    "main_contact": _l("Main contact"),
+    "other": _l("Other"),
+}
+
+# Post-loan management (webapp.postloan): checks, their reports, and risk warnings.
+CHECK_KIND = {
+    "first_onsite": _l("First on-site check"),
+    "periodic_onsite": _l("Periodic on-site check"),
+    "use_of_funds": _l("Use of funds check"),
+    "periodic_offsite": _l("Off-site check"),
+    "trigger": _l("Trigger check"),
+}
+CHECK_MODE = {
+    "onsite": _l("On site"),
+    "offsite": _l("Off site"),
+}
+CHECK_STATE = {
+    "upcoming": _l("Upcoming"),
+    "due": _l("Due"),
+    "overdue": _l("Overdue"),
+    "done": _l("Done"),
+    "waived": _l("Waived"),
+}
+TRIGGER_REASON = {
+    "overdue": _l("loan overdue"),
+    "warning": _l("risk warning"),
+    "visit": _l("visit finding"),
+}
+CLASSIFICATION = {
+    "normal": _l("Normal (正常)"),
+    "special_mention": _l("Special mention (关注)"),
+    "substandard": _l("Substandard (次级)"),
+    "doubtful": _l("Doubtful (可疑)"),
+    "loss": _l("Loss (损失)"),
+}
+WARNING_LEVEL = {
+    "low": _l("Low risk"),
+    "medium": _l("Medium risk"),
+    "high": _l("High risk"),
+}
+WARNING_STATUS = {
+    "open": _l("Open"),
+    "resolved": _l("Resolved"),
+}
+WARNING_RULE = {
+    "business_reduced": _l("Business reduced"),
+    "business_suspended": _l("Business suspended"),
+    "business_closed": _l("Business closed"),
+    "inventory_drop": _l("Inventory much lower than at the last check"),
+    "fixed_assets_decreased": _l("Fixed assets decreased"),
+    "borrower_moved": _l("Borrower moved"),
+    "person_unreachable": _l("Related person unreachable"),
+    "repayment_late": _l("Repayment late"),
+    "adverse_web_finding": _l("Adverse web finding"),
+    "funds_diverted": _l("Funds not used as stated"),
+    "preloan_photo_reused": _l("Pre-loan photo used for a post-loan check"),
+    "manual": _l("Raised by hand"),
+}
+INVENTORY_VS_LAST = {
+    "higher": _l("Higher"),
+    "same": _l("About the same"),
+    "lower": _l("Lower"),
+    "much_lower": _l("Much lower (half or less)"),
+}
+CONTACT_MODE = {
+    "met": _l("Met"),
+    "called": _l("Called"),
+    "unreachable": _l("Unreachable"),
+}
+REPAYMENT_VIEW = {
+    "on_time": _l("On time"),
+    "late": _l("Late"),
+    "overdue": _l("Overdue"),
+}
+WEB_SUBJECT = {
+    "phone": _l("Phone number"),
+    "address": _l("Property address"),
+    "company": _l("Company name"),
+    "other": _l("Other"),
 }
 
 
@@ -190,6 +304,21 @@ LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
     "review action": (AUDIT_ACTIONS, REVIEW_ACTION),
     "flag decision": (FLAG_DECISIONS, FLAG_DECISION),
     "today reason": (REASON_ORDER, TODAY_REASON),
+    "loan status": (LOAN_STATUSES, LOAN_STATUS),
+    "repayment method": (REPAYMENT_METHODS, REPAYMENT_METHOD),
+    "person kind": (PERSON_KINDS, PERSON_KIND),
+    "check kind": (CHECK_KINDS, CHECK_KIND),
+    "check mode": (CHECK_MODES, CHECK_MODE),
+    "check state": (CHECK_STATES, CHECK_STATE),
+    "trigger reason": (TRIGGER_REASONS, TRIGGER_REASON),
+    "classification": (CLASSIFICATIONS, CLASSIFICATION),
+    "warning level": (WARNING_LEVELS, WARNING_LEVEL),
+    "warning status": (WARNING_STATUSES, WARNING_STATUS),
+    "warning rule": (WARNING_RULES, WARNING_RULE),
+    "inventory vs last": (INVENTORY_COMPARISONS, INVENTORY_VS_LAST),
+    "contact mode": (CONTACT_MODES, CONTACT_MODE),
+    "repayment view": (REPAYMENT_VIEWS, REPAYMENT_VIEW),
+    "web subject": (WEB_SUBJECTS, WEB_SUBJECT),
 }
 
 # The label functions every template may call, registered on the app (not by any one blueprint).
@@ -211,6 +340,21 @@ TEMPLATE_LABELS: dict[str, LabelTable] = {
     "review_state_label": REVIEW_STATE,
     "review_action_label": REVIEW_ACTION,
     "flag_decision_label": FLAG_DECISION,
+    "loan_status_label": LOAN_STATUS,
+    "repayment_method_label": REPAYMENT_METHOD,
+    "person_kind_label": PERSON_KIND,
+    "check_kind_label": CHECK_KIND,
+    "check_mode_label": CHECK_MODE,
+    "check_state_label": CHECK_STATE,
+    "trigger_reason_label": TRIGGER_REASON,
+    "classification_label": CLASSIFICATION,
+    "warning_level_label": WARNING_LEVEL,
+    "warning_status_label": WARNING_STATUS,
+    "warning_rule_label": WARNING_RULE,
+    "inventory_vs_last_label": INVENTORY_VS_LAST,
+    "contact_mode_label": CONTACT_MODE,
+    "repayment_view_label": REPAYMENT_VIEW,
+    "web_subject_label": WEB_SUBJECT,
 }
 
 

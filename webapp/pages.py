@@ -45,6 +45,10 @@ class FormErrors:
         """The one message for a form that shows a single line: the form's, else the first field's."""
         return self.message or next(iter(self.fields.values()), "")
 
+    def beside(self, field_name: str) -> dict[str, str]:
+        """The field errors, or for a form of one main field the refusal's message beside that field."""
+        return dict(self.fields) if self.fields else ({field_name: self.message} if self.message else {})
+
     @classmethod
     def of(cls, error: AppError) -> FormErrors:
         """Field errors beside their fields; an error that names no field is the form's message."""

@@ -20,3 +20,7 @@ REVIEW_ROLES = (REVIEWER, TEAM_LEAD)
 BRANCH_WIDE_ROLES = (REVIEWER, ADMIN)
 # Those who may download a sweep day's workbook.
 SWEEP_EXPORT_ROLES = (TEAM_LEAD, REVIEWER, ADMIN)
+# Those who read completion boards across people and places (post-loan checks).
+BOARD_ROLES = (TEAM_LEAD, REVIEWER, ADMIN)
+# Those who may raise a post-loan risk warning by hand: the people who look at a loan's borrower.
+WARNING_RAISER_ROLES = (MANAGER, TEAM_LEAD, REVIEWER)

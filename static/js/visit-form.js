@@ -199,7 +199,7 @@
       squad[role] = textOf(data, "squad_" + role).toLowerCase() || null;
       notes[role] = String(data.get("notes_" + role) || "");
     });
-    return {
+    var body = {
       merchant_id: /^\d+$/.test(merchant) ? parseInt(merchant, 10) : merchant,
       kind: kind,
       squad: squad,
@@ -208,6 +208,10 @@
       outcome: outcome,
       notes: notes,
     };
+    // The post-loan part (static/js/postloan-visit.js): the loan and check the visit fulfils, and the checklist.
+    var postLoan = kind === "post_loan" && window.xwPostLoanBody ? window.xwPostLoanBody(data) : null;
+    if (postLoan) body.post_loan = postLoan;
+    return body;
   }
 
   // What the server would refuse anyway, said before the visit waits a day in the queue to hear it.

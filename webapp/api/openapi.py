@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from webapp.models import CHECKIN_STATUSES, FLAG_CODES, PHOTO_CATEGORIES, VISIT_KINDS
+from webapp.postloan.visit_payload import post_loan_schema
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
 
 
@@ -81,6 +82,7 @@ def openapi_document() -> dict[str, Any]:
                                 "abnormal_detail": {"type": "string", "maxLength": 2000}}}}},
                         "notes": {"type": "object", "properties": {
                             role: {"type": "string", "maxLength": 2000} for role in ("lead", "support", "observer")}},
+                        "post_loan": post_loan_schema(),
                     },
                 },
                 "Flag": {"type": "object", "properties": {

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from webapp.admin.accounts import UserInput, save_user
 from webapp.demo.catalog import demo_merchants
 from webapp.extensions import db
+from webapp.loans.demo import seed_demo_loans
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Branch, SubBranch, Team, User
 from webapp.roles import MANAGER
@@ -91,4 +92,5 @@ def seed_demo(password: str) -> dict[str, int]:
         save_merchant(clean)
         count += 1
     db.session.flush()
-    return {"users": len(DEMO_USERS), "merchants": count}
+    loans = seed_demo_loans()
+    return {"users": len(DEMO_USERS), "merchants": count, "loans": loans}

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from webapp.inbox.field_work import pending_confirmations, sent_back_visits
 from webapp.inbox.items import InboxSource
+from webapp.postloan.inbox import postloan_checks, risk_warnings
 
 SOURCES: tuple[InboxSource, ...] = (
     sent_back_visits,
     pending_confirmations,
+    postloan_checks,
+    risk_warnings,
 )

@@ -1,8 +1,31 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from webapp.models.loan import (
+    LOAN_STATUSES,
+    PERSON_RELATIONS,
+    REPAYMENT_METHODS,
+    Loan,
+    LoanHistory,
+    LoanImport,
+    LoanPerson,
+)
 from webapp.models.login_session import LoginSession
 from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
 from webapp.models.org import Branch, SubBranch, Team
 from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
+from webapp.models.postloan import (
+    CHECK_KINDS,
+    CHECK_MODES,
+    CLASSIFICATIONS,
+    WARNING_LEVELS,
+    WARNING_STATUSES,
+    CheckReport,
+    CheckRule,
+    CheckTally,
+    CheckTallyTotal,
+    OffsiteCheck,
+    RiskWarning,
+    ScheduledCheck,
+)
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
 from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
@@ -23,26 +46,45 @@ from webapp.roles import ROLES
 
 __all__ = [
     "CHECKIN_STATUSES",
+    "CHECK_KINDS",
+    "CHECK_MODES",
+    "CLASSIFICATIONS",
     "FLAG_CODES",
     "HELD_PHOTO_STATES",
+    "LOAN_STATUSES",
     "LOCATION_SOURCES",
     "MERCHANT_STATUSES",
+    "PERSON_RELATIONS",
     "PHOTO_CATEGORIES",
     "PROPOSAL_STATUSES",
+    "REPAYMENT_METHODS",
     "ROLES",
     "SQUAD_ROLES",
     "VISIT_KINDS",
+    "WARNING_LEVELS",
+    "WARNING_STATUSES",
     "Branch",
+    "CheckReport",
+    "CheckRule",
+    "CheckTally",
+    "CheckTallyTotal",
     "FlagReview",
     "HeldPhoto",
+    "Loan",
+    "LoanHistory",
+    "LoanImport",
+    "LoanPerson",
     "LocationProposal",
     "LoginSession",
     "Merchant",
+    "OffsiteCheck",
     "Photo",
     "PhotoHashBand",
     "ReviewAuditEntry",
     "ReviewSample",
     "ReviewSampleVisit",
+    "RiskWarning",
+    "ScheduledCheck",
     "SquadConfirmation",
     "SubBranch",
     "SweepDay",

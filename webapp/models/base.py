@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, Table, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 
@@ -49,3 +49,10 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk statements: ``Model.__table__`` is typed only as a FromClause."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

@@ -24,6 +24,8 @@ CHECKIN_STATUSES = ("verified", "outside_geofence", "unverifiable")
 FLAG_CODES = (
     "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
     "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+    # Post-loan (webapp.postloan.photo_reuse): a photo of the pre-loan survey handed in as post-loan evidence.
+    "preloan_photo_reused",
 )
 PROPOSAL_STATUSES = ("pending", "confirmed", "rejected", "superseded")
 

@@ -14,7 +14,7 @@ import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from webapp.bank_time import BANK_ZONE, local_datetime
+from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.labels import (
     CHECKIN_STATUS,
@@ -43,6 +44,9 @@ from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
 from webapp.review.queue import QueueFilters, conditions, rows_for
 from webapp.review.record import VisitRecord
 from webapp.spreadsheet import csv_text
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 DEFAULT_MAX_PHOTOS = 5000
@@ -221,8 +225,19 @@ def max_archive_photos() -> int:
 # --- the PDF record of one visit (贷后检查记录) ---------------------------------------------------------------
 
 
-class FontMissing(RuntimeError):
-    """The CJK font is not installed: a record without it would print Chinese names as blanks."""
+class FontMissing(AppError):
+    """The CJK font is not installed (503): a PDF without it would print Chinese names as blanks, so none is made."""
+
+    status = 503
+    code = "font_missing"
+
+
+def add_cjk_font(pdf: FPDF) -> None:
+    """Embed the CJK font (subset) in an fpdf2 document as "cjk"; every PDF of the app loads it through here."""
+    if not FONT_PATH.exists():
+        raise FontMissing(_("The Chinese font is not installed on the server (fonts-wqy-microhei); the document "
+                            "cannot be printed."))
+    pdf.add_font("cjk", "", str(FONT_PATH), collection_font_number=0)
 
 
 def record_filename(visit: Visit) -> str:
@@ -235,8 +250,6 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     from fpdf import FPDF
     from fpdf.enums import WrapMode, XPos, YPos
 
-    if not FONT_PATH.exists():
-        raise FontMissing(str(FONT_PATH))
     now = now or datetime.now(UTC)
     visit = record.visit
     store = PhotoStore(current_app.config["PHOTO_STORE"])
@@ -253,7 +266,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     pdf.set_creation_date(now)
     pdf.set_title(f"{title} {visit.merchant.name}")
     pdf.set_creator("xiaowei-waiqin")
-    pdf.add_font("cjk", "", str(FONT_PATH), collection_font_number=0)
+    add_cjk_font(pdf)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
     pdf.add_page()

@@ -28,7 +28,6 @@ from webapp.redirects import local_path_or
 from webapp.review.decisions import decide, decide_flag, resubmit
 from webapp.review.evidence import photo_evidence
 from webapp.review.exports import (
-    FontMissing,
     archive_filename,
     archive_photo_count,
     max_archive_photos,
@@ -219,12 +218,7 @@ def _flag_form(visit: Visit, flag_id: int, errors: FormErrors) -> str:
 def record_pdf(visit_id: str) -> Response:
     """The record of one visit (贷后检查记录) to file: photos, evidence, flags and the audit trail."""
     visit = get_reviewable_visit_or_404(current_user, visit_id)
-    try:
-        data = visit_record_pdf(build_record(current_user, visit), generated_by=current_user)
-    except FontMissing:
-        raise AppError(_("The Chinese font is not installed on the server (fonts-wqy-microhei); the record "
-                         "cannot be printed."), status=503, code="font_missing") from None
-    response = make_response(data)
+    response = make_response(visit_record_pdf(build_record(current_user, visit), generated_by=current_user))
     response.headers["Content-Type"] = "application/pdf"
     return _attachment(response, record_filename(visit))
 

@@ -26,10 +26,12 @@ bp = Blueprint("today", __name__, url_prefix="/today")
 
 
 def start_visit_url(stop: Stop) -> str:
-    """One tap starts the visit: the visit form, with the kind the stop is due for."""
-    if stop.visit_kind != "marketing":
-        return url_for("visits.new", merchant_id=stop.merchant.id, kind=stop.visit_kind)
-    return url_for("visits.new", merchant_id=stop.merchant.id)
+    """One tap starts the visit: the visit form, with the kind the stop is due for and the post-loan check
+    the visit fulfils."""
+    extra: dict[str, Any] = {"kind": stop.visit_kind} if stop.visit_kind != "marketing" else {}
+    if stop.post_loan_check_id is not None:
+        extra["check"] = stop.post_loan_check_id
+    return url_for("visits.new", merchant_id=stop.merchant.id, **extra)
 
 
 def format_distance(metres: float | None) -> str:

@@ -4,8 +4,8 @@ Three sources, merged per merchant:
 - the sweep day: merchants assigned to the manager's squad on today's sweep day, in the squad's planned order;
 - follow-ups due: visits the manager took part in whose outcome.follow_up_date is today or earlier, and that
   no later visit to the same merchant has followed up yet;
-- post-loan checks due. Interim rule until the loan book exists: a merchant with status 'borrower' owned by
-  the manager is due when its last post-loan visit started more than 30 days ago, or never happened.
+- post-loan checks due: the manager's on-site checks of the loan book's schedule whose window is open
+  (webapp.postloan.due); off-site ones are listed beside the route, since they need no walk.
 
 The route starts where the manager stands (nearest neighbour on geodesic distance, improved by 2-opt and
 Or-opt: webapp.geo.routing.route_order); without a position it starts at the first stop in the order above.
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -24,11 +24,10 @@ from webapp.extensions import db
 from webapp.geo.geofence import distance_m
 from webapp.geo.routing import route_order
 from webapp.models import Merchant, SweepDay, SweepSquad, User, Visit
+from webapp.postloan.due import DueCheck, due_checks
 
 Point = tuple[float, float]
 
-# Interim post-loan rule (no loan book yet): a borrower is checked on site at least this often.
-POST_LOAN_INTERVAL = timedelta(days=30)
 REASON_ORDER = ("sweep", "follow_up", "post_loan")
 
 
@@ -39,7 +38,7 @@ class Stop:
     merchant: Merchant
     reasons: list[str] = field(default_factory=list)
     follow_up_date: str | None = None
-    last_post_loan: datetime | None = None
+    post_loan_check_id: int | None = None  # the scheduled check a visit started here fulfils
 
     @property
     def point(self) -> Point | None:
@@ -73,6 +72,7 @@ class Workday:
     squad: SweepSquad | None
     stops: list[Stop]
     done: list[Merchant]
+    offsite_checks: list[DueCheck] = field(default_factory=list)
 
 
 def _participated(user_id: int) -> sa.ColumnElement[bool]:
@@ -115,35 +115,6 @@ def follow_ups_due(user: User, today: date) -> list[tuple[Visit, str]]:
     return [(v, str(v.outcome.get("follow_up_date"))) for v in visits]
 
 
-def post_loan_due(user: User, now: datetime) -> list[tuple[Merchant, datetime | None]]:
-    """Borrowers the user owns whose last post-loan visit is older than 30 days, or missing (interim rule)."""
-    last_check = (
-        sa.select(Visit.merchant_id, sa.func.max(Visit.started_at).label("last"))
-        .where(Visit.kind == "post_loan")
-        .group_by(Visit.merchant_id)
-        .subquery()
-    )
-    rows = db.session.execute(
-        sa.select(Merchant, last_check.c.last)
-        .outerjoin(last_check, last_check.c.merchant_id == Merchant.id)
-        .where(
-            Merchant.owner_id == user.id,
-            Merchant.sub_branch_id == user.sub_branch_id,
-            Merchant.status == "borrower",
-            sa.or_(last_check.c.last.is_(None), last_check.c.last < now - POST_LOAN_INTERVAL),
-        )
-        .order_by(last_check.c.last.is_not(None), last_check.c.last, Merchant.name)
-    ).all()
-    return [(merchant, _aware(last)) for merchant, last in rows]
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite returns the aggregate of a UTC column without its zone."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def visited_on(merchant_ids: Sequence[int], day: date, sub_branch_id: int) -> set[int]:
     if not merchant_ids:
         return set()
@@ -178,13 +149,15 @@ def workday(user: User, today: date, now: datetime) -> Workday:
         if "follow_up" not in stop.reasons:
             stop.reasons.append("follow_up")
             stop.follow_up_date = due
-    for merchant, last in post_loan_due(user, now):
-        stop = stop_for(merchant)
-        stop.reasons.append("post_loan")
-        stop.last_post_loan = last
+    for item in due_checks(user, today, mode="onsite"):
+        stop = stop_for(item.loan.borrower)
+        if "post_loan" not in stop.reasons:
+            stop.reasons.append("post_loan")
+            stop.post_loan_check_id = item.check.id
     for stop in stops.values():
         stop.reasons.sort(key=REASON_ORDER.index)
-    return Workday(sweep_day=sweep_day, squad=squad, stops=list(stops.values()), done=done)
+    return Workday(sweep_day=sweep_day, squad=squad, stops=list(stops.values()), done=done,
+                   offsite_checks=due_checks(user, today, mode="offsite"))
 
 
 def plan_route(stops: Sequence[Stop], start: Point | None) -> Route:

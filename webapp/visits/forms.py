@@ -11,6 +11,8 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from webapp.models import SQUAD_ROLES
+from webapp.postloan.visit_payload import PLACED_FIELDS as POST_LOAN_FIELDS
+from webapp.postloan.visit_payload import form_from_post_loan, post_loan_from_form
 
 CHECKIN_FIELDS = ("lat", "lon", "accuracy_m", "captured_at")
 CHECKLIST_FIELDS = ("operating_state", "inventory_level", "fixed_assets", "abnormal", "abnormal_detail")
@@ -21,7 +23,7 @@ PLACED_FIELDS = frozenset({
     "checkin", *(f"checkin_{f}" for f in CHECKIN_FIELDS),
     "effective", "application", "application_product", "application_amount", "deals", "next_step", "follow_up_date",
     "checklist", *(f"checklist_{f}" for f in CHECKLIST_FIELDS),
-    "notes", *(f"notes_{r}" for r in SQUAD_ROLES), "note",
+    "notes", *(f"notes_{r}" for r in SQUAD_ROLES), "note", *POST_LOAN_FIELDS,
 })
 
 
@@ -75,7 +77,7 @@ def visit_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             "abnormal_detail": _text(form, "checklist_abnormal_detail"),
         }
     merchant_id: Any = _text(form, "merchant_id")
-    return {
+    body = {
         "merchant_id": int(merchant_id) if merchant_id.isdigit() else merchant_id,
         "kind": kind,
         "squad": {role: (_text(form, f"squad_{role}").lower() or None) for role in SQUAD_ROLES},
@@ -84,6 +86,10 @@ def visit_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
         "outcome": outcome,
         "notes": {role: form.get(f"notes_{role}") or "" for role in SQUAD_ROLES},
     }
+    post_loan = post_loan_from_form(form) if kind == "post_loan" else None
+    if post_loan is not None:
+        body["post_loan"] = post_loan
+    return body
 
 
 def confirmation_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -119,6 +125,7 @@ def form_from_body(body: dict[str, Any]) -> MultiDict[str, str]:
     for field in ("operating_state", "inventory_level", "fixed_assets", "abnormal_detail"):
         form[f"checklist_{field}"] = checklist.get(field) or ""
     form["checklist_abnormal"] = "yes" if checklist.get("abnormal") else "no"
+    form.update(form_from_post_loan(body.get("post_loan")))
     return form
 
 

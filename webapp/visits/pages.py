@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from webapp.extensions import db
 from webapp.models import PHOTO_CATEGORIES, SQUAD_ROLES, VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.pages import FormErrors
+from webapp.postloan.visit_form import post_loan_form
 from webapp.review.pages import visit_review
 from webapp.roles import FIELD_ROLES, MANAGER
 from webapp.scope import visible_users, visible_visits, visit_condition
@@ -72,6 +73,7 @@ def form_context(user: User, *, merchant: Merchant, visit_id: str, form: Mapping
         "checkin_config": checkin_config(),
         "max_note": MAX_NOTE,
         "photo_categories": PHOTO_CATEGORIES,
+        "post_loan": post_loan_form(user, merchant, form),
     }
 
 

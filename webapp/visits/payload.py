@@ -13,6 +13,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from webapp.models import SQUAD_ROLES, VISIT_KINDS
+from webapp.postloan.visit_payload import parse_post_loan
 from webapp.write_kernel import FieldErrors, Invalid
 
 DEAL_PRODUCTS = (
@@ -285,6 +286,10 @@ def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
         "outcome": _outcome(raw.get("outcome"), kind, errors),
         "notes": notes,
     }
+    # Added only when sent: a body without it keeps the form (and hash) it always had.
+    post_loan = parse_post_loan(raw.get("post_loan"), kind, errors)
+    if post_loan is not None:
+        body["post_loan"] = post_loan
     if errors.items:
         raise Invalid(errors.items)
     return body

@@ -76,6 +76,7 @@ def new(merchant_id: int) -> Page:
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "effective": "no",
         "checklist_abnormal": "no",
+        "post_loan_check_id": request.args.get("check", ""),
     })
     return _render_form(merchant, str(uuid.uuid4()), form, editing=False)
 

@@ -19,6 +19,7 @@ from werkzeug.exceptions import NotFound
 from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
+from webapp.postloan.onsite import record_post_loan_visit
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, visit_condition
 from webapp.visits import integrity
@@ -83,6 +84,7 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
                                 written_by_id=ctx.actor.id, written_at=ctx.now))
     _rate_and_flag_checkin(ctx, visit)
     db.session.flush()
+    record_post_loan_visit(ctx, visit, body)
     return VisitWrite("created", visit)
 
 
@@ -119,6 +121,7 @@ def _against_existing(
             VisitFlag.visit_id == visit.id, VisitFlag.code.in_(CHECKIN_FLAG_CODES), VisitFlag.photo_id.is_(None)))
         _rate_and_flag_checkin(ctx, visit)
     db.session.flush()
+    record_post_loan_visit(ctx, visit, body)
     return VisitWrite("updated", visit)
 
 

@@ -1,0 +1,1 @@
+"""The loan book: loans imported daily from the core banking system, with their related persons."""

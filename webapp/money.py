@@ -1,0 +1,7 @@
+"""Amounts as people read them: the loan book keeps whole fen (分) in integers, pages and reports show yuan."""
+from __future__ import annotations
+
+
+def yuan(cents: int | None) -> str:
+    """Fen as yuan with two decimals and thousands separators (1234567 -> "12,345.67"); nothing for no amount."""
+    return "" if cents is None else f"{cents / 100:,.2f}"

@@ -1,0 +1,1 @@
+"""Post-loan management: check rules, each loan's schedule, on-site and off-site checks, reports, warnings."""
