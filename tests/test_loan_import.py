@@ -16,8 +16,9 @@ from tests.factories import World, user_by_name
 from tests.loan_helpers import HEADER, d, loan_by_number, loan_csv, loan_row, run_import
 from webapp.extensions import db
 from webapp.loans.importer import import_loans
-from webapp.loans.reader import LoanFileError, read_loan_file
+from webapp.loans.reader import read_loan_file
 from webapp.models import Loan, LoanHistory, LoanImport, LoanPerson, Merchant, RiskWarning
+from webapp.text_files import FileProblem
 from webapp.write_kernel import WriteContext
 
 AS_OF = d("2026-12-01")
@@ -52,10 +53,10 @@ def test_utf8_read_as_gbk_is_refused_as_a_whole_file(app: Flask, world: World) -
     with app.app_context():
         try:
             read_loan_file("借据号\n".encode() + b"\xff\xfe\xfa", "utf-8")
-        except LoanFileError as error:
+        except FileProblem as error:
             assert error.code == "undecodable"
         else:
-            raise AssertionError("expected LoanFileError")
+            raise AssertionError("expected FileProblem")
 
 
 def test_an_xlsx_workbook_imports_like_the_csv(app: Flask, world: World) -> None:
@@ -109,10 +110,10 @@ def test_a_file_without_a_required_column_is_refused(app: Flask, world: World) -
         try:
             import_loans(WriteContext(actor=admin, now=datetime.now(UTC)), world.branch_id, read_loan_file(data),
                          AS_OF, source="cli")
-        except LoanFileError as error:
+        except FileProblem as error:
             assert error.code == "missing_column" and error.params["field"] == "merchant_code"
         else:
-            raise AssertionError("expected LoanFileError")
+            raise AssertionError("expected FileProblem")
 
 
 def test_the_same_file_twice_changes_nothing_the_second_time(app: Flask, world: World) -> None:

@@ -14,13 +14,13 @@ from tests.conftest import LoggedIn
 from tests.factories import World
 from webapp.admin.merchant_import import (
     DEFAULT_MAX_BYTES,
-    ImportFileError,
     import_merchants,
     parse_merchant_csv,
 )
 from webapp.extensions import db
 from webapp.geo.coords import bd09_to_wgs84, gcj02_to_wgs84
 from webapp.models import Merchant
+from webapp.text_files import FileProblem
 
 HX = {"HX-Request": "true"}
 ZH = ["商户编号", "商户名称", "行业", "地址", "商圈", "联系人", "联系电话", "纬度", "经度", "状态", "客户经理"]
@@ -289,7 +289,7 @@ def test_default_size_limit_is_five_megabytes(app: Flask) -> None:
     row = ",".join(["X", "某店"] + [""] * 9).encode() + b"\r\n"
     big = header + row * ((DEFAULT_MAX_BYTES - len(header)) // len(row) + 1)
     assert len(big) > DEFAULT_MAX_BYTES == 5 * 1024 * 1024
-    with pytest.raises(ImportFileError) as refused:
+    with pytest.raises(FileProblem) as refused:
         parse_merchant_csv(big, "auto")
     assert refused.value.code == "too_large"
     assert len(parse_merchant_csv(big[:DEFAULT_MAX_BYTES].rsplit(b"\r\n", 1)[0], "auto").rows) > 1000

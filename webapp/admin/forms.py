@@ -15,10 +15,10 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from webapp.admin.accounts import MIN_PASSWORD, UserInput
-from webapp.admin.merchant_import import ENCODINGS
 from webapp.geo.coords import COORD_SYSTEMS, CoordSystem
 from webapp.models import User
 from webapp.roles import ADMIN, MANAGER
+from webapp.text_files import ENCODINGS
 
 # An id the admin may not use becomes this, which names no row, so the write path reports it as unknown.
 NO_SUCH_ID = 0

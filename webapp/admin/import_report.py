@@ -1,6 +1,6 @@
 """The merchant import's report in words: column names, file problems and row problems as an admin reads them.
 
-webapp.admin.merchant_import reads and checks the file and answers with codes (``ImportFileError``,
+webapp.admin.merchant_import reads and checks the file and answers with codes (``FileProblem``,
 ``RowError``); this module turns those into translated sentences for the import page.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from webapp.admin.merchant_import import STATUS_WORDS, ImportFileError, RowError
+from webapp.admin.merchant_import import STATUS_WORDS, RowError
+from webapp.text_files import FileProblem, describe_shared_problem
 
 
 @dataclass
@@ -46,11 +47,9 @@ def field_label(field_name: str) -> str:
     return str(FIELD_LABELS.get(field_name, field_name))
 
 
-def describe_file_error(error: ImportFileError) -> str:
+def describe_file_error(error: FileProblem) -> str:
     params = error.params
     match error.code:
-        case "empty":
-            return _("The file is empty.")
         case "no_rows":
             return _("The file has a header row but no merchants.")
         case "too_large":
@@ -62,22 +61,12 @@ def describe_file_error(error: ImportFileError) -> str:
             return _("This is not a CSV text file.")
         case "spreadsheet":
             return _("This is an Excel workbook. Save it as CSV and upload that file.")
-        case "undecodable":
-            if params.get("encoding") == "auto":
-                return _("The file is neither UTF-8 nor GBK text.")
-            return _("The file cannot be read as %(encoding)s. Choose another encoding.",
-                     encoding=str(params.get("encoding", "")).upper())
-        case "malformed":
-            return _("The file is not valid CSV near row %(row)s (a quote left open?).", row=params["row"])
         case "missing_column":
             return _("The file has no %(column)s column. Its header row must name it (one of: %(names)s).",
                      column=field_label(str(params["field"])), names=params["names"])
-        case "duplicate_column":
-            return _("Two columns hold the same field: %(first)s and %(second)s.",
-                     first=params["first"], second=params["second"])
         case "half_location_columns":
             return _("The file has a latitude or a longitude column, but not both.")
-    return _("The file cannot be imported.")
+    return describe_shared_problem(error) or _("The file cannot be imported.")
 
 
 def describe_row_error(error: RowError) -> str:

@@ -1,16 +1,14 @@
 """Merchant CSV import: read a bank export, check every row, then write all of it or nothing.
 
-No `request` in here, so the admin page and a later CLI share it. Parsing raises ImportFileError for a
+No `request` in here, so the admin page and a later CLI share it. Parsing raises FileProblem for a
 file that cannot be read at all; row problems come back as RowError lists, and nothing is written while
 any row is bad, because a half-imported file is harder to repair than a rejected one.
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
-import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,9 +18,9 @@ from webapp.geo.coords import CoordSystem
 from webapp.masking import mask_phone
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Merchant
+from webapp.text_files import ENCODINGS, FileProblem, NumberedRows, read_csv_rows
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-ENCODINGS = ("auto", "utf-8", "gbk")
 
 # Header text (Chinese as bank exports write it, or English) -> MerchantInput field.
 HEADER_ALIASES: dict[str, str] = {
@@ -57,17 +55,7 @@ STATUS_WORDS = {"潜在客户": "prospect", "申请中": "applicant", "客户": 
 # Free-text cells are echoed in the error report; a run of 7+ digits there may be a phone typed in the
 # wrong column, so it is masked like one.
 _DIGIT_RUN = re.compile(r"\d{7,}")
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, LF, CR
 _ECHO_LIMIT = 60
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported; `code` names why, `params` fill the message."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass
@@ -115,76 +103,31 @@ def parse_merchant_csv(
     max_rows: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ParsedFile:
-    """Decode and split a CSV upload into rows keyed by field; raises ImportFileError for an unusable file."""
+    """Decode and split a CSV upload into rows keyed by field; raises FileProblem for an unusable file."""
     if len(data) > max_bytes:
-        raise ImportFileError("too_large", limit_mb=round(max_bytes / (1024 * 1024), 1))
+        raise FileProblem("too_large", limit_mb=round(max_bytes / (1024 * 1024), 1))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise ImportFileError("empty")
-    text, codec = _decode(data, encoding)
-    if _CONTROL_CHARS.search(text):
-        raise ImportFileError("binary")
-
-    # strict: without it an unclosed quote silently swallows the rest of the file into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
-    return _read_rows(_numbered(reader), codec, max_rows)
-
-
-def _decode(data: bytes, encoding: str) -> tuple[str, str]:
-    """A byte-order mark decides; otherwise the admin's choice, or UTF-8 then GB18030 (a superset of GBK)."""
+        raise FileProblem("empty")
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown encoding choice {encoding!r}")
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
-        raise ImportFileError("spreadsheet")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        codecs: tuple[str, ...] = ("utf-16",)  # Excel's "Unicode text"
-    elif data.startswith(b"\xef\xbb\xbf") or encoding == "utf-8":
-        codecs = ("utf-8-sig",)
-    elif encoding == "gbk":
-        codecs = ("gb18030",)
-    else:
-        codecs = ("utf-8-sig", "gb18030")
-    if b"\x00" in data and codecs != ("utf-16",):
-        raise ImportFileError("binary")
-    for codec in codecs:
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError("undecodable", encoding=encoding)
-
-
-def _delimiter(text: str) -> str:
-    """Comma, unless the header line is tab-separated (Excel's "Unicode text" export)."""
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    return "\t" if "\t" in first_line and "," not in first_line else ","
+        raise FileProblem("spreadsheet")
+    records, codec = read_csv_rows(data, encoding)
+    return _read_rows(records, codec, max_rows)
 
 
 def _header_field(label: str) -> str | None:
     return HEADER_ALIASES.get(label) or HEADER_ALIASES.get(label.lower())
 
 
-def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    """Records with their row number as a spreadsheet shows it; a CSV error names the row it starts on."""
-    number = 0
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ImportFileError("malformed", row=number) from exc
-        yield number, cells
-
-
-def _read_rows(records: Iterator[tuple[int, list[str]]], codec: str, max_rows: int | None) -> ParsedFile:
+def _read_rows(records: NumberedRows, codec: str, max_rows: int | None) -> ParsedFile:
     header: list[str] | None = None
     for _number, cells in records:
         if any(cell.strip() for cell in cells):
             header = cells
             break
     if header is None:
-        raise ImportFileError("empty")
+        raise FileProblem("empty")
 
     positions: dict[str, int] = {}
     columns: dict[str, str] = {}
@@ -198,25 +141,25 @@ def _read_rows(records: Iterator[tuple[int, list[str]]], codec: str, max_rows: i
                 ignored.append(label)
             continue
         if key in positions:
-            raise ImportFileError("duplicate_column", first=columns[key], second=label)
+            raise FileProblem("duplicate_column", first=columns[key], second=label)
         positions[key], columns[key] = position, label
     for required in REQUIRED_FIELDS:
         if required not in positions:
-            raise ImportFileError("missing_column", field=required, names=_aliases_of(required))
+            raise FileProblem("missing_column", field=required, names=_aliases_of(required))
     if ("lat" in positions) != ("lon" in positions):
-        raise ImportFileError("half_location_columns")
+        raise FileProblem("half_location_columns")
 
     rows: list[ParsedRow] = []
     for record_number, cells in records:
         if not any(cell.strip() for cell in cells):
             continue
         if max_rows is not None and len(rows) >= max_rows:
-            raise ImportFileError("too_many_rows", limit=max_rows)
+            raise FileProblem("too_many_rows", limit=max_rows)
         values = {key: (cells[pos].strip() if pos < len(cells) else "") for key, pos in positions.items()}
         extra = sum(1 for cell in cells[len(header):] if cell.strip())
         rows.append(ParsedRow(row=record_number, values=values, extra_cells=extra))
     if not rows:
-        raise ImportFileError("no_rows")
+        raise FileProblem("no_rows")
     return ParsedFile(encoding=codec, columns=columns, ignored_headers=ignored, rows=rows)
 
 

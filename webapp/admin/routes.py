@@ -15,7 +15,6 @@ from webapp.admin.forms import COORD_CHOICES, ENCODING_CHOICES, ImportForm, User
 from webapp.admin.import_report import describe_file_error, field_label, report_lines
 from webapp.admin.merchant_import import (
     DEFAULT_MAX_BYTES,
-    ImportFileError,
     accepted_headers,
     import_merchants,
     parse_merchant_csv,
@@ -36,6 +35,7 @@ from webapp.scope import (
     visible_teams,
     visible_users,
 )
+from webapp.text_files import FileProblem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -277,7 +277,7 @@ def merchant_import_post() -> Page:
     try:
         parsed = parse_merchant_csv(upload.stream.read(max_bytes + 1), form.encoding,
                                     max_rows=max_rows, max_bytes=max_bytes)
-    except ImportFileError as error:
+    except FileProblem as error:
         return _render_import(form, 422, file_error=describe_file_error(error))
     try:
         result = import_merchants(parsed.rows, form.sub_branch, form.coords)

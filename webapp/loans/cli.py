@@ -15,10 +15,11 @@ from webapp.database import immediate_transactions
 from webapp.extensions import db
 from webapp.loans.describe import describe_file_error
 from webapp.loans.importer import import_loans
-from webapp.loans.reader import ENCODINGS, LoanFileError, read_loan_file
+from webapp.loans.reader import read_loan_file
 from webapp.models import User
 from webapp.postloan.sync import sync_all_open
 from webapp.roles import ADMIN
+from webapp.text_files import ENCODINGS, FileProblem
 from webapp.write_kernel import WriteContext
 
 
@@ -50,7 +51,7 @@ def register_loan_cli(app: Flask) -> None:
                 sheet = read_loan_file(path.read_bytes(), encoding)
                 outcome = import_loans(WriteContext(actor=admin, now=datetime.now(UTC)), admin.sub_branch.branch_id,
                                        sheet, day, source="cli", file_name=path.name)
-            except LoanFileError as error:
+            except FileProblem as error:
                 db.session.rollback()
                 raise click.ClickException(describe_file_error(error)) from None
             if not outcome.ok:

@@ -3,14 +3,12 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from webapp.loans.reader import LoanFileError
+from webapp.text_files import FileProblem, describe_shared_problem
 
 
-def describe_file_error(error: LoanFileError) -> str:
+def describe_file_error(error: FileProblem) -> str:
     params = error.params
     match error.code:
-        case "empty":
-            return _("The file is empty.")
         case "no_rows":
             return _("The file has a header row but no loans.")
         case "too_large":
@@ -21,22 +19,12 @@ def describe_file_error(error: LoanFileError) -> str:
             return _("This is an old Excel file (.xls). Save it as XLSX or CSV.")
         case "bad_xlsx":
             return _("The workbook cannot be read. Save it again as XLSX or CSV.")
-        case "undecodable":
-            if params.get("encoding") == "auto":
-                return _("The file is neither UTF-8 nor GBK text.")
-            return _("The file cannot be read as %(encoding)s. Choose another encoding.",
-                     encoding=str(params.get("encoding", "")).upper())
-        case "malformed":
-            return _("The file is not valid CSV near row %(row)s (a quote left open?).", row=params.get("row", ""))
         case "missing_column":
             return _("The file has no %(column)s column (one of: %(names)s).", column=params.get("field", ""),
                      names=params.get("names", ""))
-        case "duplicate_column":
-            return _("Two columns hold the same field: %(first)s and %(second)s.", first=params.get("first", ""),
-                     second=params.get("second", ""))
         case "borrower":
             return _("Row %(row)s: the new borrower cannot be created (%(detail)s).", row=params.get("row", ""),
                      detail=params.get("detail", ""))
         case "bad_encoding_choice":
             return _("Not one of the allowed values.")
-    return _("The file cannot be imported.")
+    return describe_shared_problem(error) or _("The file cannot be imported.")

@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.loans.hooks import run_import_hooks
-from webapp.loans.reader import LoanFileError, Sheet
+from webapp.loans.reader import Sheet
 from webapp.loans.rows import HASHED_FIELDS, REQUIRED, LoanRow, aliases_of, check_row, header_field
 from webapp.loans.summary import ImportSummary
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
@@ -27,6 +27,7 @@ from webapp.models import Loan, LoanHistory, LoanImport, LoanPerson, Merchant, S
 from webapp.models.base import table_of
 from webapp.postloan.sync import sync_loans
 from webapp.roles import FIELD_ROLES
+from webapp.text_files import FileProblem
 from webapp.write_kernel import WriteContext
 
 CHUNK = 500
@@ -65,7 +66,7 @@ def raw_hash(values: dict[str, str]) -> str:
 
 
 def _columns(sheet: Sheet) -> tuple[dict[str, str], dict[str, int]]:
-    """field -> header, and field -> position; raises LoanFileError for a missing or doubled column."""
+    """field -> header, and field -> position; raises FileProblem for a missing or doubled column."""
     columns: dict[str, str] = {}
     positions: dict[str, int] = {}
     for position, label in enumerate(sheet.headers):
@@ -73,11 +74,11 @@ def _columns(sheet: Sheet) -> tuple[dict[str, str], dict[str, int]]:
         if name is None:
             continue
         if name in columns:
-            raise LoanFileError("duplicate_column", first=columns[name], second=label)
+            raise FileProblem("duplicate_column", first=columns[name], second=label)
         columns[name], positions[name] = label, position
     for name in REQUIRED:
         if name not in columns:
-            raise LoanFileError("missing_column", field=name, names=aliases_of(name))
+            raise FileProblem("missing_column", field=name, names=aliases_of(name))
     return columns, positions
 
 
@@ -278,7 +279,7 @@ def _borrower(row: LoanRow, sub_id: int, book: _BookContext) -> int:
         sub_branch_id=sub_id, name=row.borrower_name, code=row.merchant_code, phone=row.borrower_phone,
         contact_name=row.borrower_name[:40], status="borrower", owner_username=row.manager))
     if clean is None:
-        raise LoanFileError("borrower", row=row.row, detail=", ".join(errors))
+        raise FileProblem("borrower", row=row.row, detail=", ".join(errors))
     merchant, _created = save_merchant(clean)
     db.session.flush()
     book.merchants[(sub_id, row.merchant_code)] = (merchant.id, "borrower")

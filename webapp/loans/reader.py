@@ -1,30 +1,18 @@
 """Reading the core banking system's daily loan file: CSV (UTF-8 or GBK) or an Excel workbook (XLSX).
 
 Rows come back as header -> cell text, numbered as a spreadsheet numbers them (the header is row 1), so
-every error can name its row. A file that cannot be read at all raises LoanFileError.
+every error can name its row. A file that cannot be read at all raises FileProblem.
 """
 from __future__ import annotations
 
-import csv
 import io
-import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 
-ENCODINGS = ("auto", "utf-8", "gbk")
+from webapp.text_files import ENCODINGS, FileProblem, NumberedRows, read_csv_rows
+
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-class LoanFileError(ValueError):
-    """The file as a whole cannot be imported; ``code`` names why, ``params`` fill the message."""
-
-    def __init__(self, code: str, **params: object) -> None:
-        super().__init__(code)
-        self.code = code
-        self.params = params
 
 
 @dataclass
@@ -48,55 +36,17 @@ class Sheet:
 
 def read_loan_file(data: bytes, encoding: str = "auto", *, max_bytes: int = DEFAULT_MAX_BYTES) -> Sheet:
     if encoding not in ENCODINGS:
-        raise LoanFileError("bad_encoding_choice")
+        raise FileProblem("bad_encoding_choice")
     if len(data) > max_bytes:
-        raise LoanFileError("too_large", limit_mb=round(max_bytes / (1024 * 1024)))
+        raise FileProblem("too_large", limit_mb=round(max_bytes / (1024 * 1024)))
     if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise LoanFileError("empty")
+        raise FileProblem("empty")
     if data.startswith(b"PK\x03\x04"):
         return _read_xlsx(data)
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise LoanFileError("old_excel")
-    text, codec = _decode(data, encoding)
-    if _CONTROL_CHARS.search(text):
-        raise LoanFileError("binary")
-    first_line = text.lstrip("\ufeff").split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first_line and "," not in first_line else ","
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=delimiter, strict=True)
-    return _sheet("csv", codec, _numbered_csv(reader))
-
-
-def _decode(data: bytes, encoding: str) -> tuple[str, str]:
-    """A byte-order mark decides; otherwise the chosen encoding, or UTF-8 then GB18030 (a superset of GBK)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        codecs: tuple[str, ...] = ("utf-16",)
-    elif data.startswith(b"\xef\xbb\xbf") or encoding == "utf-8":
-        codecs = ("utf-8-sig",)
-    elif encoding == "gbk":
-        codecs = ("gb18030",)
-    else:
-        codecs = ("utf-8-sig", "gb18030")
-    if b"\x00" in data and codecs != ("utf-16",):
-        raise LoanFileError("binary")
-    for codec in codecs:
-        try:
-            return data.decode(codec), codec
-        except UnicodeDecodeError:
-            continue
-    raise LoanFileError("undecodable", encoding=encoding)
-
-
-def _numbered_csv(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
-    number = 0
-    while True:
-        number += 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise LoanFileError("malformed", row=number) from exc
-        yield number, cells
+        raise FileProblem("old_excel")
+    records, codec = read_csv_rows(data, encoding)
+    return _sheet("csv", codec, records)
 
 
 def _xlsx_text(value: object) -> str:
@@ -117,7 +67,7 @@ def _read_xlsx(data: bytes) -> Sheet:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise LoanFileError("bad_xlsx") from exc
+        raise FileProblem("bad_xlsx") from exc
     try:
         sheet = workbook.worksheets[0]
         rows = ((number, [_xlsx_text(v) for v in values])
@@ -127,14 +77,14 @@ def _read_xlsx(data: bytes) -> Sheet:
         workbook.close()
 
 
-def _sheet(kind: str, encoding: str, records: Iterator[tuple[int, list[str]]]) -> Sheet:
+def _sheet(kind: str, encoding: str, records: NumberedRows) -> Sheet:
     header: list[str] | None = None
     for _number, cells in records:
         if any(cell.strip() for cell in cells):
             header = [cell.strip().lstrip("\ufeff").rstrip("*").strip() for cell in cells]
             break
     if header is None:
-        raise LoanFileError("empty")
+        raise FileProblem("empty")
     rows: list[SheetRow] = []
     width = len(header)
     padding = [""] * width
@@ -146,5 +96,5 @@ def _sheet(kind: str, encoding: str, records: Iterator[tuple[int, list[str]]]) -
         extra = sum(1 for cell in stripped[width:] if cell)
         rows.append(SheetRow(number, values, extra))
     if not rows:
-        raise LoanFileError("no_rows")
+        raise FileProblem("no_rows")
     return Sheet(kind=kind, encoding=encoding, headers=header, rows=rows)

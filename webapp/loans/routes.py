@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.loans.describe import describe_file_error
 from webapp.loans.importer import import_loans
-from webapp.loans.reader import ENCODINGS, LoanFileError, read_loan_file
+from webapp.loans.reader import read_loan_file
 from webapp.loans.rows import REQUIRED, aliases_of
 from webapp.models import LOAN_STATUSES, Loan, LoanHistory, LoanImport, RiskWarning, ScheduledCheck
 from webapp.money import yuan
@@ -24,6 +24,7 @@ from webapp.postloan.rules import rule_for, rules_for_branch
 from webapp.postloan.schedule import LoanFacts, check_state, planned_checks
 from webapp.roles import ADMIN, WARNING_RAISER_ROLES
 from webapp.scope import get_loan_or_404, loan_phone_for, require_role, visible_loans
+from webapp.text_files import ENCODINGS, FileProblem
 from webapp.visits.request_context import write_context
 
 bp = Blueprint("loans", __name__, url_prefix="/loans")
@@ -129,7 +130,7 @@ def import_post() -> tuple[str, int]:
         sheet = read_loan_file(upload.read(max_bytes + 1), encoding, max_bytes=max_bytes)
         outcome = import_loans(write_context(), current_user.sub_branch.branch_id, sheet, as_of, source="page",
                                file_name=upload.filename or "")
-    except LoanFileError as error:
+    except FileProblem as error:
         db.session.rollback()
         return _render_import(422, file_error=describe_file_error(error), **values)
     if not outcome.ok:
