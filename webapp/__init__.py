@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp
+    from webapp.collection.routes import bp as collection_bp
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
@@ -107,7 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, collection_bp):
         app.register_blueprint(blueprint)
 
 

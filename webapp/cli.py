@@ -9,6 +9,10 @@ from webapp.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.collection.cli import register_collection_cli
+
+    register_collection_cli(app)
+
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
         """Create the demo branch, accounts and merchants, once (a second run changes nothing)."""

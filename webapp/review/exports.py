@@ -236,6 +236,13 @@ class FontMissing(RuntimeError):
     """The CJK font is not installed: a record without it would print Chinese names as blanks."""
 
 
+def add_cjk_font(pdf: Any, family: str = "cjk") -> None:
+    """Embed the CJK font (as a subset) under ``family``: every Chinese PDF the app prints loads it here."""
+    if not FONT_PATH.exists():
+        raise FontMissing(str(FONT_PATH))
+    pdf.add_font(family, "", str(FONT_PATH), collection_font_number=0)
+
+
 def record_filename(visit: Visit) -> str:
     day = visit.started_at.astimezone(BANK_ZONE).date().isoformat()
     return f"visit-record-{day}-{visit.id[:8]}.pdf"
@@ -250,8 +257,6 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     from fpdf import FPDF
     from fpdf.enums import WrapMode, XPos, YPos
 
-    if not FONT_PATH.exists():
-        raise FontMissing(str(FONT_PATH))
     now = now or datetime.now(UTC)
     visit = record.visit
     store = PhotoStore(current_app.config["PHOTO_STORE"])
@@ -268,7 +273,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     pdf.set_creation_date(now)
     pdf.set_title(f"{title} {visit.merchant.name}")
     pdf.set_creator("xiaowei-waiqin")
-    pdf.add_font("cjk", "", str(FONT_PATH), collection_font_number=0)
+    add_cjk_font(pdf)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
     pdf.add_page()

@@ -20,6 +20,7 @@ from werkzeug.exceptions import NotFound
 from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
+from webapp.collection.visits import link_collection_visit
 from webapp.postloan.onsite import record_post_loan_visit
 from webapp.scope import get_merchant_or_404, visit_condition
 from webapp.visits import integrity
@@ -91,6 +92,7 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
     _rate_and_flag_checkin(ctx, visit)
     db.session.flush()
     record_post_loan_visit(ctx, visit, body)
+    link_collection_visit(ctx, visit)
     return VisitWrite("created", visit)
 
 
