@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask, url_for
 
+from tests.collection_matrix import build_collection
 from tests.conftest import CSRF_META, LoggedIn, _empty_all_tables, base_test_config, login_client
 from tests.factories import SIJIQING, WULIN, add_merchant, build_world, user_by_name
 from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
@@ -70,6 +71,7 @@ LEADS_AND_MANAGERS = ("manager", "team_lead")
 REVIEWERS = ("reviewer", "team_lead")
 ADMIN = ("admin",)
 LEAD = ("team_lead",)
+COMMITTEE = ("reviewer",)
 SWEEP_TARGETS = ("A1", "A2")
 
 ROUTES: tuple[Route, ...] = (
@@ -163,6 +165,33 @@ ROUTES: tuple[Route, ...] = (
     r("postloan.warning_resolve", method="POST", kind="warning"),
     r("postloan.warning_new", kind="loan", roles=("manager", "team_lead", "reviewer")),
     r("postloan.warning_create", method="POST", kind="loan", roles=("manager", "team_lead", "reviewer")),
+    # Collection (清收): cases are scoped like their loans; committee pages need the committee permission,
+    # which by default branch reviewers hold (tests/test_collection_pages.py covers grants and withdrawals).
+    r("collection.index"),
+    r("collection.case_page", kind="case"),
+    r("collection.report_page", kind="case"),
+    r("collection.report_pdf_file", kind="report"),
+    r("collection.attachment_file", kind="attachment"),
+    r("collection.open_page", kind="loan", roles=LEADS_AND_MANAGERS),
+    r("collection.lead_board_page", roles=("team_lead", "reviewer", "admin")),
+    r("collection.branch_board_page", roles=("team_lead", "reviewer", "admin")),
+    r("collection.register_export"),
+    r("collection.committee", roles=COMMITTEE),
+    r("collection.meeting_new", roles=COMMITTEE),
+    r("collection.meeting_page", kind="meeting", roles=COMMITTEE),
+    r("collection.settings", roles=ADMIN),
+    r("collection.record_contact", method="POST", kind="case", roles=LEADS_AND_MANAGERS),
+    r("collection.noted", method="POST", kind="case"),
+    r("collection.record_update", method="POST", kind="case", roles=LEADS_AND_MANAGERS),
+    r("collection.action_done", method="POST", kind="action"),
+    r("collection.open_post", method="POST", kind="loan", roles=LEADS_AND_MANAGERS),
+    r("collection.save_report_post", method="POST", kind="case"),
+    r("collection.review_post", method="POST", kind="report"),
+    r("collection.attach", method="POST", kind="report"),
+    r("collection.meeting_create", method="POST", roles=COMMITTEE),
+    r("collection.decide_post", method="POST", kind="meeting_case", roles=COMMITTEE),
+    r("collection.set_head_post", method="POST", kind="sub_branch", roles=ADMIN),
+    r("collection.set_grant_post", method="POST", kind="user", roles=ADMIN),
 )
 
 # Routes the matrix leaves to their own tests, and why.
@@ -302,6 +331,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
         ids["user"][target] = {"user_id": users[leads[target]]}
         ids["sub_branch"][target] = {"sub_branch_id": sub_branches[target]}
         ids["team"][target] = {"team_id": teams[target]}
+    with app.app_context():
+        ids.update(build_collection(world))
     for target, lead, district in (("A1", "lead1", "武林商圈"), ("A2", "lead2", "四季青服装市场")):
         sweep_id, stop_id = _plan_sweep(app, lead, district)
         ids["sweep"][target] = {"sweep_day_id": sweep_id}

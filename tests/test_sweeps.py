@@ -459,6 +459,8 @@ def test_excel_export_keeps_formula_like_text_as_text(app: Flask, world: World, 
     cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
              if isinstance(cell.value, str) and cell.value.startswith("=")]
     assert [cell.value for cell in cells] == [evil]
+    # openpyxl reads a formula back as "=..." too: only the cell's type tells text from a formula.
+    assert [cell.data_type for cell in cells] == ["s"]
     assert all(cell.data_type == "s" for cell in cells)
 
 

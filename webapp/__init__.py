@@ -14,6 +14,7 @@ from webapp.database import configure_engine, reset_immediate, set_immediate
 from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
 from webapp.i18n import select_locale
 from webapp.labels import register_labels
+from webapp.money import register_money_filters
 from webapp.security import init_security
 from webapp.urls import register_converters
 
@@ -44,6 +45,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     register_labels(app)
     register_time_filters(app)
+    register_money_filters(app)
     register_converters(app)
     _init_request_hooks(app)
     _register_blueprints(app)
@@ -99,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
     from webapp.checkins.routes import bp as checkins_bp
+    from webapp.collection.routes import bp as collection_bp
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
@@ -113,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp,
+                      collection_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,13 +8,25 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 BANK_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 def bank_now(now: datetime | None = None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(BANK_ZONE)
+
+
+def clock_now() -> datetime:
+    """Now, in UTC, for views that compute deadlines. Tests (and only tests: ``app.testing``) may set
+    ``TEST_NOW`` (an aware datetime or ISO text) to put the whole app at a chosen moment, never a sleep."""
+    if has_app_context() and current_app.testing:
+        fixed = current_app.config.get("TEST_NOW")
+        if isinstance(fixed, str) and fixed:
+            fixed = datetime.fromisoformat(fixed)
+        if isinstance(fixed, datetime):
+            return fixed.astimezone(UTC)
+    return datetime.now(UTC)
 
 
 def bank_today(now: datetime | None = None) -> date:

@@ -9,9 +9,11 @@ from webapp.extensions import db
 
 
 def register_cli(app: Flask) -> None:
+    from webapp.collection.cli import register_collection_cli
     from webapp.loans.cli import register_loan_cli
 
     register_loan_cli(app)
+    register_collection_cli(app)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:

@@ -57,6 +57,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAP_TILE_DATUM": "wgs84",
         "MAP_TILE_ATTRIBUTION": "",
         "DEMO_PASSWORD": "fieldwork-demo",
+        # Collection (清收), China time: a case opened before the cut-off is contacted the same day (by
+        # SAME_DAY_BY), a later one by NEXT_MORNING_BY the next morning; a broken promise's follow-up is due by
+        # NEXT_MORNING_BY too.
+        "COLLECTION_CONTACT_CUTOFF": "17:00",
+        "COLLECTION_CONTACT_SAME_DAY_BY": "23:59",
+        "COLLECTION_CONTACT_NEXT_MORNING_BY": "10:00",
+        "COLLECTION_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
+        "COLLECTION_ATTACHMENTS_PER_REPORT": 10,
     }
 
 

@@ -24,10 +24,11 @@ Page = str | tuple[str, int] | Response
 
 def finished(url: str) -> Response:
     """After a successful post: 303 for a plain form; for htmx a whole-page redirect (``HX-Redirect``), since
-    the page to show next is not a fragment of the form."""
+    the page to show next is not a fragment of the form. The htmx redirect drops a ``#fragment``: to a browser
+    a change of fragment alone is a scroll, so the page posted from would not reload."""
     if wants_partial():
         response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Redirect"] = url.split("#", 1)[0]
         return response
     return redirect(url, code=303)
 
@@ -48,6 +49,10 @@ class FormErrors:
     def beside(self, field_name: str) -> dict[str, str]:
         """The field errors, or for a form of one main field the refusal's message beside that field."""
         return dict(self.fields) if self.fields else ({field_name: self.message} if self.message else {})
+
+    def by_form_field(self) -> dict[str, str]:
+        """The field errors keyed as the form names its fields: the body's ``promise.date`` is ``promise_date``."""
+        return {path.replace(".", "_"): message for path, message in self.fields.items()}
 
     @classmethod
     def of(cls, error: AppError) -> FormErrors:

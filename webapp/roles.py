@@ -24,3 +24,7 @@ SWEEP_EXPORT_ROLES = (TEAM_LEAD, REVIEWER, ADMIN)
 BOARD_ROLES = (TEAM_LEAD, REVIEWER, ADMIN)
 # Those who may raise a post-loan risk warning by hand: the people who look at a loan's borrower.
 WARNING_RAISER_ROLES = (MANAGER, TEAM_LEAD, REVIEWER)
+# Those who record credit committee decisions unless the admin grants or withdraws it person by person.
+COMMITTEE_DEFAULT_ROLES = (REVIEWER,)
+# Those an admin may name head of a sub-branch (collection escalations reach them).
+SUB_BRANCH_HEAD_ROLES = (TEAM_LEAD, REVIEWER, ADMIN)

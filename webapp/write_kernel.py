@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from flask_babel import gettext as _
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.expression import Executable
 
 from webapp.errors import Conflict, Forbidden, Invalid
 from webapp.extensions import db
@@ -27,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Conflict", "FieldErrors", "Forbidden", "Invalid", "WriteContext",
-    "canonical_hash", "insert_or_winner", "parse_uuid",
+    "canonical_hash", "choice_field", "insert_or_winner", "parse_uuid", "rows_changed", "text_field",
 ]
 
 _RowT = TypeVar("_RowT")
@@ -64,6 +67,35 @@ class FieldErrors:
         raise Invalid(self.items)
 
 
+def text_field(value: Any, path: str, errors: FieldErrors, limit: int, *, required: bool = False) -> str:
+    """Text of a body, trimmed; missing is "". NUL is refused on every backend: PostgreSQL text cannot hold it
+    (a 500 there) while SQLite would store it."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str) or "\x00" in value:
+        errors.add(path, _("Expected text."))
+        return ""
+    text = value.strip()
+    if required and not text:
+        errors.add(path, _("Required."))
+    elif len(text) > limit:
+        errors.add(path, _("At most %(limit)d characters.", limit=limit))
+    return text
+
+
+def choice_field(value: Any, path: str, errors: FieldErrors, choices: tuple[str, ...], *,
+                 required: bool = False) -> str | None:
+    """One code of a code list; missing is None (or "Required.")."""
+    if value in (None, ""):
+        if required:
+            errors.add(path, _("Required."))
+        return None
+    if value not in choices:
+        errors.add(path, _("Not one of the allowed values."))
+        return None
+    return str(value)
+
+
 def parse_uuid(value: object) -> str | None:
     """The canonical lower-case form of a client-made id, or None when it is not a UUID."""
     if not isinstance(value, str):
@@ -97,3 +129,11 @@ def insert_or_winner(row: object, find_winner: Callable[[], _RowT | None]) -> _R
             raise
         return winner
     return None
+
+
+def rows_changed(statement: Executable) -> int:
+    """Run a guarded UPDATE (``... WHERE status = 'open'``) in the session and say how many rows it changed:
+    0 means another request changed the row first, and the caller leaves it as that request left it."""
+    result = db.session.execute(statement)
+    assert isinstance(result, CursorResult)
+    return result.rowcount

@@ -20,7 +20,13 @@ def _postloan_warnings(ctx: WriteContext, summary: ImportSummary) -> None:
     warn_newly_overdue(ctx, summary)
 
 
-IMPORT_HOOKS: tuple[ImportHook, ...] = (_postloan_warnings,)
+def _collection_cases(ctx: WriteContext, summary: ImportSummary) -> None:
+    from webapp.collection.book import on_loan_import
+
+    on_loan_import(ctx, summary)
+
+
+IMPORT_HOOKS: tuple[ImportHook, ...] = (_postloan_warnings, _collection_cases)
 
 
 def run_import_hooks(ctx: WriteContext, summary: ImportSummary) -> None:

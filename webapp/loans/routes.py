@@ -18,7 +18,6 @@ from webapp.loans.importer import import_loans
 from webapp.loans.reader import read_loan_file
 from webapp.loans.rows import REQUIRED, aliases_of
 from webapp.models import LOAN_STATUSES, Loan, LoanHistory, LoanImport, RiskWarning, ScheduledCheck
-from webapp.money import yuan
 from webapp.postloan.offsite import offsite_records
 from webapp.postloan.rules import rule_for, rules_for_branch
 from webapp.postloan.schedule import LoanFacts, check_state, planned_checks
@@ -46,7 +45,7 @@ def index() -> str:
     if before:
         query = query.where(Loan.id < before)
     loans = list(db.session.scalars(query.order_by(Loan.id.desc()).limit(PAGE_SIZE + 1)))
-    context = {"loans": loans[:PAGE_SIZE], "status": status, "statuses": LOAN_STATUSES, "yuan": yuan,
+    context = {"loans": loans[:PAGE_SIZE], "status": status, "statuses": LOAN_STATUSES,
                "next_before": loans[PAGE_SIZE - 1].id if len(loans) > PAGE_SIZE else None}
     return render_template("loans/_rows.html" if wants_partial() else "loans/index.html", **context)
 
@@ -63,7 +62,7 @@ def show(loan_id: int) -> str:
     facts = LoanFacts(loan.disbursed_on, loan.matures_on, loan.term_months, loan.status, loan.overdue_since)
     later = [p for p in planned_checks(facts, rule, today, horizon_days=LATER_DAYS) if p.key not in stored][:12]
     context: dict[str, Any] = {
-        "loan": loan, "today": today, "yuan": yuan, "checks": checks, "later": later,
+        "loan": loan, "today": today, "checks": checks, "later": later,
         "states": {c.id: check_state(c.status, c.window_start, c.due_on, today) for c in checks},
         "offsite": offsite_records([c.id for c in checks]),
         "persons": [(p, loan_phone_for(current_user, loan, p.phone)) for p in loan.persons],

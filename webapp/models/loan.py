@@ -20,6 +20,8 @@ from webapp.models.user import User
 LOAN_STATUSES = ("normal", "overdue", "repaid", "written_off")
 REPAYMENT_METHODS = ("equal_installment", "equal_principal", "interest_first", "bullet", "other")
 PERSON_RELATIONS = ("spouse", "co_borrower", "guarantor", "market_manager", "main_contact")
+# Whom a manager checks with or contacts about a loan: the borrower, a related person, or someone else.
+PERSON_KINDS = ("borrower", *PERSON_RELATIONS, "other")
 OPEN_LOAN_STATUSES = ("normal", "overdue")
 
 

@@ -16,9 +16,8 @@ from webapp.bank_time import bank_today
 from webapp.errors import AppError, Invalid
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
-from webapp.models import CLASSIFICATIONS, LoanHistory, ScheduledCheck
+from webapp.models import CLASSIFICATIONS, PERSON_KINDS, LoanHistory, ScheduledCheck
 from webapp.models.postloan import REPAYMENT_VIEWS, WEB_SUBJECTS
-from webapp.money import yuan
 from webapp.pages import FormErrors, Page, finished, form_error
 from webapp.postloan.blueprint import bp
 from webapp.postloan.due import open_checks
@@ -26,7 +25,6 @@ from webapp.postloan.offsite import FORM_INTERVIEWS, FORM_WEB, offsite_body_from
 from webapp.postloan.report import ReportData, put_report, report_data
 from webapp.postloan.report_pdf import report_filename, report_pdf
 from webapp.postloan.schedule import check_state
-from webapp.postloan.visit_payload import PERSON_KINDS
 from webapp.postloan.write import waive_check
 from webapp.roles import FIELD_ROLES, TEAM_LEAD
 from webapp.scope import get_check_or_404, require_role
@@ -52,7 +50,7 @@ def _check_context(check: ScheduledCheck, **extra: Any) -> dict[str, Any]:
     context: dict[str, Any] = {
         "check": check, "loan": check.loan, "data": data,
         "state": check_state(check.status, check.window_start, check.due_on, today),
-        "today": today, "yuan": yuan, "classifications": CLASSIFICATIONS,
+        "today": today, "classifications": CLASSIFICATIONS,
         "can_do": is_field and check.status == "open" and (current_user.role == TEAM_LEAD
                                                             or current_user.id == check.assignee_id),
         "can_waive": current_user.role == TEAM_LEAD and check.status == "open",
@@ -107,7 +105,7 @@ def _offsite_context(check: ScheduledCheck, form: MultiDict[str, str] | None = N
                                       .order_by(LoanHistory.as_of.desc()).limit(6)))
     return {"check": check, "loan": loan, "form": form,
             "errors": form_errors(errors.fields) if errors else {}, "message": errors.message if errors else None,
-            "history": history, "yuan": yuan, "repayment_views": REPAYMENT_VIEWS, "persons": PERSON_KINDS,
+            "history": history, "repayment_views": REPAYMENT_VIEWS, "persons": PERSON_KINDS,
             "web_subjects": WEB_SUBJECTS, "interview_rows": range(FORM_INTERVIEWS), "web_rows": range(FORM_WEB)}
 
 

@@ -12,14 +12,21 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from webapp.extensions import db
-from webapp.models import OffsiteCheck, ScheduledCheck
+from webapp.models import PERSON_KINDS, OffsiteCheck, ScheduledCheck
 from webapp.models.postloan import REPAYMENT_VIEWS, WEB_SUBJECTS
 from webapp.postloan.auto_warnings import offsite_findings
 from webapp.postloan.risk import raise_warning
-from webapp.postloan.visit_payload import PERSON_KINDS
 from webapp.postloan.write import complete_check
 from webapp.roles import FIELD_ROLES, MANAGER
-from webapp.write_kernel import Conflict, FieldErrors, Forbidden, WriteContext, canonical_hash, insert_or_winner
+from webapp.write_kernel import (
+    Conflict,
+    FieldErrors,
+    Forbidden,
+    WriteContext,
+    canonical_hash,
+    insert_or_winner,
+    text_field,
+)
 
 MAX_ITEMS = 10
 FORM_INTERVIEWS = 3
@@ -35,17 +42,7 @@ class OffsiteWrite:
 
 
 def _text(value: Any, path: str, errors: FieldErrors, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str) or "\x00" in value:
-        errors.add(path, _("Expected text."))
-        return ""
-    text = value.strip()
-    if required and not text:
-        errors.add(path, _("Required."))
-    elif len(text) > MAX_TEXT:
-        errors.add(path, _("At most %(limit)d characters.", limit=MAX_TEXT))
-    return text
+    return text_field(value, path, errors, MAX_TEXT, required=required)
 
 
 def _bool(value: Any, path: str, errors: FieldErrors) -> bool:

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.models import WARNING_LEVELS, Loan, RiskWarning, User
 from webapp.postloan.triggers import raise_trigger_check
 from webapp.roles import FIELD_ROLES, MANAGER
-from webapp.write_kernel import FieldErrors, Forbidden, WriteContext, insert_or_winner
+from webapp.write_kernel import FieldErrors, Forbidden, WriteContext, insert_or_winner, text_field
 
 # Days to work a warning, by level, unless its owner or the lead sets another deadline.
 DEADLINE_DAYS = {"high": 3, "medium": 7, "low": 14}
@@ -95,14 +95,7 @@ def _may_work(actor: User, warning: RiskWarning) -> None:
 
 
 def _text(value: Any, path: str, errors: FieldErrors, *, required: bool = True) -> str:
-    text = value.strip() if isinstance(value, str) else ""
-    if "\x00" in text:
-        errors.add(path, _("Expected text."))
-    elif required and not text:
-        errors.add(path, _("Required."))
-    elif len(text) > MAX_TEXT:
-        errors.add(path, _("At most %(limit)d characters.", limit=MAX_TEXT))
-    return text
+    return text_field(value, path, errors, MAX_TEXT, required=required)
 
 
 def raise_manual_warning(ctx: WriteContext, loan: Loan, form: dict[str, Any], client_id: str) -> RiskWarning:

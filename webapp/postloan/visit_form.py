@@ -9,8 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.extensions import db
-from webapp.models import Loan, Merchant, Photo, ScheduledCheck, User, Visit
-from webapp.postloan.visit_payload import CONTACT_MODES, FORM_PERSON_ROWS, INVENTORY_COMPARISONS, PERSON_KINDS
+from webapp.models import PERSON_KINDS, Loan, Merchant, Photo, ScheduledCheck, User, Visit
+from webapp.postloan.visit_payload import CONTACT_MODES, FORM_PERSON_ROWS, INVENTORY_COMPARISONS
 from webapp.scope import loan_condition, visit_condition
 
 

@@ -13,12 +13,11 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from webapp.models import PERSON_RELATIONS
-from webapp.write_kernel import FieldErrors
+from webapp.models import PERSON_KINDS
+from webapp.write_kernel import FieldErrors, choice_field, text_field
 
 INVENTORY_COMPARISONS = ("higher", "same", "lower", "much_lower")
 CONTACT_MODES = ("met", "called", "unreachable")
-PERSON_KINDS = ("borrower", *PERSON_RELATIONS, "other")
 MAX_PERSONS = 10
 FORM_PERSON_ROWS = 3
 MAX_TEXT = 500
@@ -39,17 +38,7 @@ def _id(value: Any, path: str, errors: FieldErrors, *, required: bool) -> int | 
 
 
 def _text(value: Any, path: str, errors: FieldErrors, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str) or "\x00" in value:
-        errors.add(path, _("Expected text."))
-        return ""
-    text = value.strip()
-    if required and not text:
-        errors.add(path, _("Required."))
-    if len(text) > MAX_TEXT:
-        errors.add(path, _("At most %(limit)d characters.", limit=MAX_TEXT))
-    return text
+    return text_field(value, path, errors, MAX_TEXT, required=required)
 
 
 def _yes_no(value: Any, path: str, errors: FieldErrors, *, required: bool = False) -> bool | None:
@@ -61,15 +50,6 @@ def _yes_no(value: Any, path: str, errors: FieldErrors, *, required: bool = Fals
         errors.add(path, _("Expected yes or no."))
         return None
     return value
-
-
-def _choice(value: Any, path: str, errors: FieldErrors, choices: tuple[str, ...]) -> str | None:
-    if value in (None, ""):
-        return None
-    if value not in choices:
-        errors.add(path, _("Not one of the allowed values."))
-        return None
-    return str(value)
 
 
 def parse_post_loan(raw: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any] | None:
@@ -85,7 +65,7 @@ def parse_post_loan(raw: Any, kind: str | None, errors: FieldErrors) -> dict[str
     block: dict[str, Any] = {
         "loan_id": _id(raw.get("loan_id"), "post_loan.loan_id", errors, required=True),
         "check_id": _id(raw.get("check_id"), "post_loan.check_id", errors, required=False),
-        "inventory_vs_last": _choice(raw.get("inventory_vs_last"), "post_loan.inventory_vs_last", errors,
+        "inventory_vs_last": choice_field(raw.get("inventory_vs_last"), "post_loan.inventory_vs_last", errors,
                                      INVENTORY_COMPARISONS),
         "residence": _residence(raw.get("residence"), errors),
         "related_persons": _persons(raw.get("related_persons"), errors),
@@ -123,10 +103,10 @@ def _persons(raw: Any, errors: FieldErrors) -> list[dict[str, Any]]:
         if not isinstance(item, dict):
             errors.add(path, _("Expected a person as an object."))
             continue
-        relation = _choice(item.get("relation"), f"{path}.relation", errors, PERSON_KINDS)
+        relation = choice_field(item.get("relation"), f"{path}.relation", errors, PERSON_KINDS)
         if relation is None and f"{path}.relation" not in errors.items:
             errors.add(f"{path}.relation", _("Required."))
-        contact = _choice(item.get("contact"), f"{path}.contact", errors, CONTACT_MODES)
+        contact = choice_field(item.get("contact"), f"{path}.contact", errors, CONTACT_MODES)
         if contact is None and f"{path}.contact" not in errors.items:
             errors.add(f"{path}.contact", _("Required."))
         name = _text(item.get("name"), f"{path}.name", errors)

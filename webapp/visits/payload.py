@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from webapp.models import SQUAD_ROLES, VISIT_KINDS
 from webapp.postloan.visit_payload import parse_post_loan
-from webapp.write_kernel import FieldErrors, Invalid
+from webapp.write_kernel import FieldErrors, Invalid, choice_field, text_field
 
 DEAL_PRODUCTS = (
     "loan",
@@ -135,30 +135,6 @@ def parse_checkin(value: Any, path: str, errors: FieldErrors, *, now: datetime |
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy_m": round(accuracy, 1), "captured_at": captured}
 
 
-def _text(value: Any, path: str, errors: FieldErrors, limit: int) -> str:
-    if value is None:
-        return ""
-    # PostgreSQL text cannot hold NUL (a 500 there, stored on SQLite): refuse it on every backend.
-    if not isinstance(value, str) or "\x00" in value:
-        errors.add(path, _("Expected text."))
-        return ""
-    text = value.strip()
-    if len(text) > limit:
-        errors.add(path, _("At most %(limit)d characters.", limit=limit))
-    return text
-
-
-def _choice(value: Any, path: str, errors: FieldErrors, choices: tuple[str, ...], *, required: bool) -> str | None:
-    if value in (None, ""):
-        if required:
-            errors.add(path, _("Required."))
-        return None
-    if value not in choices:
-        errors.add(path, _("Not one of the allowed values."))
-        return None
-    return str(value)
-
-
 def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any]:
     if value is None:
         value = {}
@@ -175,7 +151,7 @@ def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any
         if not isinstance(raw_app, dict):
             errors.add("outcome.application", _("Expected the application as an object."))
         else:
-            product = _text(raw_app.get("product"), "outcome.application.product", errors, 60)
+            product = text_field(raw_app.get("product"), "outcome.application.product", errors, 60)
             amount = _number(raw_app.get("amount"))
             if not product:
                 errors.add("outcome.application.product", _("Name the product applied for."))
@@ -204,7 +180,7 @@ def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any
         "effective": effective,
         "application": application,
         "deals": sorted(deals),
-        "next_step": _text(value.get("next_step"), "outcome.next_step", errors, MAX_SHORT_TEXT),
+        "next_step": text_field(value.get("next_step"), "outcome.next_step", errors, MAX_SHORT_TEXT),
         "follow_up_date": follow_up_date,
     }
     checklist = value.get("checklist")
@@ -217,14 +193,14 @@ def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any
                 errors.add("outcome.checklist.abnormal", _("Expected yes or no."))
                 abnormal = False
             outcome["checklist"] = {
-                "operating_state": _choice(checklist.get("operating_state"), "outcome.checklist.operating_state",
+                "operating_state": choice_field(checklist.get("operating_state"), "outcome.checklist.operating_state",
                                            errors, OPERATING_STATES, required=True),
-                "inventory_level": _choice(checklist.get("inventory_level"), "outcome.checklist.inventory_level",
+                "inventory_level": choice_field(checklist.get("inventory_level"), "outcome.checklist.inventory_level",
                                            errors, INVENTORY_LEVELS, required=True),
-                "fixed_assets": _choice(checklist.get("fixed_assets"), "outcome.checklist.fixed_assets",
+                "fixed_assets": choice_field(checklist.get("fixed_assets"), "outcome.checklist.fixed_assets",
                                         errors, FIXED_ASSET_STATES, required=True),
                 "abnormal": abnormal,
-                "abnormal_detail": _text(checklist.get("abnormal_detail"), "outcome.checklist.abnormal_detail",
+                "abnormal_detail": text_field(checklist.get("abnormal_detail"), "outcome.checklist.abnormal_detail",
                                          errors, MAX_NOTE),
             }
             if abnormal and not outcome["checklist"]["abnormal_detail"]:
@@ -267,14 +243,14 @@ def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
         merchant_id = int(merchant_id)
     if not isinstance(merchant_id, int) or isinstance(merchant_id, bool) or not 0 < merchant_id <= MAX_ID:
         errors.add("merchant_id", _("Required: the merchant's id."))
-    kind = _choice(raw.get("kind"), "kind", errors, VISIT_KINDS, required=True)
+    kind = choice_field(raw.get("kind"), "kind", errors, VISIT_KINDS, required=True)
     notes_raw = raw.get("notes") or {}
     notes: dict[str, str] = {}
     if not isinstance(notes_raw, dict):
         errors.add("notes", _("Expected the notes as an object with lead, support and observer."))
     else:
         for role in SQUAD_ROLES:
-            text = _text(notes_raw.get(role), f"notes.{role}", errors, MAX_NOTE)
+            text = text_field(notes_raw.get(role), f"notes.{role}", errors, MAX_NOTE)
             if text:
                 notes[role] = text
     body = {
@@ -301,7 +277,7 @@ def parse_confirmation_body(raw: Any, *, now: datetime | None) -> dict[str, Any]
         raise Invalid({"body": _("Expected a JSON object.")})
     body = {
         "checkin": parse_checkin(raw.get("checkin"), "checkin", errors, now=now),
-        "note": _text(raw.get("note"), "note", errors, MAX_NOTE),
+        "note": text_field(raw.get("note"), "note", errors, MAX_NOTE),
     }
     if errors.items:
         raise Invalid(errors.items)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from flask import request
 from flask_login import current_user
 
+from webapp.bank_time import clock_now
 from webapp.write_kernel import WriteContext
 
 
@@ -26,5 +27,5 @@ def client_time() -> datetime | None:
 
 
 def write_context() -> WriteContext:
-    return WriteContext(actor=current_user._get_current_object(), now=datetime.now(UTC), client_time=client_time(),
+    return WriteContext(actor=current_user._get_current_object(), now=clock_now(), client_time=client_time(),
                         device_id=(request.headers.get("X-Device-Id") or "")[:64] or None)

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
+from webapp.collection.visits import link_collection_visit
 from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
@@ -85,6 +86,7 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
     _rate_and_flag_checkin(ctx, visit)
     db.session.flush()
     record_post_loan_visit(ctx, visit, body)
+    link_collection_visit(ctx, visit)
     return VisitWrite("created", visit)
 
 

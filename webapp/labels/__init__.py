@@ -1,0 +1,285 @@
+"""Display names of the codes stored in the database, translated at render time: one table per code list.
+
+``label(TABLE, code)`` is the one lookup (a code the table lacks shows as itself, never as an empty cell);
+``labeller(TABLE)`` is the same as a callable for a template. ``LABELLED_CODES`` pairs every code list with
+its table, and a test proves each code has a label in both languages. The tables live by area
+(``field_work``, ``loans``, ``collection``) and are all imported from here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from webapp.collection.deadlines import DEADLINE_STATES
+from webapp.labels.collection import (
+    ACTION_STATUS,
+    ARREARS_CAUSE,
+    CASE_EVENT,
+    CASE_STATUS,
+    CLOSE_REASON,
+    CONTACT_CHANNEL,
+    DEADLINE_STATE,
+    DECISION_OUTCOME,
+    OPEN_REASON,
+    PROMISE_METHOD,
+    PROMISE_STATUS,
+    PROPOSAL,
+    REPORT_STATUS,
+)
+from webapp.labels.field_work import (
+    CHECKIN_STATUS,
+    DEAL_PRODUCT,
+    FIXED_ASSETS,
+    FLAG_CODE,
+    FLAG_DECISION,
+    INBOX_KIND,
+    INVENTORY_LEVEL,
+    LOCATION_SOURCE,
+    MERCHANT_STATUS,
+    OPERATING_STATE,
+    PHOTO_CATEGORY,
+    PROPOSAL_STATUS,
+    REVIEW_ACTION,
+    REVIEW_STATE,
+    ROLE,
+    SQUAD_ROLE,
+    TODAY_REASON,
+    VISIT_KIND,
+)
+from webapp.labels.loans import (
+    CHECK_KIND,
+    CHECK_MODE,
+    CHECK_STATE,
+    CLASSIFICATION,
+    CONTACT_MODE,
+    INVENTORY_VS_LAST,
+    LOAN_STATUS,
+    PERSON_KIND,
+    REPAYMENT_METHOD,
+    REPAYMENT_VIEW,
+    TRIGGER_REASON,
+    WARNING_LEVEL,
+    WARNING_RULE,
+    WARNING_STATUS,
+    WEB_SUBJECT,
+)
+from webapp.models import (
+    ARREARS_CAUSES,
+    CHECK_KINDS,
+    CHECK_MODES,
+    CHECKIN_STATUSES,
+    CLASSIFICATIONS,
+    CLOSE_REASONS,
+    CONTACT_CHANNELS,
+    DECISION_OUTCOMES,
+    FLAG_CODES,
+    LOAN_STATUSES,
+    LOCATION_SOURCES,
+    MERCHANT_STATUSES,
+    PERSON_KINDS,
+    PHOTO_CATEGORIES,
+    PROMISE_METHODS,
+    PROPOSAL_STATUSES,
+    PROPOSALS,
+    REPAYMENT_METHODS,
+    SQUAD_ROLES,
+    VISIT_KINDS,
+    WARNING_LEVELS,
+    WARNING_STATUSES,
+    SweepSquad,
+)
+from webapp.models.collection import CASE_EVENT_KINDS, CASE_STATUSES, OPEN_REASONS, PROMISE_STATUSES
+from webapp.models.committee import ACTION_STATUSES, REPORT_STATUSES
+from webapp.models.postloan import REPAYMENT_VIEWS, TRIGGER_REASONS, WARNING_RULES, WEB_SUBJECTS
+from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
+from webapp.postloan.schedule import CHECK_STATES
+from webapp.postloan.visit_payload import CONTACT_MODES, INVENTORY_COMPARISONS
+from webapp.roles import ROLES
+from webapp.today.worklist import REASON_ORDER
+from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
+
+LabelTable = Mapping[str, str]
+
+
+def label(table: LabelTable, code: str | None) -> str:
+    """The display name of ``code``; the code itself when the table has none."""
+    return str(table.get(code or "", code or ""))
+
+
+def labeller(table: LabelTable) -> Callable[[str | None], str]:
+    """``label`` bound to one table, for a template that shows codes of one list."""
+    return partial(label, table)
+
+
+def squad_name(number: int | None) -> str:
+    """A sweep squad by its number, or the bucket of merchants no squad has yet."""
+    return _("Squad %(number)d", number=number) if number is not None else _("Unassigned")
+
+
+def sweep_squad_name(squad: SweepSquad | None) -> str:
+    return squad_name(squad.number if squad is not None else None)
+
+
+# Every code list the database stores, with the table that names its codes.
+LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
+    "merchant status": (MERCHANT_STATUSES, MERCHANT_STATUS),
+    "location source": (LOCATION_SOURCES, LOCATION_SOURCE),
+    "role": (ROLES, ROLE),
+    "visit kind": (VISIT_KINDS, VISIT_KIND),
+    "squad role": (SQUAD_ROLES, SQUAD_ROLE),
+    "check-in status": (CHECKIN_STATUSES, CHECKIN_STATUS),
+    "flag code": (FLAG_CODES, FLAG_CODE),
+    "photo category": (PHOTO_CATEGORIES, PHOTO_CATEGORY),
+    "deal product": (DEAL_PRODUCTS, DEAL_PRODUCT),
+    "operating state": (OPERATING_STATES, OPERATING_STATE),
+    "inventory level": (INVENTORY_LEVELS, INVENTORY_LEVEL),
+    "fixed assets": (FIXED_ASSET_STATES, FIXED_ASSETS),
+    "proposal status": (PROPOSAL_STATUSES, PROPOSAL_STATUS),
+    "review state": (REVIEW_STATES, REVIEW_STATE),
+    "review action": (AUDIT_ACTIONS, REVIEW_ACTION),
+    "flag decision": (FLAG_DECISIONS, FLAG_DECISION),
+    "today reason": (REASON_ORDER, TODAY_REASON),
+    "loan status": (LOAN_STATUSES, LOAN_STATUS),
+    "repayment method": (REPAYMENT_METHODS, REPAYMENT_METHOD),
+    "person kind": (PERSON_KINDS, PERSON_KIND),
+    "check kind": (CHECK_KINDS, CHECK_KIND),
+    "check mode": (CHECK_MODES, CHECK_MODE),
+    "check state": (CHECK_STATES, CHECK_STATE),
+    "trigger reason": (TRIGGER_REASONS, TRIGGER_REASON),
+    "classification": (CLASSIFICATIONS, CLASSIFICATION),
+    "warning level": (WARNING_LEVELS, WARNING_LEVEL),
+    "warning status": (WARNING_STATUSES, WARNING_STATUS),
+    "warning rule": (WARNING_RULES, WARNING_RULE),
+    "inventory vs last": (INVENTORY_COMPARISONS, INVENTORY_VS_LAST),
+    "contact mode": (CONTACT_MODES, CONTACT_MODE),
+    "repayment view": (REPAYMENT_VIEWS, REPAYMENT_VIEW),
+    "web subject": (WEB_SUBJECTS, WEB_SUBJECT),
+    "case status": (CASE_STATUSES, CASE_STATUS),
+    "open reason": (OPEN_REASONS, OPEN_REASON),
+    "close reason": (CLOSE_REASONS, CLOSE_REASON),
+    "contact channel": (CONTACT_CHANNELS, CONTACT_CHANNEL),
+    "arrears cause": (ARREARS_CAUSES, ARREARS_CAUSE),
+    "promise method": (PROMISE_METHODS, PROMISE_METHOD),
+    "promise status": (PROMISE_STATUSES, PROMISE_STATUS),
+    "deadline state": (DEADLINE_STATES, DEADLINE_STATE),
+    "report status": (REPORT_STATUSES, REPORT_STATUS),
+    "proposal": (PROPOSALS, PROPOSAL),
+    "decision outcome": (DECISION_OUTCOMES, DECISION_OUTCOME),
+    "action status": (ACTION_STATUSES, ACTION_STATUS),
+    "case event": (CASE_EVENT_KINDS, CASE_EVENT),
+}
+
+# The label functions every template may call, registered on the app (not by any one blueprint).
+TEMPLATE_LABELS: dict[str, LabelTable] = {
+    "merchant_status_label": MERCHANT_STATUS,
+    "location_source_label": LOCATION_SOURCE,
+    "role_label": ROLE,
+    "visit_kind_label": VISIT_KIND,
+    "squad_role_label": SQUAD_ROLE,
+    "checkin_status_label": CHECKIN_STATUS,
+    "flag_label": FLAG_CODE,
+    "photo_category_label": PHOTO_CATEGORY,
+    "deal_product_label": DEAL_PRODUCT,
+    "operating_state_label": OPERATING_STATE,
+    "inventory_level_label": INVENTORY_LEVEL,
+    "fixed_assets_label": FIXED_ASSETS,
+    "proposal_status_label": PROPOSAL_STATUS,
+    "inbox_kind_label": INBOX_KIND,
+    "review_state_label": REVIEW_STATE,
+    "review_action_label": REVIEW_ACTION,
+    "flag_decision_label": FLAG_DECISION,
+    "loan_status_label": LOAN_STATUS,
+    "repayment_method_label": REPAYMENT_METHOD,
+    "person_kind_label": PERSON_KIND,
+    "check_kind_label": CHECK_KIND,
+    "check_mode_label": CHECK_MODE,
+    "check_state_label": CHECK_STATE,
+    "trigger_reason_label": TRIGGER_REASON,
+    "classification_label": CLASSIFICATION,
+    "warning_level_label": WARNING_LEVEL,
+    "warning_status_label": WARNING_STATUS,
+    "warning_rule_label": WARNING_RULE,
+    "inventory_vs_last_label": INVENTORY_VS_LAST,
+    "contact_mode_label": CONTACT_MODE,
+    "repayment_view_label": REPAYMENT_VIEW,
+    "web_subject_label": WEB_SUBJECT,
+    "case_status_label": CASE_STATUS,
+    "open_reason_label": OPEN_REASON,
+    "close_reason_label": CLOSE_REASON,
+    "contact_channel_label": CONTACT_CHANNEL,
+    "arrears_cause_label": ARREARS_CAUSE,
+    "promise_method_label": PROMISE_METHOD,
+    "promise_status_label": PROMISE_STATUS,
+    "deadline_state_label": DEADLINE_STATE,
+    "report_status_label": REPORT_STATUS,
+    "proposal_label": PROPOSAL,
+    "decision_outcome_label": DECISION_OUTCOME,
+    "action_status_label": ACTION_STATUS,
+    "case_event_label": CASE_EVENT,
+}
+
+
+def register_labels(app: Flask) -> None:
+    app.jinja_env.globals.update({name: labeller(table) for name, table in TEMPLATE_LABELS.items()})
+    app.jinja_env.globals["sweep_squad_name"] = sweep_squad_name
+
+
+__all__ = [
+    "ACTION_STATUS",
+    "ARREARS_CAUSE",
+    "CASE_EVENT",
+    "CASE_STATUS",
+    "CHECKIN_STATUS",
+    "CHECK_KIND",
+    "CHECK_MODE",
+    "CHECK_STATE",
+    "CLASSIFICATION",
+    "CLOSE_REASON",
+    "CONTACT_CHANNEL",
+    "CONTACT_MODE",
+    "DEADLINE_STATE",
+    "DEAL_PRODUCT",
+    "DECISION_OUTCOME",
+    "FIXED_ASSETS",
+    "FLAG_CODE",
+    "FLAG_DECISION",
+    "INBOX_KIND",
+    "INVENTORY_LEVEL",
+    "INVENTORY_VS_LAST",
+    "LABELLED_CODES",
+    "LOAN_STATUS",
+    "LOCATION_SOURCE",
+    "MERCHANT_STATUS",
+    "OPEN_REASON",
+    "OPERATING_STATE",
+    "PERSON_KIND",
+    "PHOTO_CATEGORY",
+    "PROMISE_METHOD",
+    "PROMISE_STATUS",
+    "PROPOSAL",
+    "PROPOSAL_STATUS",
+    "REPAYMENT_METHOD",
+    "REPAYMENT_VIEW",
+    "REPORT_STATUS",
+    "REVIEW_ACTION",
+    "REVIEW_STATE",
+    "ROLE",
+    "SQUAD_ROLE",
+    "TEMPLATE_LABELS",
+    "TODAY_REASON",
+    "TRIGGER_REASON",
+    "VISIT_KIND",
+    "WARNING_LEVEL",
+    "WARNING_RULE",
+    "WARNING_STATUS",
+    "WEB_SUBJECT",
+    "LabelTable",
+    "label",
+    "labeller",
+    "register_labels",
+    "squad_name",
+    "sweep_squad_name",
+]
