@@ -15,6 +15,7 @@ from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, mig
 from webapp.i18n import select_locale
 from webapp.labels import register_labels
 from webapp.security import init_security
+from webapp.static_assets import init_static_assets
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -41,6 +42,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     init_security(app)
+    init_static_assets(app)
     register_labels(app)
     register_time_filters(app)
     _init_request_hooks(app)

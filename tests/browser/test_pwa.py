@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from tests.browser.conftest import LiveServer, login
+from tests.browser.conftest import LiveServer, sign_in
 
 SERVICE_WORKER_ACTIVE = """async () => {
   const registration = await navigator.serviceWorker.ready;
@@ -72,7 +72,7 @@ def test_chromium_finds_nothing_against_installing(
 
 
 def test_uncached_page_offline_shows_the_offline_page(page: Page, context: BrowserContext) -> None:
-    login(page, "mgr1")
+    sign_in(page, "mgr1", "/merchants/")
     _wait_until_controlled(page)
     expected_heading = page.evaluate(
         """async () => {
