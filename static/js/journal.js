@@ -10,14 +10,15 @@
 // server is asked which of them it has (POST /sync/known, the user's own records only); the rest are missing,
 // and the badge and the sync page say so until the person has read it.
 //
-// Cookie "xw_journal": 1.<generation>.<author tag>:<entries>[*<more>]... with one entry per item: v (visit),
+// Cookie "xw_journal" (with the port, if any): 1.<generation>.<author tag>:<entries>[*<more>]... with one entry per item: v (visit),
 // p (photo) or c (confirmation), then the record's UUID in 22 base64url characters. At most MAX_ENTRIES are
 // named (visits first); the rest are counted (*n). Meta "lost": { at, groups: { tag: { entries, more } } }.
 (function (scope) {
   "use strict";
 
   const xw = scope.xw;
-  const COOKIE = "xw_journal";
+  // One journal per origin: cookies are shared by every port of a host, outboxes are not.
+  const COOKIE = "xw_journal" + (scope.location.port ? "_" + scope.location.port : "");
   const MAX_ENTRIES = 120;
   const YEAR_S = 365 * 86400;
   const KINDS = { visit: "v", photo: "p", confirmation: "c" };

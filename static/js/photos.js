@@ -192,7 +192,7 @@
       }, function (err) {
         self.failed += 1;
         self.refuse(view, err, start);
-      }).then(function () {
+      }).catch(util.report).then(function () {
         self.pending -= 1;
         unkept -= 1;
         self.settle();

@@ -109,10 +109,15 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-// The page found a file of the app broken: forget every kept file and fetch the shell again, bypassing any
-// HTTP cache on the way.
+// The page found a file of the app broken: drop any kept file that is not what its name says (a worker of an
+// older version kept any 200), fetch the shell again past every HTTP cache, and replace what comes back right.
+// Good copies stay until then: a portal still in the way must not cost the phone its offline shell.
 async function repairShell() {
-  await caches.delete(SHELL_CACHE);
+  const cache = await caches.open(SHELL_CACHE);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/static/") && !fitsName(path, await cache.match(request))) await cache.delete(request);
+  }
   await outbox.setMeta("precache", undefined);
   return keepShell(true);
 }

@@ -242,7 +242,7 @@
       var stats = results[1];
       var byId = outbox.byIdOf(items);
       var mine = items.filter(function (i) { return i.author === user; });
-      summary.textContent = stats.waiting ? util.fill(t.msgCount, { n: stats.waiting }) : (results[2] || stats.kept ? t.msgNothingWaits : t.msgEmpty);
+      summary.textContent = stats.waiting ? util.fill(t.msgCount, { n: stats.waiting }) : (results[2] || stats.kept || stats.drafts ? t.msgNothingWaits : t.msgEmpty);
       summary.dataset.waiting = String(stats.waiting);
       var alerts = [];
       if (stats.loginNeeded && stats.waiting) alerts.push(t.msgLogin);

@@ -194,7 +194,10 @@
           else form.notice(el, "notice-error", [detail.message], "alert").dataset.conflict = "";
         }
       });
-    }, function (err) { storageFailed(el, err); });
+    }, function (err) { storageFailed(el, err); }).catch(function (err) {
+      util.report(err);
+      setBusy(el, false);
+    });
   }
 
   // ?correct=<visit id>: the refused visit kept on this phone, back in its form with the server's reasons.
