@@ -49,11 +49,12 @@
     return t[ADVICE_BY_STATUS[error.status]] || t.todoOther;
   }
 
-  // The reason in the server's words; for a proxy's page, its status and title.
+  // The reason in the server's words; for a proxy's page, its status and the title of the page.
   function reason(error) {
     if (!error) return "";
-    if (error.code === "network_refused") return util.fill(t.msgNetworkRefused, { status: error.status, title: error.detail || "" });
-    return error.message || (error.status ? "HTTP " + error.status : error.code);
+    var title = String(error.detail || "").replace(new RegExp("^" + error.status + "\\s*"), "");
+    if (error.code === "network_refused") return util.fill(t.msgNetworkRefused, { status: error.status, title: title });
+    return error.message || (error.status ? ("HTTP " + error.status + " " + title).trim() : error.code);
   }
 
   function stateOf(item, blocked) {
