@@ -71,10 +71,12 @@ bench-review: $(VENV)/.runtime
 
 .PHONY: test-offline-full bench-sync
 
-# The offline tests with the soak at full size: three days of a manager's work (200 visits, 600 photos) queued
-# on the phone, then sent through a network that drops in and out. (CI runs the soak with 20 visits.)
+# The offline tests at full size: the soak with three days of a manager's work (200 visits, 600 photos) queued
+# on the phone, then sent through a network that drops in and out, and saving while photos are prepared on a
+# slow phone 20 times. (CI runs the soak with 20 visits and the saves 6 times.)
 test-offline-full: $(VENV)/.dev translations
-	OFFLINE_SOAK_VISITS=200 DB_BACKEND=sqlite $(VENV)/bin/python -m pytest tests/browser/test_offline_*.py tests/test_sync_server.py $(PYTEST_ARGS)
+	OFFLINE_SOAK_VISITS=200 OUTBOX_SAVE_TRIES=20 DB_BACKEND=sqlite $(VENV)/bin/python -m pytest \
+	  tests/browser/test_offline_*.py tests/browser/test_outbox_*.py tests/test_sync_server.py $(PYTEST_ARGS)
 
 # Bytes on the wire for a visit with three 12 MP photos, and the time to drain a 200-visit queue (prints both).
 bench-sync: $(VENV)/.dev translations

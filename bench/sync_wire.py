@@ -33,13 +33,13 @@ from playwright.sync_api import Error as PlaywrightError  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from tests import photo_samples as samples  # noqa: E402
-from tests.browser.test_offline_support import (  # noqa: E402
+from tests.browser.conftest import (  # noqa: E402
     ENQUEUE_JS,
+    open_app,
     owned_merchant,
     phone_args,
     planned_visits,
     serve,
-    sign_in,
 )
 
 CHROMIUM = "/usr/bin/chromium"
@@ -126,7 +126,7 @@ def wait_until_empty(page: Any, timeout_s: float = 600) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if page.evaluate("async () => window.xwOutbox ? (await xwOutbox.list()).length === 0 : false"):
+            if page.evaluate("async () => window.xw && xw.outbox ? (await xw.outbox.list()).length === 0 : false"):
                 return
         except PlaywrightError:
             pass  # the page navigated while we asked
@@ -141,14 +141,14 @@ def kb(count: int) -> str:
 
 def measure_visit(page: Any, merchant_id: int, photos: list[tuple[str, bytes]], wire: WireCounter) -> None:
     page.goto(f"/merchants/{merchant_id}/visits/new")
-    page.wait_for_function("() => Boolean(window.xwOutbox && window.xwSync && window.xwPhotos)")
+    page.wait_for_function("() => Boolean(window.xw && xw.outbox && xw.sync && xw.photos)")
     page.locator("[data-checkin-start]").click()
     page.wait_for_function("() => document.querySelector('[data-checkin]').dataset.checkinState === 'accepted'")
     page.locator("[data-form-photos] input[data-photo-category=premises]").set_input_files(
         [{"name": name, "mimeType": "image/jpeg", "buffer": data} for name, data in photos])
     page.wait_for_function("() => document.querySelectorAll('[data-form-photos] [data-upload-state=kept]').length === 3",
                            timeout=120_000)
-    shrunk = page.evaluate("async () => (await xwOutbox.list()).map((i) => i.size)")
+    shrunk = page.evaluate("async () => (await xw.outbox.list()).map((i) => i.size)")
     page.locator("input[name=effective][value=yes]").check()
     page.locator("#next_step").fill("下周带申请表再来")
     page.locator("#notes_lead").fill("老板有扩店打算，库存充足")
@@ -157,7 +157,7 @@ def measure_visit(page: Any, merchant_id: int, photos: list[tuple[str, bytes]], 
     wait_until_empty(page)
     exchanges = wire.take()
     page.wait_for_url(re.compile(r"/visits/[0-9a-f-]{36}$"))  # the form opens the visit once it is sent
-    page.wait_for_function("() => Boolean(window.xwOutbox && window.xwSync)")
+    page.wait_for_function("() => Boolean(window.xw && xw.outbox && xw.sync)")
 
     print("One visit with three 12 MP photos")
     print(f"  camera files:  {', '.join(kb(len(data)) for _name, data in photos)}"
@@ -179,10 +179,10 @@ def measure_drain(page: Any, context: Any, merchant_id: int, visits: int, photos
     planned = planned_visits(visits, photos_each, days=1, seed=9)
     for start in range(0, visits, 25):
         page.evaluate(ENQUEUE_JS, {"visits": planned[start:start + 25], "author": "mgr4", "merchantId": merchant_id})
-    items = page.evaluate("async () => (await xwOutbox.list()).length")
+    items = page.evaluate("async () => (await xw.outbox.list()).length")
     context.set_offline(False)
     started = time.perf_counter()
-    page.evaluate("() => { xwSync.kick(); }")
+    page.evaluate("() => { xw.sync.kick(); }")
     wait_until_empty(page)
     elapsed = time.perf_counter() - started
     what = f"{visits} visits" + (f" and {visits * photos_each} photos (640 x 480)" if photos_each else "")
@@ -209,7 +209,7 @@ def main() -> None:
                                                    server.url, shop))
         context.set_default_timeout(60_000)
         page = context.new_page()
-        sign_in(page)
+        open_app(page)
         measure_visit(page, merchant_id, photos, wire)
         print()
         measure_drain(page, context, merchant_id, args.visits, args.photos_each)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, url_for
 
 from tests.factories import WULIN, World
 from tests.loan_helpers import book_loan, checks_of
@@ -133,7 +133,9 @@ def test_the_visit_form_offers_the_loan_its_checks_and_the_last_inventory_photos
         as_text=True)
     assert f'<option value="{loan["funds"]}" data-loan="{loan["loan"]}" selected>' in html
     assert f'<option value="{loan["loan"]}" selected>' in html
-    assert 'id="previous-inventory"' in html and "postloan-visit.js" in html
+    with app.test_request_context():
+        script = url_for("static", filename="js/postloan-visit.js")  # its content-hashed name
+    assert 'id="previous-inventory"' in html and f'<script src="{script}" data-xw="postLoanVisit"' in html
     # The server-rendered form (no script) posts the same post-loan part.
     form = {"merchant_id": str(loan["merchant"]), "kind": "post_loan", "squad_lead": "mgr1",
             "started_at": now_iso(-60), "effective": "no", "checklist_operating_state": "normal",

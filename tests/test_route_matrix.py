@@ -88,6 +88,7 @@ ROUTES: tuple[Route, ...] = (
     r("sync.index"),
     r("sync.session_info", public=True),
     r("sync.offline_pages", json=True),
+    r("sync.known", method="POST", json=True),
     r("visits.index"),
     r("visits.new", kind="merchant", roles=LEADS_AND_MANAGERS),
     r("visits.show", kind="visit"),

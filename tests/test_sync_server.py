@@ -3,6 +3,8 @@ the author guard, the session and offline-page answers the outbox asks for, and 
 from __future__ import annotations
 
 import io
+import json
+import re
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -201,7 +203,11 @@ def test_offline_pages_list_the_managers_work_and_the_static_files(app: Flask, w
     owned = world.merchants["a1_owned"]
     assert {"/today/", "/sync/", f"/merchants/{owned}", f"/merchants/{owned}/visits/new"} <= set(urls)
     assert all(not url.startswith(("/login", "/logout", "/api/")) for url in urls)
-    assert "/static/js/outbox.js" in listing["assets"] and "/static/css/app.css" in listing["assets"]
+    # Every static file by its content-hashed name (webapp/static_assets.py), never the worker's own script.
+    assets = listing["assets"]
+    assert any(re.fullmatch(r"/static/js/outbox\.[0-9a-f]{12}\.js", url) for url in assets)
+    assert any(re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", url) for url in assets)
+    assert not any("/js/sw." in url for url in assets)
 
     reviewer = login("reviewer1").get("/sync/offline-pages").get_json()
     assert not any("/visits/new" in url or url == "/today/" for url in reviewer["urls"])
@@ -222,3 +228,60 @@ def test_the_upload_delay_hook_works_only_in_testing(
     app.config.update(TEST_UPLOAD_DELAY_S=0.01, TEST_UPLOAD_DELAY_MARKER=str(marker), TESTING=testing)
     assert upload(mgr1, vid, new_id(), jpeg(10)).status_code == 201
     assert marker.exists() is testing
+
+
+# --- which records the server has (the phone's check after its storage was wiped) ---------------------------
+
+
+def known(user: Any, body: Any, **kwargs: Any) -> Any:
+    return user.api("POST", "/sync/known", json=body, **kwargs)
+
+
+def test_known_names_only_the_users_own_records_by_id(app: Flask, world: World, login: Any) -> None:
+    from tests.test_api_confirmations import confirm, member_body
+
+    mgr1, mgr2, mgr7 = login("mgr1"), login("mgr2"), login("mgr7")
+    squad, alone, held_visit, missing = new_id(), new_id(), new_id(), new_id()
+    assert put(mgr1, squad, good_body(world, support="mgr2")).status_code == 201
+    assert put(mgr1, alone, good_body(world)).status_code == 201
+    attached, held, never = new_id(), new_id(), new_id()
+    assert upload(mgr1, alone, attached, jpeg(21)).status_code == 201
+    assert upload(mgr1, held_visit, held, jpeg(22)).status_code == 202  # the server keeps it for its visit
+    assert confirm(mgr2, squad, "mgr2", member_body()).status_code == 201
+    other_branch_visit = new_id()
+    assert put(mgr7, other_branch_visit, good_body(world, merchant_id=world.merchants["a2"], lead="mgr7")).status_code == 201
+
+    ask = {"visits": [squad, alone, missing, other_branch_visit], "photos": [attached, held, never],
+           "confirmations": [squad, alone]}
+    response = known(mgr1, ask)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    assert response.get_json() == {"visits": sorted([squad, alone]), "photos": sorted([attached, held]),
+                                   "confirmations": []}
+    # mgr2 sees the squad visit and their own confirmation; the held photo is mgr1's alone.
+    assert known(mgr2, ask).get_json() == {"visits": [squad], "photos": [], "confirmations": [squad]}
+    # Upper-case ids are the same ids; a kind may be left out.
+    assert known(mgr1, {"visits": [alone.upper()]}).get_json()["visits"] == [alone]
+
+
+@pytest.mark.parametrize("body", [
+    None, [], "visits", {"visits": "x"}, {"visits": ["not-a-uuid"]}, {"photos": [1]},
+    {"visits": [new_id() for _ in range(1001)]},
+])
+def test_known_refuses_what_is_not_lists_of_ids(app: Flask, world: World, login: Any, body: Any) -> None:
+    mgr1 = login("mgr1")
+    response = mgr1.api("POST", "/sync/known", data=json.dumps(body) if body is not None else "{not json",
+                        content_type="application/json")
+    assert response.status_code == 422 and response.get_json()["error"] == "invalid"
+
+
+def test_known_answers_json_to_the_anonymous_and_to_a_deeply_nested_body(
+    app: Flask, world: World, login: Any
+) -> None:
+    anonymous = app.test_client().post("/sync/known", json={"visits": []})
+    # No session, so no CSRF secret either: the outbox must hear "log in again", as JSON.
+    assert anonymous.status_code == 401 and anonymous.get_json()["error"] == "unauthenticated"
+    mgr1 = login("mgr1")
+    nested = mgr1.api("POST", "/sync/known", data="[" * 100_000 + "]" * 100_000, content_type="application/json")
+    assert nested.status_code == 422
+    no_token = mgr1.client.post("/sync/known", json={"visits": []})
+    assert no_token.status_code == 400 and no_token.get_json()["error"] == "csrf"

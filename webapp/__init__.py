@@ -16,6 +16,7 @@ from webapp.i18n import select_locale
 from webapp.labels import register_labels
 from webapp.money import register_money_filters
 from webapp.security import init_security
+from webapp.static_assets import init_static_assets
 from webapp.urls import register_converters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     _init_extensions(app)
     init_security(app)
+    init_static_assets(app)
     register_labels(app)
     register_time_filters(app)
     register_money_filters(app)

@@ -11,6 +11,10 @@ def wants_partial() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+# The JSON endpoints: the API, and what the outbox and the service worker ask under /sync/.
+JSON_PATHS = ("/api/", "/sync/session", "/sync/offline-pages", "/sync/known")
+
+
 def is_api_request() -> bool:
     """JSON clients (the offline outbox among them) get JSON errors, never an HTML page or a redirect."""
-    return request.path.startswith("/api/")
+    return request.path.startswith(JSON_PATHS)

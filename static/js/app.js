@@ -1,78 +1,67 @@
-// 小微外勤: page-side start-up. No inline scripts (CSP): everything the pages need starts here.
+// 小微外勤: page-side start-up, xw.sync. No inline scripts (CSP): everything the pages need starts here.
+// - the shell check: every script the page names (data-xw) arrived and ran, or an error says so and offers to
+//   fetch the app's files again (a proxy's page stored as a script must not silently stop offline work);
 // - the service worker (offline pages, Background Sync);
 // - the outbox replay from the page: on every start, on `online`, after something was queued, and on a timer
-//   that backs off while the server cannot be reached (static/js/outbox.js does the sending);
-// - the sync badge in the header, the "log in again" notice, the question before logging out with items
-//   waiting, and a request for persistent storage.
-// Texts come translated from data-* attributes of base.html. window.xwSync is the API the visit pages use.
+//   that backs off while the server cannot be reached (replay.js does the sending). Browsers without
+//   Background Sync (Firefox, Safari) rely on these alone;
+// - the journal (journal.js): a wiped outbox is said, never taken for "all sent";
+// - photos whose page was left while they were being shrunk are shrunk here (photo-prep.js);
+// - the sync badge, the "log in again" notice, the question before logging out with items waiting, the advice
+//   to iPhone users to add the app to the home screen, and persistent storage asked for when it can be had.
+// Texts come translated from data-* attributes of base.html.
 (function () {
   "use strict";
-  var outbox = window.xwOutbox || null;
+  var xw = window.xw;
+  var util = xw.util;
+  var outbox = xw.outbox;
   var body = document.body;
-  var user = body ? body.dataset.user || "" : "";
-  var DEVICE_KEY = "xw-device-id";
+  var user = body.dataset.user || "";
   var SYNC_TAG = "xw-outbox";
   var TIMER_FIRST_MS = 15000;
   var TIMER_MAX_MS = 300000;
-  var memoryDeviceId = null;
   var timer = null;
   var timerDelay = TIMER_FIRST_MS;
   var running = null;
   var again = false;
   var sendingId = null;
+  var texts = document.getElementById("xw-texts");
 
-  function randomId() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
-    var bytes = new Uint8Array(16);
-    window.crypto.getRandomValues(bytes);
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
-  }
+  function text(name) { return texts ? texts.dataset[name] || "" : ""; }
 
-  // The same id visit-form.js keeps (one localStorage key): one phone, one id.
-  function deviceId() {
-    try {
-      var id = window.localStorage.getItem(DEVICE_KEY);
-      if (!id) {
-        id = randomId();
-        window.localStorage.setItem(DEVICE_KEY, id);
-      }
-      return id;
-    } catch (err) {
-      memoryDeviceId = memoryDeviceId || randomId();
-      return memoryDeviceId;
+  // --- the shell -----------------------------------------------------------------------------------------
+
+  // Every <script data-xw="name"> must have set xw[name]; otherwise a file of the app is broken (a portal's
+  // page where a script should be). The warning shows by itself after a few seconds unless this runs (CSS).
+  function checkShell() {
+    var warning = document.querySelector("[data-shell-error]");
+    var missing = Array.prototype.filter.call(document.querySelectorAll("script[data-xw]"), function (script) {
+      return !xw[script.dataset.xw];
+    }).map(function (script) { return script.dataset.xw; });
+    if (!warning) return missing.length === 0;
+    if (!missing.length) {
+      warning.remove();
+      return true;
     }
-  }
-
-  function fill(template, values) {
-    return String(template || "").replace(/\{(\w+)\}/g, function (all, name) {
-      return values[name] !== undefined ? String(values[name]) : all;
-    });
-  }
-
-  // "5 min ago" in the page's language, from data-age-* texts on el.
-  function age(el, since) {
-    var seconds = Math.max(0, (Date.now() - since) / 1000);
-    if (seconds < 60) return el.dataset.ageNow || "";
-    if (seconds < 3600) return fill(el.dataset.ageMin, { n: Math.floor(seconds / 60) });
-    if (seconds < 86400) return fill(el.dataset.ageH, { n: Math.floor(seconds / 3600) });
-    return fill(el.dataset.ageD, { n: Math.floor(seconds / 86400) });
+    warning.classList.add("shell-error-now");
+    warning.dataset.missing = missing.join(" ");
+    return false;
   }
 
   // --- the service worker ----------------------------------------------------------------------------
 
   function withRegistration(fn) {
     if (!("serviceWorker" in navigator)) return;
-    navigator.serviceWorker.ready.then(fn).catch(function () { /* no worker: pages still work online */ });
+    navigator.serviceWorker.ready.then(fn).catch(util.report);
   }
 
   function askBackgroundSync() {
     withRegistration(function (registration) {
       if (registration.sync && typeof registration.sync.register === "function") {
-        registration.sync.register(SYNC_TAG).catch(function () { /* the timer and `online` still replay */ });
+        // Refused (a permission, a private window): the timer and `online` still replay.
+        return registration.sync.register(SYNC_TAG).catch(function () { return null; });
       }
+      return null;
     });
   }
 
@@ -98,14 +87,14 @@
   }
 
   function drain(reason) {
-    if (!outbox || !user) return Promise.resolve(null);
+    if (!user) return Promise.resolve(null);
     if (running) {
       again = true;
       return running;
     }
     running = outbox.pending().then(function (count) {
       if (!count) return { status: "idle" };
-      return outbox.drain({ transport: "xhr", reason: reason });
+      return xw.replay.drain({ transport: "xhr", reason: reason });
     }).then(function (result) {
       running = null;
       if (result.status === "done" || result.status === "idle") {
@@ -125,7 +114,7 @@
       return result;
     }, function (err) {
       running = null;
-      console.error(err);
+      util.report(err);
       schedule(timerDelay);
       return null;
     });
@@ -137,33 +126,31 @@
   var badge = document.querySelector("[data-sync-badge]");
   var loginNotice = document.querySelector("[data-login-needed]");
 
+  function badgeState(stats, parts) {
+    var msg = badge.dataset;
+    if (stats.waiting > 0) {
+      if (stats.refused + stats.stuck > 0) parts.push(util.fill(msg.msgRefused, { n: stats.refused + stats.stuck }));
+      if (stats.loginNeeded) { parts.unshift(msg.msgLogin); return "login"; }
+      if (sendingId) { parts.unshift(msg.msgSending); return "sending"; }
+      if (stats.stale) { parts.unshift(msg.msgStale); return "stale"; }
+      parts.unshift(util.fill(msg.msgOldest, { age: util.age(badge, stats.oldestAt) }));
+      return "waiting";
+    }
+    if (stats.lost) return "lost";
+    if (stats.kept + stats.drafts > 0) return "kept";
+    if (stats.lastSuccessAt) parts.push(util.fill(msg.msgLast, { age: util.age(badge, stats.lastSuccessAt) }));
+    return "idle";
+  }
+
+  var COUNT_TEXT = { lost: "msgLost", kept: "msgKept", idle: "msgDone" };
+
   function showBadge(stats) {
     if (!badge) return;
-    var count = badge.querySelector("[data-sync-count]");
-    var detail = badge.querySelector("[data-sync-detail]");
-    var state = "idle";
     var parts = [];
-    if (stats.waiting > 0) {
-      state = "waiting";
-      count.textContent = fill(badge.dataset.msgWaiting, { n: stats.waiting });
-      if (stats.loginNeeded) {
-        state = "login";
-        parts.push(badge.dataset.msgLogin);
-      } else if (sendingId) {
-        state = "sending";
-        parts.push(badge.dataset.msgSending);
-      } else if (stats.stale) {
-        state = "stale";
-        parts.push(badge.dataset.msgStale);
-      } else {
-        parts.push(fill(badge.dataset.msgOldest, { age: age(badge, stats.oldestAt) }));
-      }
-      if (stats.refused > 0) parts.push(fill(badge.dataset.msgRefused, { n: stats.refused }));
-    } else {
-      count.textContent = badge.dataset.msgDone;
-      if (stats.lastSuccessAt) parts.push(fill(badge.dataset.msgLast, { age: age(badge, stats.lastSuccessAt) }));
-    }
-    detail.textContent = parts.join(" · ");
+    var state = badgeState(stats, parts);
+    var count = { lost: stats.lost, kept: stats.kept + stats.drafts }[state] || stats.waiting;
+    badge.querySelector("[data-sync-count]").textContent = util.fill(badge.dataset[COUNT_TEXT[state] || "msgWaiting"], { n: count });
+    badge.querySelector("[data-sync-detail]").textContent = parts.join(" · ");
     badge.dataset.syncState = state;
     badge.dataset.syncWaiting = String(stats.waiting);
     badge.hidden = false;
@@ -172,15 +159,17 @@
 
   var refreshing = null;
   function refresh() {
-    if (!outbox || !user) return Promise.resolve(null);
+    if (!user) return Promise.resolve(null);
     if (refreshing) return refreshing;
-    refreshing = outbox.stats(user).then(function (stats) {
+    refreshing = Promise.all([outbox.stats(user), xw.journal.lostOf(user)]).then(function (results) {
       refreshing = null;
+      var stats = results[0];
+      stats.lost = results[1] ? results[1].total : 0;
       showBadge(stats);
       return stats;
     }, function (err) {
       refreshing = null;
-      console.warn("outbox unavailable", err);
+      util.report(err);
       return null;
     });
     return refreshing;
@@ -201,17 +190,18 @@
       window.alert(form.dataset.msgOffline);
       return;
     }
-    if (!outbox || !user) return;
+    if (!user) return;
     event.preventDefault();
     outbox.stats(user).then(function (stats) {
       var waiting = stats.waiting;
-      if (waiting > 0 && !window.confirm(fill(form.dataset.confirmWaiting, { n: waiting }))) return;
+      if (waiting > 0 && !window.confirm(util.fill(form.dataset.confirmWaiting, { n: waiting }))) return;
       form.dataset.confirmed = "1";
       tellWorker({ type: "logout" });
-      form.requestSubmit ? form.requestSubmit() : form.submit();
-    }, function () {
+      form.requestSubmit();
+    }, function (err) {
+      util.report(err);
       form.dataset.confirmed = "1";
-      form.submit();
+      form.requestSubmit();
     });
   }, true);
 
@@ -236,56 +226,107 @@
       }
       outbox.getItem(itemId).then(function (item) {
         if (!item) finish("sent", null); // acknowledged before we started listening
-        else if (item.state === "refused") finish("refused", { status: item.lastError && item.lastError.status,
-          message: item.lastError && item.lastError.message, fields: item.lastError && item.lastError.fields });
+        else if (item.state === "refused") finish("refused", item.lastError);
+      }, function (err) {
+        util.report(err);
+        finish("waiting", null);
       });
     });
   }
 
-  var texts = document.getElementById("xw-texts");
+  // --- keeping what the phone holds ------------------------------------------------------------------------------
 
-  window.xwSync = {
-    supported: Boolean(outbox && window.indexedDB),
+  function standalone() {
+    return navigator.standalone === true || window.matchMedia("(display-mode: standalone)").matches;
+  }
+
+  // Chromium grants persistence without a prompt to an installed app or a site the person uses; asking after a
+  // save (engagement) or from the home screen is when it can be had. The answer is kept for the sync page.
+  function askPersistence() {
+    if (!navigator.storage || typeof navigator.storage.persist !== "function") return Promise.resolve(null);
+    return navigator.storage.persisted().then(function (already) {
+      return already || navigator.storage.persist();
+    }).then(function (granted) {
+      return outbox.setMeta("persistence", { granted: granted, at: Date.now() }).then(function () { return granted; });
+    }).catch(function (err) {
+      util.report(err);
+      return null;
+    });
+  }
+
+  // Safari deletes what a site keeps after seven days without a visit, unless the app is on the home screen.
+  function adviseIphone() {
+    var advice = document.querySelector("[data-ios-install]");
+    if (!advice) return;
+    var iphone = /iPhone|iPad|iPod/.test(navigator.userAgent) ||
+      (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
+    advice.hidden = !(iphone && !standalone());
+  }
+
+  xw.sync = {
     user: function () { return user; },
-    deviceId: deviceId,
-    randomId: randomId,
-    text: function (name) { return texts ? texts.dataset[name] || "" : ""; },
+    text: text,
     // Something was queued: send it now if the network allows, and keep the browser's sync pending.
     kick: function () {
       askBackgroundSync();
       return drain("queued");
     },
+    // The person asks to send now: stuck items get another chance too.
+    sendNow: function () {
+      return outbox.list().then(function (items) {
+        return Promise.all(items.filter(function (i) { return i.author === user && i.state === "stuck"; })
+          .map(function (i) { return outbox.retry(i.id); }));
+      }).then(function () { return xw.sync.kick(); });
+    },
     whenSettled: whenSettled,
     refresh: refresh,
+    askPersistence: askPersistence,
+    repair: function () {
+      tellWorker({ type: "repair" });
+    },
   };
 
-  if (!outbox || !user) return;
+  function start() {
+    adviseIphone();
+    if (!checkShell()) {
+      // Forget the kept files so the next load fetches them again (the warning's link does the same).
+      tellWorker({ type: "repair" });
+      return;
+    }
+    if (!user) return;
+    outbox.on(function (message) {
+      if (message.type === "sending") sendingId = message.id;
+      if (["drain-end", "sent", "refused", "retrying", "stuck"].indexOf(message.type) >= 0) sendingId = null;
+      if (message.type === "prepared") drain("prepared");
+      if (message.type === "sending" && !badge) return;
+      refresh();
+    });
+    window.addEventListener("online", function () {
+      timerDelay = TIMER_FIRST_MS;
+      drain("online");
+    });
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") refresh();
+    });
+    window.setInterval(refresh, 30000); // ages move on
 
-  outbox.on(function (message) {
-    if (message.type === "sending") sendingId = message.id;
-    if (message.type === "drain-end" || message.type === "sent" || message.type === "refused" ||
-        message.type === "retrying") sendingId = null;
-    if (message.type === "sending" && !badge) return;
-    refresh();
-  });
-  window.addEventListener("online", function () {
-    timerDelay = TIMER_FIRST_MS;
-    drain("online");
-  });
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") refresh();
-  });
-  window.setInterval(refresh, 30000); // ages move on
-
-  // Ask the browser to keep the outbox through storage pressure (Chromium decides without a prompt).
-  if (navigator.storage && typeof navigator.storage.persist === "function") {
-    navigator.storage.persisted().then(function (already) {
-      if (!already) return navigator.storage.persist();
-      return true;
-    }).catch(function () { /* the sync page says what it means */ });
+    // The journal first (a wiped outbox is found before anything is sent), then what the page left undone.
+    xw.journal.reconcile().then(function () {
+      return outbox.tidy();
+    }).then(function () {
+      if (standalone()) askPersistence();
+      refresh();
+      tellWorker({ type: "page", user: user });
+      xw.photoPrep.resume(user);
+      return drain("start");
+    }).then(function () {
+      return xw.replay.askSession().then(function (asked) {
+        if (asked.session && asked.session.user === user) return xw.journal.verify(user, asked.session.csrf);
+        return null;
+      });
+    }).then(refresh).catch(util.report);
   }
 
-  refresh();
-  tellWorker({ type: "page", user: user });
-  drain("start");
+  // After every deferred script of the page ran (the page's own come after this one).
+  document.addEventListener("DOMContentLoaded", start);
 })();

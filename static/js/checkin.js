@@ -1,4 +1,4 @@
-// 小微外勤: the check-in widget. Bound to every [data-checkin] element: a start button, a live line
+// 小微外勤: the check-in widget, xw.checkin. Bound to every [data-checkin] element: a start button, a live line
 // with the accuracy as it improves, and four hidden inputs (lat, lon, accuracy_m, captured_at).
 // The fix is taken as soon as it is good enough (data-good-accuracy metres), or after data-wait-s
 // seconds with the best fix seen. No location (refused, none found) leaves the inputs empty: the
@@ -100,5 +100,6 @@
   }
 
   document.addEventListener("htmx:load", function (event) { init(event.target); });
+  window.xw.checkin = { init: init };
   init(document);
 })();

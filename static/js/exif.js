@@ -3,7 +3,7 @@
 // and sent beside the file as evidence. Only what the server needs: DateTimeOriginal (0x9003 in the
 // Exif IFD) and the GPS IFD's latitude and longitude. Anything odd gives null; it never throws.
 //
-// xwExif.read(arrayBuffer) -> null (not a JPEG, or no EXIF) or
+// xw.exif.read(arrayBuffer) -> null (not a JPEG, or no EXIF) or
 //   { takenAt: "YYYY-MM-DDTHH:MM:SS" (the camera's local time, no zone) | null, lat: number | null, lon: number | null }
 (function () {
   "use strict";
@@ -151,5 +151,5 @@
     });
   }
 
-  window.xwExif = { read: read };
+  window.xw.exif = { read: read };
 })();

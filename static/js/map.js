@@ -1,12 +1,12 @@
-// 小微外勤: Leaflet maps of merchants (sweep plan, board, Today). No inline scripts (CSP): every map is a
+// 小微外勤: Leaflet maps of merchants (sweep plan, board, Today), xw.map. No inline scripts (CSP): every map is a
 // <div data-map> whose markers come, already in the tiles' datum, from the data-markers JSON of the element
 // named by data-markers-from; that element may be swapped by htmx, so the markers are re-read after swaps.
 // With no tile URL configured (tests, offline) the markers sit on the plain CSS background of the div.
 (function () {
   "use strict";
   if (!window.L) { return; }
-  var XW = window.XW = window.XW || {};
-  var maps = XW.maps = XW.maps || new Map();
+  var api = window.xw.map = window.xw.map || {};
+  var maps = api.maps = api.maps || new Map();
 
   // --- datum: the browser only converts what the user draws (map.js markers arrive converted) -----------
   // GCJ-02 is WGS-84 plus a published offset inside a rough box around China; the inverse has no closed
@@ -53,7 +53,7 @@
     }
     return g;
   }
-  XW.datum = {
+  api.datum = {
     wgs84ToGcj02: wgs84ToGcj02,
     gcj02ToWgs84: gcj02ToWgs84,
     // Map (display) coordinates to WGS-84 for the server, and back; BD-09 tiles are not XYZ, so not here.
@@ -136,8 +136,8 @@
     return entry;
   }
 
-  XW.createMap = create;
-  XW.renderMap = render;
+  api.create = create;
+  api.render = render;
 
   document.querySelectorAll("[data-map]").forEach(create);
   document.addEventListener("htmx:afterSettle", function () {

@@ -1,8 +1,9 @@
 // The post-loan part of the visit body, built from the form the same way webapp/postloan/visit_payload.py
 // post_loan_from_form does; every rule stays on the server. visit-form.js asks for it when it builds the body
-// of a post-loan visit, so the visit queued offline carries its loan, its check and the checklist.
+// of a post-loan visit, so the visit queued offline carries its loan, its check and the checklist: xw.postLoanVisit.
 (function () {
   "use strict";
+  var xw = window.xw;
 
   function text(data, name) { return String(data.get("post_loan_" + name) || "").trim(); }
 
@@ -13,7 +14,7 @@
     return value === "" ? null : value;
   }
 
-  window.xwPostLoanBody = function (data) {
+  function body(data) {
     if (!text(data, "loan_id")) return null;
     var residence = null;
     if (text(data, "residence_visited") || text(data, "residence_still_lives_there") || text(data, "residence_note")) {
@@ -38,5 +39,7 @@
       inventory_vs_last: text(data, "inventory_vs_last") || null, residence: residence,
       related_persons: persons, use_of_funds: funds,
     };
-  };
+  }
+
+  xw.postLoanVisit = { body: body };
 })();

@@ -1,31 +1,26 @@
 // 小微外勤 service worker: the app shell, the pages a manager needs offline, and the outbox replay on
-// Background Sync.
+// Background Sync. Served at /sw.js by webapp/pwa/routes.py, which puts self.XW_BUILD in front of this file:
+// { imports: [the outbox scripts], shell: [the shell's URLs] }, every static URL content-hashed
+// (webapp/static_assets.py). A change of any shell file changes this script, so the browser installs it anew.
 //
 // Caches:
-// - xw-shell-*: the offline page and the static files (scripts, styles, icons). Served from the cache and
-//   refreshed behind the page, so a new version of a file arrives with the next load.
+// - xw-shell: the offline page and the static files, each under its hashed URL, which names exactly one
+//   content: kept as long as it is in use, never fetched twice. A file is kept only when its answer is a 200
+//   of the content type its name says (a portal's HTML page is not a script). A page kept from an older
+//   version asks for older names: the same file under another hash answers then.
 // - xw-pages: full pages of ONE user (the Today page, their merchants, visit forms, pages opened recently).
 //   Network first; the copy answers when the network does not. Which user they belong to is read from the
 //   page itself (<body data-user>): a page of another user empties the cache first, and so do logging in
 //   and out. Only whole pages are kept, never htmx fragments, login pages or redirects.
-// - The outbox (IndexedDB, static/js/outbox.js) is replayed here on the `sync` event; the pages replay it
-//   on start, on `online` and on a timer. One Web Lock keeps the two from sending the same item.
+// - The outbox (IndexedDB, static/js/outbox.js) is replayed here on the `sync` event (replay.js); the pages
+//   replay it on start, on `online` and on a timer. One Web Lock keeps the two from sending the same item.
 "use strict";
-importScripts("/static/js/outbox.js");
+importScripts(...self.XW_BUILD.imports);
 
-const SHELL_CACHE = "xw-shell-v2";
+const SHELL_CACHE = "xw-shell";
 const PAGES_CACHE = "xw-pages";
 const SYNC_TAG = "xw-outbox";
-const SHELL_URLS = [
-  "/offline",
-  "/static/css/app.css",
-  "/static/css/sync.css",
-  "/static/js/app.js",
-  "/static/js/outbox.js",
-  "/static/vendor/htmx-2.0.11.min.js",
-  "/static/icons/icon-192.png",
-  "/manifest.webmanifest",
-];
+const SHELL_URLS = self.XW_BUILD.shell;
 // Pages worth keeping offline; anything else (admin, review, login) is only ever fetched.
 const CACHEABLE_PAGES = [
   /^\/today\/$/,
@@ -37,27 +32,117 @@ const CACHEABLE_PAGES = [
   /^\/sync\/$/,
 ];
 const VISIT_FORM = /^\/merchants\/\d+\/visits\/new$/;
+const HASHED = /^(.+)\.[0-9a-f]{12}(\.[A-Za-z0-9]+)$/;
+const TYPES = {
+  js: /javascript/, css: /^text\/css/, png: /^image\/png/, svg: /^image\/svg\+xml/, jpg: /^image\/jpeg/,
+  woff2: /^(font\/woff2|application\/font-woff2)/, json: /json/, webmanifest: /json/,
+};
 const NAVIGATION_PATIENCE_MS = 6000;  // a basement's "connected" network that never answers
+const FETCH_TIMEOUT_MS = 30000;  // what the worker fetches on its own (lists, files, pages)
 const MAX_KEPT_PAGES = 400;  // the day's pages plus those opened recently; the oldest go first
 const PRECACHE_EVERY_MS = 6 * 3600 * 1000;  // fetch the day's pages again at least this often
 const LISTING_EVERY_MS = 10 * 60 * 1000;  // ask which pages those are at most this often (not on every page)
-const outbox = self.xwOutbox;
+const SYNC_PATIENCE_MS = 60000;  // a sync event may take minutes; the network may take a while to be usable
+const outbox = self.xw.outbox;
+const timed = (url, options) => self.xw.util.fetchWithTimeout(url, options, FETCH_TIMEOUT_MS);
+
+// --- the shell -------------------------------------------------------------------------------------------
+
+function logicalPath(pathname) {
+  const match = HASHED.exec(pathname);
+  return match ? match[1] + match[2] : pathname;
+}
+
+// A 200 of the type the name says: anything else (a portal's page, a proxy's error) is never kept.
+function fitsName(pathname, response) {
+  if (!response || response.status !== 200 || response.redirected || response.type === "opaqueredirect") return false;
+  const type = response.headers.get("Content-Type") || "";
+  const extension = (/\.([A-Za-z0-9]+)$/.exec(pathname) || [])[1];
+  const wanted = TYPES[(extension || "").toLowerCase()];
+  if (wanted) return wanted.test(type);
+  return pathname.startsWith("/static/") ? !/^text\/html/.test(type) : /^text\/html/.test(type) || /json/.test(type);
+}
+
+// Fetches and keeps one shell file unless an answer of the right kind is kept already (hashed: for good).
+async function keepShellFile(cache, url, reload) {
+  if (!reload && HASHED.test(new URL(url, self.location.origin).pathname) && await cache.match(url)) return true;
+  const response = await timed(url, { cache: reload ? "reload" : "default", credentials: "same-origin" });
+  if (!fitsName(new URL(response.url || url, self.location.origin).pathname, response)) return false;
+  await cache.put(url, response);
+  return true;
+}
+
+async function keepShell(reload) {
+  const cache = await caches.open(SHELL_CACHE);
+  const results = await Promise.all(SHELL_URLS.map((url) => keepShellFile(cache, url, reload).catch(() => false)));
+  return results.every(Boolean);
+}
+
+// Static files of older versions go once the files in use are kept: those not named by `current`.
+async function pruneShell(current) {
+  const keep = new Set(current.map((url) => new URL(url, self.location.origin).pathname));
+  const cache = await caches.open(SHELL_CACHE);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/static/") && !keep.has(path)) await cache.delete(request);
+  }
+}
+
+// The same file under another hash: what a page kept from an older version is served when its own is gone.
+async function sameFile(cache, pathname) {
+  const wanted = logicalPath(pathname);
+  for (const request of await cache.keys()) {
+    if (logicalPath(new URL(request.url).pathname) === wanted) return cache.match(request);
+  }
+  return undefined;
+}
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(
-    caches.open(SHELL_CACHE)
-      .then((cache) => Promise.all(SHELL_URLS.map((url) => cache.add(url).catch((err) => console.warn("not cached", url, err)))))
-      .then(() => self.skipWaiting())
-  );
+  event.waitUntil(keepShell(false).then(() => self.skipWaiting()));
 });
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches.keys()
-      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("xw-shell-") && k !== SHELL_CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k.startsWith("xw-shell-")).map((k) => caches.delete(k))))
       .then(() => self.clients.claim())
   );
 });
+
+// The page found a file of the app broken: drop any kept file that is not what its name says (a worker of an
+// older version kept any 200), fetch the shell again past every HTTP cache, and replace what comes back right.
+// Good copies stay until then: a portal still in the way must not cost the phone its offline shell.
+async function repairShell() {
+  const cache = await caches.open(SHELL_CACHE);
+  for (const request of await cache.keys()) {
+    const path = new URL(request.url).pathname;
+    if (path.startsWith("/static/") && !fitsName(path, await cache.match(request))) await cache.delete(request);
+  }
+  await outbox.setMeta("precache", undefined);
+  return keepShell(true);
+}
+
+async function staticFile(request) {
+  const url = new URL(request.url);
+  const cache = await caches.open(SHELL_CACHE);
+  const hit = await cache.match(request, { ignoreVary: true });
+  if (hit && HASHED.test(url.pathname)) return hit;
+  let response;
+  try {
+    response = await fetch(request);
+  } catch (err) {
+    const kept = hit || await sameFile(cache, url.pathname);
+    if (kept) return kept;
+    throw err;
+  }
+  if (fitsName(url.pathname, response)) {
+    await cache.put(request, response.clone());
+    return response;
+  }
+  // Not the file (a portal's page, a proxy's error): a kept copy of the file is better; failing that, the
+  // answer itself, which the page reports as a broken shell.
+  return hit || (await sameFile(cache, url.pathname)) || response;
+}
 
 // --- whose pages ------------------------------------------------------------------------------------------
 
@@ -125,16 +210,18 @@ async function cachedPage(request) {
   const exact = await cache.match(request, { ignoreVary: true });
   if (exact) return exact;
   if (VISIT_FORM.test(url.pathname)) {
-    // ?kind=post_loan and friends: one copy of the form serves every kind (the page script picks the kind).
+    // ?kind=post_loan, ?correct=<id> and friends: one copy of the form serves them all (the page script reads the URL).
     return cache.match(url.origin + url.pathname, { ignoreVary: true, ignoreSearch: true });
   }
   return undefined;
 }
 
-// Network first, the kept copy when the network fails or dawdles.
+// Network first, the kept copy when the network fails or dawdles. ?repair=1 (the broken-shell warning's link)
+// fetches the app's files again first.
 async function navigate(event) {
   const request = event.request;
   const url = new URL(request.url);
+  if (url.searchParams.has("repair")) await repairShell().catch(() => false);
   const startedGeneration = generation;
   const fromNetwork = fetch(request).then((response) => {
     if (cacheablePath(url)) {
@@ -149,20 +236,6 @@ async function navigate(event) {
   const patience = new Promise((resolve) => setTimeout(() => resolve(null), NAVIGATION_PATIENCE_MS));
   const first = await Promise.race([fromNetwork.catch(() => null), patience]);
   return first || copy;
-}
-
-async function staticFile(event) {
-  const cache = await caches.open(SHELL_CACHE);
-  const hit = await cache.match(event.request, { ignoreVary: true });
-  const refresh = fetch(event.request).then((response) => {
-    if (response.ok && !response.redirected) return cache.put(event.request, response.clone()).then(() => response);
-    return response;
-  });
-  if (hit) {
-    event.waitUntil(refresh.catch(() => null));
-    return hit;
-  }
-  return refresh;
 }
 
 self.addEventListener("fetch", (event) => {
@@ -186,7 +259,7 @@ self.addEventListener("fetch", (event) => {
     return;
   }
   if (url.pathname.startsWith("/static/")) {
-    event.respondWith(staticFile(event));
+    event.respondWith(staticFile(request));
   }
 });
 
@@ -197,7 +270,7 @@ async function precache(force, user) {
   if (!force && user && last && last.user === user && Date.now() - last.checkedAt < LISTING_EVERY_MS) {
     return { status: "fresh" };
   }
-  const response = await fetch("/sync/offline-pages", { credentials: "same-origin", cache: "no-store" });
+  const response = await timed("/sync/offline-pages", { credentials: "same-origin", cache: "no-store" });
   if (!response.ok || response.redirected) return { status: "skipped" };
   const listing = await response.json();
   if (!listing.user) return { status: "skipped" };
@@ -211,16 +284,16 @@ async function precache(force, user) {
   const shell = await caches.open(SHELL_CACHE);
   for (const url of listing.assets || []) {
     try {
-      const file = await fetch(url, { cache: "no-cache" });
-      if (file.ok && !file.redirected) await shell.put(url, file);
+      await keepShellFile(shell, url, false);
     } catch (err) {
       return { status: "offline" };
     }
   }
+  await pruneShell(listing.assets.concat(SHELL_URLS));
   let kept = 0;
   for (const url of listing.urls || []) {
     try {
-      const page = await fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      const page = await timed(url, { credentials: "same-origin", headers: { Accept: "text/html" } });
       if (await keepPage(new URL(url, self.location.origin).href, page, startedGeneration)) kept += 1;
       if (startedGeneration !== generation) return { status: "stopped", kept };  // a login or logout since
     } catch (err) {
@@ -237,10 +310,7 @@ async function precache(force, user) {
 
 function precacheOnce(force, user) {
   const run = () => precache(force, user).catch((err) => ({ status: "failed", error: String(err) }));
-  if (self.navigator.locks) {
-    return self.navigator.locks.request("xw-precache", { ifAvailable: true }, (lock) => (lock ? run() : { status: "busy" }));
-  }
-  return run();
+  return self.navigator.locks.request("xw-precache", { ifAvailable: true }, (lock) => (lock ? run() : { status: "busy" }));
 }
 
 self.addEventListener("message", (event) => {
@@ -252,6 +322,8 @@ self.addEventListener("message", (event) => {
     event.waitUntil(clearPages(""));
   } else if (data.type === "precache") {
     event.waitUntil(precacheOnce(true));
+  } else if (data.type === "repair") {
+    event.waitUntil(repairShell().then((whole) => outbox.emit({ type: "repaired", whole })));
   }
 });
 
@@ -260,13 +332,14 @@ self.addEventListener("message", (event) => {
 self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil((async () => {
-    const result = await outbox.drain({ transport: "fetch" });
+    const result = await self.xw.replay.drain({ transport: "fetch", patienceMs: SYNC_PATIENCE_MS });
     // While items that could go remain, the sync must fail so the browser tries again later: resolving it
     // now would leave them waiting for the next app start (FIELD-NOTES).
     if (result.status === "retry-later" || result.status === "offline") {
-      const session = await fetch("/sync/session", { credentials: "same-origin", cache: "no-store" })
-        .then((r) => r.json()).catch(() => ({ user: null }));
-      if (await outbox.pending(session.user || undefined)) throw new Error("outbox items remain");
+      const asked = await self.xw.replay.askSession();
+      if (await outbox.pending(asked.session ? asked.session.user || undefined : undefined)) {
+        throw new Error("outbox items remain");
+      }
     }
   })());
 });

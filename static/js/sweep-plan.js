@@ -3,9 +3,9 @@
 // may show GCJ-02 tiles), and a change event makes htmx refresh the preview of the merchants picked.
 (function () {
   "use strict";
-  var XW = window.XW;
+  var api = window.xw.map;
   var tools = document.getElementById("draw-tools");
-  var entry = XW && XW.maps && XW.maps.get("plan-map");
+  var entry = api && api.maps.get("plan-map");
   if (!tools || !entry) { return; }
   var map = entry.map;
   var datum = tools.dataset.datum || "wgs84";
@@ -45,7 +45,7 @@
   function storeArea() {
     if (closed && vertices.length >= 3) {
       input.value = JSON.stringify(vertices.map(function (v) {
-        var w = XW.datum.toWgs84(v[0], v[1], datum);
+        var w = api.datum.toWgs84(v[0], v[1], datum);
         return [Number(w[0].toFixed(7)), Number(w[1].toFixed(7))];
       }));
     } else {
@@ -59,7 +59,7 @@
     if (centreMark) { layer.removeLayer(centreMark); centreMark = null; }
     var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value), radius = parseFloat(radiusInput.value);
     if (!isFinite(lat) || !isFinite(lon)) { return; }
-    var shown = XW.datum.toDisplay(lat, lon, datum);
+    var shown = api.datum.toDisplay(lat, lon, datum);
     centreMark = isFinite(radius) && radius > 0
       ? L.circle(shown, { radius: radius, className: "xw-radius", interactive: false })
       : L.circleMarker(shown, { radius: 6, className: "xw-radius", interactive: false });
@@ -74,7 +74,7 @@
       drawArea();
       say((tools.dataset.cornersText || "{count}").replace("{count}", String(vertices.length)));
     } else if (mode === "centre") {
-      var w = XW.datum.toWgs84(at[0], at[1], datum);
+      var w = api.datum.toWgs84(at[0], at[1], datum);
       latInput.value = w[0].toFixed(6);
       lonInput.value = w[1].toFixed(6);
       if (!radiusInput.value) { radiusInput.value = "500"; }
@@ -106,7 +106,7 @@
   // A form sent back with errors keeps what was drawn: show it again.
   if (input.value) {
     try {
-      vertices = JSON.parse(input.value).map(function (v) { return XW.datum.toDisplay(v[0], v[1], datum); });
+      vertices = JSON.parse(input.value).map(function (v) { return api.datum.toDisplay(v[0], v[1], datum); });
       closed = vertices.length >= 3;
       drawArea();
     } catch (e) { input.value = ""; }

@@ -17,6 +17,8 @@
     var url = status.dataset.routeUrl + "?lat=" + c.latitude.toFixed(6) + "&lon=" + c.longitude.toFixed(6);
     window.htmx.ajax("GET", url, { target: "#today-route", swap: "outerHTML" }).then(function () {
       say("found");
+    }, function () {
+      say("failed");
     });
   }
 

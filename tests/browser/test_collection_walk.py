@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login
+from tests.browser.conftest import LiveServer, Phones, sign_in
 from tests.loan_helpers import loan_csv, loan_row
 from webapp.bank_time import BANK_ZONE, bank_today
 from webapp.extensions import db
@@ -25,7 +24,6 @@ from webapp.loans.reader import read_loan_file
 from webapp.models import User
 from webapp.write_kernel import WriteContext
 
-SLOW = 20_000  # ms
 NUMBER = "WALK-0001"
 BORROWER = "清收演示面馆"
 
@@ -56,25 +54,7 @@ def clock(live_server: LiveServer) -> Iterator[LiveServer]:
     live_server.app.config.pop("TEST_NOW", None)
 
 
-@pytest.fixture
-def phones(browser: Browser, live_server: LiveServer, phone_profile: dict[str, Any]) -> Iterator[Any]:
-    opened: list[BrowserContext] = []
-    errors: list[str] = []
-
-    def open_phone() -> Page:
-        context = browser.new_context(**phone_profile, base_url=live_server.url)
-        context.set_default_timeout(SLOW)
-        context.on("weberror", lambda error: errors.append(str(error.error)))
-        opened.append(context)
-        return context.new_page()
-
-    yield open_phone
-    for context in opened:
-        context.close()
-    assert not errors, errors
-
-
-def test_overdue_at_night_called_next_morning_promise_broken(clock: LiveServer, phones: Any) -> None:
+def test_overdue_at_night_called_next_morning_promise_broken(clock: LiveServer, phones: Phones) -> None:
     day = bank_today() + timedelta(days=30)
     tomorrow = day + timedelta(days=1)
     promised = day + timedelta(days=3)
@@ -84,8 +64,8 @@ def test_overdue_at_night_called_next_morning_promise_broken(clock: LiveServer, 
 
     # 09:05 the next morning: mgr1 opens the inbox on the phone and finds the case, due at 10:00.
     app.config["TEST_NOW"] = china(tomorrow, 9, 5)
-    mgr1 = phones()
-    login(mgr1, "mgr1")
+    mgr1 = phones().new_page()
+    sign_in(mgr1, "mgr1")
     mgr1.goto("/inbox/")
     item = mgr1.locator('[data-inbox-kind="collection_first_contact"]', has_text=BORROWER)
     expect(item).to_have_count(1)
@@ -115,8 +95,8 @@ def test_overdue_at_night_called_next_morning_promise_broken(clock: LiveServer, 
 
     # lead1 was told of the case when it opened, and sees the first contact on time.
     app.config["TEST_NOW"] = china(tomorrow, 9, 30)
-    lead1 = phones()
-    login(lead1, "lead1")
+    lead1 = phones().new_page()
+    sign_in(lead1, "lead1")
     lead1.goto("/inbox/")
     expect(lead1.locator('[data-inbox-kind="collection_case_opened"]', has_text=BORROWER)).to_have_count(1)
     lead1.goto("/collection/board/lead")
@@ -137,3 +117,4 @@ def test_overdue_at_night_called_next_morning_promise_broken(clock: LiveServer, 
     expect(mgr1.locator("[data-follow-up-due]")).to_be_visible()
     lead1.goto("/collection/board/lead")
     expect(lead1.locator("#broken [data-broken-promise]", has_text=BORROWER)).to_have_count(1)
+    assert phones.errors == []

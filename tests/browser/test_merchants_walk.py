@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, login
+from tests.browser.conftest import LiveServer, sign_in
 from webapp.extensions import db
 from webapp.masking import mask_phone
 from webapp.models import Merchant, User
@@ -69,7 +69,7 @@ def test_search_updates_rows_in_place_and_opens_a_colleagues_merchant_masked(
     page: Page, mgr1_book: dict[str, dict[str, str | int]]
 ) -> None:
     target = mgr1_book["colleague"]
-    login(page, "mgr1")
+    sign_in(page, "mgr1", "/merchants/")
     rows = page.locator("#merchant-rows li.row")
     assert rows.count() > 5, "the first page of the list shows many merchants"
     page.evaluate("window.__sameDocument = true")
@@ -93,7 +93,7 @@ def test_search_updates_rows_in_place_and_opens_a_colleagues_merchant_masked(
 
 def test_own_merchant_shows_the_phone_to_call(page: Page, mgr1_book: dict[str, dict[str, str | int]]) -> None:
     owned = mgr1_book["owned"]
-    login(page, "mgr1")
+    sign_in(page, "mgr1", "/merchants/")
     page.goto(f"/merchants/{owned['id']}")
     expect(page.locator("h1")).to_have_text(str(owned["name"]))
     expect(page.locator(".facts .phone a")).to_have_attribute("href", f"tel:{owned['phone']}")
@@ -103,7 +103,7 @@ def test_a_pushed_search_url_reloads_as_the_full_page(
     page: Page, mgr1_book: dict[str, dict[str, str | int]]
 ) -> None:
     target = mgr1_book["colleague"]
-    login(page, "mgr1")
+    sign_in(page, "mgr1", "/merchants/")
     _search(page, str(target["query"]))
     expect(page.locator("#merchant-rows li.row").filter(has_text=str(target["name"]))).to_have_count(1)
 

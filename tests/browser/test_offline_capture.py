@@ -4,25 +4,23 @@ server holds exactly one visit and the photos with the very bytes the phone kept
 their part offline the same way."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.test_offline_support import (
+from tests.browser.conftest import (
     MANAGER,
-    OfflineServer,
+    LiveServer,
+    Phone,
     camera_files,
     expect_saved_on_phone,
     new_phone,
+    open_app,
     outbox_items,
     owned_merchant,
     phone_photo_hashes,
-    serve,
     server_record,
-    sign_in,
     wait_for_app,
     wait_kept,
     wait_outbox_empty,
@@ -35,24 +33,15 @@ from webapp.models import SquadConfirmation
 SUPPORT = "mgr5"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
-    with serve(tmp_path_factory.mktemp("offline-capture")) as running:
-        yield running
-
-
 def visit_id_on(page: Page) -> str:
     return page.locator("form[data-visit-form] input[name=visit_id]").input_value()
 
 
 def test_a_visit_captured_offline_reaches_the_server_once_with_the_phones_photos(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     form_path = f"/merchants/{merchant_id}/visits/new"
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
     for path in ("/today/", f"/merchants/{merchant_id}", form_path):
         wait_kept(page, path)
 
@@ -118,12 +107,12 @@ def test_a_visit_captured_offline_reaches_the_server_once_with_the_phones_photos
     assert record.versions == 1
     assert {pid: sha for pid, (vid, sha) in record.photos.items() if vid == visit_id} == phone_hashes
     # Acknowledged: nothing of the customer is left on the phone for the sync.
-    assert page.evaluate("async () => (await xwOutbox.list()).length") == 0
+    assert page.evaluate("async () => (await xw.outbox.list()).length") == 0
     context.close()
 
 
 def test_a_squad_member_confirms_offline_from_the_visit_page_kept_on_the_phone(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    browser: Browser, phone_profile: dict[str, Any], server: LiveServer
 ) -> None:
     merchant_id, shop = owned_merchant(server.app)
     visit_id = new_id()
@@ -133,7 +122,7 @@ def test_a_squad_member_confirms_offline_from_the_visit_page_kept_on_the_phone(
 
     context = new_phone(browser, phone_profile, server, shop)
     page = context.new_page()
-    sign_in(page, SUPPORT)
+    open_app(page, SUPPORT)
     page.goto(f"/visits/{visit_id}")
     wait_kept(page, f"/visits/{visit_id}")
     context.set_offline(True)
@@ -158,12 +147,9 @@ def test_a_squad_member_confirms_offline_from_the_visit_page_kept_on_the_phone(
 
 
 def test_online_a_refusal_lands_beside_the_fields_and_the_corrected_visit_and_an_edit_go_through(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     page.goto(f"/merchants/{merchant_id}/visits/new?kind=post_loan")
     wait_for_app(page)
     visit_id = visit_id_on(page)

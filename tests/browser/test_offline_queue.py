@@ -4,27 +4,22 @@ with items waiting asks first and forgets the user's pages."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Dialog, Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
-from tests.browser.test_offline_support import (
+from tests.browser.conftest import (
     MANAGER,
-    OfflineServer,
+    LiveServer,
+    Phone,
     enqueue,
     kick,
-    new_phone,
+    open_app,
     outbox_items,
-    owned_merchant,
     phone_photo_hashes,
     planned_visits,
     poll,
-    serve,
     server_record,
-    sign_in,
     wait_kept,
     wait_outbox_empty,
 )
@@ -39,45 +34,36 @@ OTHER_MANAGER = "mgr5"
 # Copies the whole outbox (items and photo Blobs) aside in the page, and puts it back: the queue as it was
 # before the replay, as if every acknowledgement had been lost on the way back.
 SNAPSHOT_JS = """async () => {
-  const db = await xwOutbox.openDb();
+  const db = await xw.outbox.openDb();
   const read = (name) => new Promise((resolve, reject) => {
     const req = db.transaction(name).objectStore(name).getAll();
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
   });
-  window.xwSnapshot = { items: await read('items'), blobs: await read('blobs') };
-  return window.xwSnapshot.items.length;
+  window.snapshot = { items: await read('items'), blobs: await read('blobs') };
+  return window.snapshot.items.length;
 }"""
 RESTORE_JS = """async () => {
-  const db = await xwOutbox.openDb();
+  const db = await xw.outbox.openDb();
   await new Promise((resolve, reject) => {
     const tx = db.transaction(['items', 'blobs'], 'readwrite');
-    window.xwSnapshot.items.forEach((item) => tx.objectStore('items').put(item));
-    window.xwSnapshot.blobs.forEach((blob) => tx.objectStore('blobs').put(blob));
+    window.snapshot.items.forEach((item) => tx.objectStore('items').put(item));
+    window.snapshot.blobs.forEach((blob) => tx.objectStore('blobs').put(blob));
     tx.oncomplete = resolve;
     tx.onerror = () => reject(tx.error);
   });
-  return (await xwOutbox.list()).length;
+  return (await xw.outbox.list()).length;
 }"""
 LISTEN_JS = """() => {
-  window.xwAnswers = [];
-  xwOutbox.on((m) => { if (m.type === 'sent' || m.type === 'refused') window.xwAnswers.push([m.id, m.status]); });
+  window.answers = [];
+  xw.outbox.on((m) => { if (m.type === 'sent' || m.type === 'refused') window.answers.push([m.id, m.status]); });
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
-    with serve(tmp_path_factory.mktemp("offline-queue")) as running:
-        yield running
 
 
 def test_the_same_queue_replayed_three_times_stores_each_item_once(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     context.set_offline(True)
     visits = planned_visits(2, 3)
     assert enqueue(page, visits, merchant_id) == 8
@@ -92,26 +78,23 @@ def test_the_same_queue_replayed_three_times_stores_each_item_once(
     first = server_record(server.app, visit_ids)
     assert set(first.visits) == set(visit_ids) and first.versions == 2
     assert {pid: sha for pid, (_vid, sha) in first.photos.items()} == phone_hashes
-    assert sorted(status for _id, status in page.evaluate("() => window.xwAnswers")) == [201] * 8
+    assert sorted(status for _id, status in page.evaluate("() => window.answers")) == [201] * 8
 
     for _replay in range(3):
-        page.evaluate("() => { window.xwAnswers.length = 0; }")
+        page.evaluate("() => { window.answers.length = 0; }")
         assert page.evaluate(RESTORE_JS) == 8
         kick(page)
         wait_outbox_empty(page)
         # Every item acknowledged again as "already there", and nothing stored twice.
-        assert sorted(status for _id, status in page.evaluate("() => window.xwAnswers")) == [200] * 8
+        assert sorted(status for _id, status in page.evaluate("() => window.answers")) == [200] * 8
         assert server_record(server.app, visit_ids) == first
     context.close()
 
 
 def test_background_sync_delivers_the_queue_with_no_page_of_the_app_open(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     context.set_offline(True)
     visits = planned_visits(1, 2, seed=3)
     enqueue(page, visits, merchant_id)
@@ -131,7 +114,7 @@ def test_background_sync_delivers_the_queue_with_no_page_of_the_app_open(
     context.close()
 
 
-def expire_sessions(server: OfflineServer, username: str) -> None:
+def expire_sessions(server: LiveServer, username: str) -> None:
     with server.app.app_context():
         end_all_sessions(db.session.scalar(sa.select(User).where(User.username == username)))
         db.session.commit()
@@ -153,12 +136,9 @@ def kept_page_users(page: Page) -> list[str]:
 
 
 def test_a_queue_waits_for_its_author_through_an_ended_session_and_another_users_login(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     wait_kept(page, f"/merchants/{merchant_id}")
     context.set_offline(True)
     visits = planned_visits(1, 2, seed=7)
@@ -175,7 +155,7 @@ def test_a_queue_waits_for_its_author_through_an_ended_session_and_another_users
     assert server_record(server.app, [visit_id]).visits == {}
 
     # Another manager logs in on the same phone: nothing of mgr4's goes as theirs, and mgr4's pages are gone.
-    sign_in(page, OTHER_MANAGER)
+    open_app(page, OTHER_MANAGER)
     assert kick(page)["status"] in ("done", "idle")
     assert len(outbox_items(page)) == 3
     assert server_record(server.app, [visit_id]).visits == {}
@@ -187,7 +167,7 @@ def test_a_queue_waits_for_its_author_through_an_ended_session_and_another_users
     page.wait_for_url("**/login")
 
     # The author logs in again: the queue goes, as theirs.
-    sign_in(page, MANAGER)
+    open_app(page, MANAGER)
     wait_outbox_empty(page)
     record = server_record(server.app, [visit_id])
     assert record.visits == {visit_id: MANAGER} and len(record.photos) == 2
@@ -196,9 +176,9 @@ def test_a_queue_waits_for_its_author_through_an_ended_session_and_another_users
 
 
 def test_a_refused_item_is_shown_with_its_reason_and_not_retried_in_a_loop(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
     # The server already has visit X with other content (recorded on another phone): the phone's copy is a 409.
     conflicting = new_id()
     other_phone = login_client(server.app, MANAGER)
@@ -206,15 +186,12 @@ def test_a_refused_item_is_shown_with_its_reason_and_not_retried_in_a_loop(
                            json=visit_body(merchant_id, lead=MANAGER)).status_code == 201
     invalid = new_id()
 
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
     context.set_offline(True)
     enqueue(page, [{"id": conflicting, "startedAt": now_ms(), "note": "另一台手机上的版本不同"}], merchant_id)
     enqueue(page, [{"id": invalid, "startedAt": now_ms(), "kind": "party", "note": "kind unknown"}], merchant_id)
     context.set_offline(False)
     kick(page)
-    poll(page, "async () => (await xwOutbox.list()).every((i) => i.state === 'refused')")
+    poll(page, "async () => (await xw.outbox.list()).every((i) => i.state === 'refused')")
     paths = {vid: f"/api/v1/visits/{vid}" for vid in (conflicting, invalid)}
     assert {vid: server.requests.count("PUT", path) for vid, path in paths.items()} == {conflicting: 2, invalid: 1}
 
@@ -238,11 +215,17 @@ def test_a_refused_item_is_shown_with_its_reason_and_not_retried_in_a_loop(
     expect(invalid_row.locator("details dl")).to_contain_text("kind")  # the field the server named
 
     # Trying again is the person's decision: one more request, refused again.
-    conflict_row.locator("[data-retry]").click()
-    expect(conflict_row).to_have_attribute("data-item-state", "refused")
-    poll(page, "async (id) => { const i = await xwOutbox.getItem(id); return i.state === 'refused' && i.attempts === 1; }",
-         f"visit:{conflicting}")
-    assert server.requests.count("PUT", paths[conflicting]) == 3
+    invalid_row.locator("[data-retry]").click()
+    deadline = time.monotonic() + 30
+    while server.requests.count("PUT", paths[invalid]) < 2:
+        assert time.monotonic() < deadline, "the retry was not sent"
+        page.wait_for_timeout(100)
+    poll(page, "async (id) => (await xw.outbox.getItem(id)).state === 'refused'", f"visit:{invalid}")
+    expect(invalid_row).to_have_attribute("data-item-state", "refused")
+    page.wait_for_timeout(500)
+    assert server.requests.count("PUT", paths[invalid]) == 2
+    # The visit the server has in another version is not sent again by itself either.
+    assert server.requests.count("PUT", paths[conflicting]) == 2
 
     # Logging out with items waiting asks first.
     questions: list[str] = []
@@ -266,11 +249,13 @@ def test_a_refused_item_is_shown_with_its_reason_and_not_retried_in_a_loop(
     poll(page, "async () => (await (await caches.open('xw-pages')).keys()).length === 0")
     assert len(outbox_items(page)) == 2
 
-    # Discarding a refused item removes it from the phone.
-    sign_in(page)
+    # Discarding a refused item names what it deletes first, then removes it from the phone.
+    open_app(page)
     page.goto("/sync/")
-    page.on("dialog", lambda dialog: dialog.accept())
     page.locator(f"[data-item-id='visit:{invalid}'] [data-discard]").click()
+    panel = page.locator(f"[data-discard-panel='visit:{invalid}']")
+    expect(panel).to_contain_text("visit " + invalid[:8])
+    panel.locator("[data-discard-confirm=keep]").click()
     expect(page.locator(f"[data-item-id='visit:{invalid}']")).to_have_count(0)
     assert [i["id"] for i in outbox_items(page)] == [f"visit:{conflicting}"]
     context.close()

@@ -23,22 +23,22 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from playwright.sync_api import Browser, BrowserContext, Error, Page, Playwright, expect
+from playwright.sync_api import Browser, Error, Page, Playwright, expect
 
-from tests.browser.test_offline_support import (
+from tests.browser.conftest import (
     MANAGER,
-    OfflineServer,
     WAIT_MS,
+    LiveServer,
     camera_files,
     expect_saved_on_phone,
+    launch_phone,
+    open_app,
     outbox_items,
     owned_merchant,
     phone_args,
     phone_photo_hashes,
     prepare_database,
-    serve,
     server_record,
-    sign_in,
     wait_for_app,
     wait_kept,
 )
@@ -74,7 +74,7 @@ def wait_delivered(page: Page, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            if page.evaluate("async () => window.xwOutbox ? (await xwOutbox.list()).length === 0 : false"):
+            if page.evaluate("async () => window.xw && xw.outbox ? (await xw.outbox.list()).length === 0 : false"):
                 return
         except Error:
             pass  # the page navigated while we asked (the form opens the visit page once it was sent)
@@ -86,28 +86,16 @@ def wait_delivered(page: Page, timeout_s: float = 90) -> None:
 # --- the browser closed with a queue ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
-    with serve(tmp_path_factory.mktemp("offline-restart")) as running:
-        yield running
-
-
-def launch_phone(playwright: Playwright, launch_args: dict[str, Any], profile: Path, args: dict[str, Any]) -> BrowserContext:
-    context = playwright.chromium.launch_persistent_context(str(profile), **launch_args, **args)
-    context.set_default_timeout(WAIT_MS)
-    return context
-
-
 def test_a_queue_left_in_a_closed_browser_is_delivered_when_it_reopens_online(
     playwright: Playwright, browser_type_launch_args: dict[str, Any], phone_profile: dict[str, Any],
-    server: OfflineServer, tmp_path: Path,
+    server: LiveServer, tmp_path: Path,
 ) -> None:
     merchant_id, shop = owned_merchant(server.app)
     args = phone_args(phone_profile, server.url, shop)
     profile = tmp_path / "phone-profile"
     context = launch_phone(playwright, browser_type_launch_args, profile, args)
     page = context.pages[0] if context.pages else context.new_page()
-    sign_in(page)
+    open_app(page)
     wait_kept(page, f"/merchants/{merchant_id}/visits/new")
     context.set_offline(True)
     visit_id, hashes = record_visit(page, merchant_id, [31, 32])
@@ -119,7 +107,7 @@ def test_a_queue_left_in_a_closed_browser_is_delivered_when_it_reopens_online(
     page = context.pages[0] if context.pages else context.new_page()
     page.goto("/today/")
     if "/login" in page.url:  # the session cookie did not outlive the browser: log in, the queue waits
-        sign_in(page)
+        open_app(page)
     wait_delivered(page)
     record = server_record(server.app, [visit_id])
     assert record.visits == {visit_id: MANAGER} and record.versions == 1
@@ -148,7 +136,7 @@ class ServerProcess:
         self.view: Flask | None = None
 
     def start(self, **settings: str) -> None:
-        env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.root / 'offline.sqlite3'}",
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.root / 'demo.sqlite3'}",
                "SECRET_KEY": "offline-tests", "FLASK_TESTING": "true", "FLASK_SESSION_COOKIE_SECURE": "false",
                "FLASK_RATELIMIT_ENABLED": "false", "FLASK_PHOTO_STORE": str(self.root / "photos"),
                **{f"FLASK_{name}": value for name, value in settings.items()}}
@@ -192,7 +180,7 @@ def killable(tmp_path: Path) -> Iterator[ServerProcess]:
     with prepared.app_context():
         db.engine.dispose()
     process = ServerProcess(tmp_path, free_port())
-    process.view = create_app({**base_test_config(tmp_path, f"sqlite:///{tmp_path / 'offline.sqlite3'}"),
+    process.view = create_app({**base_test_config(tmp_path, f"sqlite:///{tmp_path / 'demo.sqlite3'}"),
                                "SECRET_KEY": "view"})
     try:
         yield process
@@ -213,7 +201,7 @@ def test_a_photo_interrupted_by_a_killed_server_is_sent_again_and_stored_once(
     context = browser.new_context(**phone_args(phone_profile, killable.url, shop))
     context.set_default_timeout(WAIT_MS)
     page = context.new_page()
-    sign_in(page)
+    open_app(page)
 
     visit_id, hashes = record_visit(page, merchant_id, [41])
     (photo_id,) = hashes

@@ -10,43 +10,30 @@ import os
 import random
 import time
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
-import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 
-from tests.browser.test_offline_support import (
+from tests.browser.conftest import (
     MANAGER,
-    OfflineServer,
+    LiveServer,
+    Phone,
     enqueue,
-    new_phone,
     outbox_items,
-    owned_merchant,
     phone_photo_hashes,
     planned_visits,
-    serve,
     server_record,
-    sign_in,
+    wait_kept,
 )
 
 VISITS = int(os.environ.get("OFFLINE_SOAK_VISITS", "20"))
 PHOTOS_EACH = 3
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
-    with serve(tmp_path_factory.mktemp("offline-soak")) as running:
-        yield running
-
-
 def test_three_days_offline_then_a_flaky_network_delivers_everything_once(
-    browser: Browser, phone_profile: dict[str, Any], server: OfflineServer
+    phone: Phone, server: LiveServer
 ) -> None:
-    merchant_id, shop = owned_merchant(server.app)
-    context = new_phone(browser, phone_profile, server, shop)
-    page = context.new_page()
-    sign_in(page)
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
+    wait_kept(page, "/today/")  # the page reloaded offline below
     context.set_offline(True)
     visits = planned_visits(VISITS, PHOTOS_EACH, days=3, seed=5)
     for start in range(0, VISITS, 20):
@@ -72,7 +59,7 @@ def test_three_days_offline_then_a_flaky_network_delivers_everything_once(
         context.set_offline(True)
         drops += 1
         page.wait_for_timeout(rng.uniform(100, 600))
-        remaining = page.evaluate("async () => (await xwOutbox.list()).length")
+        remaining = page.evaluate("async () => (await xw.outbox.list()).length")
     context.set_offline(False)
     assert drops > 1
 
@@ -82,7 +69,7 @@ def test_three_days_offline_then_a_flaky_network_delivers_everything_once(
     assert set(record.visits.values()) == {MANAGER}
     assert record.versions == VISITS  # every visit written once: no replay made a second version
     assert {pid: sha for pid, (_vid, sha) in record.photos.items()} == phone_hashes
-    assert Counter(vid for vid, _sha in record.photos.values()) == {vid: PHOTOS_EACH for vid in visit_ids}
+    assert Counter(vid for vid, _sha in record.photos.values()) == dict.fromkeys(visit_ids, PHOTOS_EACH)
     all_mine = server_record(server.app)
     assert len(all_mine.visits) == VISITS and len(all_mine.photos) == VISITS * PHOTOS_EACH
     context.close()

@@ -4,21 +4,18 @@ network is back; mgr1 records an off-site phone interview from the phone; lead1 
 the inbox and on the warnings board."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, expect
 
-from tests.browser.test_offline_support import (
-    OfflineServer,
+from tests.browser.conftest import (
+    LiveServer,
     camera_files,
     expect_saved_on_phone,
     new_phone,
     outbox_items,
-    serve,
     sign_in,
     wait_for_app,
     wait_outbox_empty,
@@ -30,13 +27,7 @@ from webapp.models import Loan, Merchant, Photo, RiskWarning, ScheduledCheck, Us
 MANAGER = "mgr1"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OfflineServer]:
-    with serve(tmp_path_factory.mktemp("postloan-walk")) as running:
-        yield running
-
-
-def first_check_due(server: OfflineServer) -> dict[str, Any]:
+def first_check_due(server: LiveServer) -> dict[str, Any]:
     """The demo gives every manager a new loan whose first on-site check is due."""
     with server.app.app_context():
         today: date = bank_today()
@@ -57,7 +48,7 @@ def first_check_due(server: OfflineServer) -> dict[str, Any]:
         return found
 
 
-def wait_until_synced(server: OfflineServer, visit_id: str, timeout_s: float = 60.0) -> None:
+def wait_until_synced(server: LiveServer, visit_id: str, timeout_s: float = 60.0) -> None:
     """Until the visit and its photo are on the server (the phone's outbox sends them when the network is back)."""
     import time
 
@@ -74,7 +65,7 @@ def wait_until_synced(server: OfflineServer, visit_id: str, timeout_s: float = 6
 
 
 def test_a_first_check_done_offline_with_a_half_empty_shop_reaches_the_lead(
-        browser: Browser, phone_profile: dict[str, Any], server: OfflineServer) -> None:
+        browser: Browser, phone_profile: dict[str, Any], server: LiveServer) -> None:
     due = first_check_due(server)
     phone = new_phone(browser, phone_profile, server, due["point"])
     page = phone.new_page()

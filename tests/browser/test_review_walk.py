@@ -12,19 +12,15 @@ from __future__ import annotations
 import io
 import random
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.conftest import LiveServer, login
-from tests.conftest import PASSWORD
+from tests.browser.conftest import LiveServer, Phones, sign_in
 from webapp.extensions import db
 from webapp.models import Merchant, User
 from webapp.photos.write import PhotoFields, put_photo
@@ -32,7 +28,6 @@ from webapp.visits.write import put_visit
 from webapp.write_kernel import WriteContext
 
 SLOW = 20_000  # ms
-DESKTOP = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 
 
 def scene(seed: int, size: tuple[int, int] = (1200, 900)) -> bytes:
@@ -98,47 +93,12 @@ def two_visits(live_server: LiveServer) -> tuple[str, str]:
             make_visit(live_server, shops[1], 2, (9201, 9202)))
 
 
-def sign_in(page: Page, username: str, target: str) -> None:
-    """The login form, landing on the page the person was going to (a manager's home is Today)."""
-    page.goto(f"/login?next={quote(target)}")
-    form = page.locator("main form")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(f"**{target}")
-
-
-class Browsers:
-    """Contexts that record console errors and page errors: a CSP violation fails the walk."""
-
-    def __init__(self, browser: Browser, base_url: str) -> None:
-        self.browser, self.base_url = browser, base_url
-        self.opened: list[BrowserContext] = []
-        self.errors: list[str] = []
-
-    def __call__(self, profile: dict[str, Any]) -> Page:
-        context = self.browser.new_context(**profile, base_url=self.base_url)
-        context.set_default_timeout(SLOW)
-        context.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        context.on("weberror", lambda error: self.errors.append(str(error.error)))
-        self.opened.append(context)
-        return context.new_page()
-
-
-@pytest.fixture
-def browsers(browser: Browser, live_server: LiveServer) -> Iterator[Browsers]:
-    made = Browsers(browser, live_server.url)
-    yield made
-    for context in made.opened:
-        context.close()
-
-
 def test_reviewer_approves_one_sends_back_another_and_sees_version_two(
-    browsers: Browsers, phone_profile: dict[str, Any], two_visits: tuple[str, str], tmp_path: Path,
+    phones: Phones, two_visits: tuple[str, str], tmp_path: Path,
 ) -> None:
     approved, sent_back = two_visits
-    reviewer = browsers(DESKTOP)
-    login(reviewer, "reviewer1")
+    reviewer = phones(desktop=True).new_page()
+    sign_in(reviewer, "reviewer1", "/review/")
     reviewer.locator("nav.tabbar a[href='/review/']").click()
     reviewer.wait_for_url("**/review/")
     row = reviewer.locator(f'[data-review-row="{approved}"]')
@@ -179,7 +139,7 @@ def test_reviewer_approves_one_sends_back_another_and_sees_version_two(
     expect(reviewer.locator("[data-review-reason]")).to_have_text("库存照片缺失，请补拍仓库")
 
     # mgr1 on the phone: the reason, a new photo, resubmit.
-    phone = browsers(phone_profile)
+    phone = phones().new_page()
     sign_in(phone, "mgr1", f"/visits/{sent_back}")
     status = phone.locator("#review-status")
     expect(status).to_have_attribute("data-review-state", "sent_back")
@@ -205,4 +165,4 @@ def test_reviewer_approves_one_sends_back_another_and_sees_version_two(
     reviewer.locator("[data-action='approve']").click()
     expect(reviewer.locator("#review-decision")).to_have_attribute("data-state", "approved")
     expect(reviewer.locator("[data-audit-action]")).to_have_count(3)
-    assert browsers.errors == []
+    assert phones.errors == []

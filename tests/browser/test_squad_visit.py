@@ -9,21 +9,18 @@ import io
 import random
 import re
 import struct
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 from PIL import ExifTags, Image, ImageDraw
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import LiveServer
-from tests.conftest import PASSWORD
+from tests.browser.conftest import LiveServer, Phones, sign_in
 from webapp.extensions import db
 from webapp.models import Merchant, Photo, SquadConfirmation, User, Visit
 
@@ -52,16 +49,6 @@ def shops(live_server: LiveServer) -> list[Shop]:
         db.session.remove()
     assert len(found) == 2, "the demo has located prospects nobody owns"
     return found
-
-
-def sign_in(page: Page, username: str, target: str) -> None:
-    """The login form, as a person uses it, landing on the page they were going to."""
-    page.goto(f"/login?next={quote(target)}")
-    form = page.locator("main form")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url(f"**{target}")
 
 
 def photo_file(path: Path, seed: int, size: tuple[int, int], exif_at: tuple[float, float] | None) -> Path:
@@ -93,33 +80,6 @@ def photo_file(path: Path, seed: int, size: tuple[int, int], exif_at: tuple[floa
     image.save(buffer, "JPEG", quality=92, **extra)
     path.write_bytes(buffer.getvalue())
     return path
-
-
-class Phones:
-    """New phones (browser contexts) standing at a point with location permission, and what their consoles
-    reported as errors: a CSP violation or a script error fails the walk even when the page looks right."""
-
-    def __init__(self, browser: Browser, profile: dict[str, Any], base_url: str) -> None:
-        self.browser, self.profile, self.base_url = browser, profile, base_url
-        self.opened: list[BrowserContext] = []
-        self.errors: list[str] = []
-
-    def __call__(self, point: tuple[float, float]) -> BrowserContext:
-        context = self.browser.new_context(**self.profile, base_url=self.base_url, permissions=["geolocation"],
-                                           geolocation={"latitude": point[0], "longitude": point[1], "accuracy": 10})
-        context.set_default_timeout(SLOW)
-        context.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        context.on("weberror", lambda error: self.errors.append(str(error.error)))
-        self.opened.append(context)
-        return context
-
-
-@pytest.fixture
-def phones(browser: Browser, phone_profile: dict[str, Any], live_server: LiveServer) -> Iterator[Phones]:
-    phones = Phones(browser, phone_profile, live_server.url)
-    yield phones
-    for context in phones.opened:
-        context.close()
 
 
 def check_in(scope: Page | Any) -> None:
@@ -205,8 +165,8 @@ def test_squad_visit_three_km_away_is_outside_the_geofence(
 ) -> None:
     # Another squad, so this walk's travel never touches the first walk's lead.
     shop = shops[1]
-    visit_id, page = walk(phones, shop, (shop.lat + THREE_KM_NORTH, shop.lon), ("mgr4", "mgr5", "mgr6"), tmp_path,
-                          seed=7)
+    _visit_id, page = walk(phones, shop, (shop.lat + THREE_KM_NORTH, shop.lon), ("mgr4", "mgr5", "mgr6"), tmp_path,
+                           seed=7)
     page.reload()
     expect(page.locator("[data-checkin-status]").first).to_have_attribute("data-checkin-status", "outside_geofence")
     expect(page.locator('[data-flag="outside_geofence"]')).to_have_count(1)
@@ -269,7 +229,7 @@ def _tiny_exif_jpeg(endian: str, lat: tuple[str, tuple[int, int, int]], lon: tup
 def test_exif_reader_reads_both_byte_orders_and_never_throws(page: Page) -> None:
     page.goto("/login")
     page.add_script_tag(url="/static/js/exif.js")
-    read = "bytes => window.xwExif.read(new Uint8Array(bytes).buffer)"
+    read = "bytes => window.xw.exif.read(new Uint8Array(bytes).buffer)"
     little = _tiny_exif_jpeg("<", ("S", (33, 52, 3600)), ("W", (151, 12, 1800)))
     assert page.evaluate(read, list(little)) == {
         "takenAt": "2026-11-28T09:30:15", "lat": pytest.approx(-(33 + 52 / 60 + 36 / 3600), abs=1e-6),

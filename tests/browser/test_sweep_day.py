@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, login
-from tests.conftest import PASSWORD
+from tests.browser.conftest import LiveServer, Phones, sign_in
 from webapp.extensions import db
 from webapp.geo.coords import gcj02_to_wgs84, wgs84_to_gcj02
 from webapp.models import Merchant, SweepDay, User
@@ -27,45 +24,6 @@ from webapp.sweeps.board import build_board, local_today
 DISTRICT = "黄龙商圈"
 SLOW = 20_000  # ms
 POLL = 40_000  # ms: the board polls every 30 s
-
-
-class Phones:
-    """Phones (browser contexts) with location permission, and every console error or CSP violation they saw."""
-
-    def __init__(self, browser: Browser, profile: dict[str, Any], base_url: str) -> None:
-        self.browser, self.profile, self.base_url = browser, profile, base_url
-        self.opened: list[BrowserContext] = []
-        self.errors: list[str] = []
-
-    def __call__(self, point: tuple[float, float] | None = None) -> BrowserContext:
-        extra: dict[str, Any] = {}
-        if point is not None:
-            extra = {"permissions": ["geolocation"],
-                     "geolocation": {"latitude": point[0], "longitude": point[1], "accuracy": 10}}
-        context = self.browser.new_context(**self.profile, base_url=self.base_url, **extra)
-        context.set_default_timeout(SLOW)
-        context.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        context.on("weberror", lambda error: self.errors.append(str(error.error)))
-        self.opened.append(context)
-        return context
-
-
-@pytest.fixture
-def phones(browser: Browser, phone_profile: dict[str, Any], live_server: LiveServer) -> Iterator[Phones]:
-    phones = Phones(browser, phone_profile, live_server.url)
-    yield phones
-    for context in phones.opened:
-        context.close()
-
-
-def sign_in_to_today(page: Page, username: str) -> None:
-    """A manager logs in and lands on Today (conftest's login() waits for the merchant list, where leads land)."""
-    page.goto("/login")
-    form = page.locator("main form")
-    form.locator("#username").fill(username)
-    form.locator("#password").fill(PASSWORD)
-    form.locator("button[type=submit]").click()
-    page.wait_for_url("**/today/")
 
 
 def district_merchants(live_server: LiveServer) -> dict[int, tuple[float, float] | None]:
@@ -97,11 +55,11 @@ def test_lead_plans_a_sweep_day_manager_walks_it_and_the_board_counts(
 
     # --- lead1 plans the district for the whole team: seven people, three squads ---------------------------
     lead = phones().new_page()
-    login(lead, "lead1")
+    sign_in(lead, "lead1", "/merchants/")
     lead.goto("/sweeps/new")
     # The map's own GCJ-02 inverse agrees with the server's (used when drawing over Chinese tiles).
     gcj = wgs84_to_gcj02(30.2741, 120.1636)
-    back = lead.evaluate("([lat, lon]) => window.XW.datum.gcj02ToWgs84(lat, lon)", list(gcj))
+    back = lead.evaluate("([lat, lon]) => window.xw.map.datum.gcj02ToWgs84(lat, lon)", list(gcj))
     assert back == pytest.approx(list(gcj02_to_wgs84(*gcj)), abs=1e-8)
     assert back == pytest.approx([30.2741, 120.1636], abs=1e-7)
 
@@ -155,7 +113,7 @@ def test_lead_plans_a_sweep_day_manager_walks_it_and_the_board_counts(
         db.session.remove()
     phone = phones(here)
     today = phone.new_page()
-    sign_in_to_today(today, "mgr1")
+    sign_in(today, "mgr1", "/today/")
     route = today.locator("#today-route")
     expect(route).to_have_attribute("data-from-position", "yes")
     sweep_stops = today.locator("ol.route-stops li.route-stop:has(.reason-sweep)")

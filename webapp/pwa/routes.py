@@ -1,7 +1,10 @@
 """What makes the site an installable app: the manifest, the service worker at the root scope, the offline page."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, render_template, send_from_directory, url_for
+import json
+from pathlib import Path
+
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -42,13 +45,37 @@ def manifest() -> Response:
     return response
 
 
+# What the service worker imports, and the app shell it keeps at install: every page's scripts and styles
+# (templates/base.html), the scripts the loan book and collection add to pages a manager opens offline (the
+# post-loan part of the visit form), the offline page and the manifest. tests/test_static_assets.py keeps this
+# list and base.html in step; the other pages' files arrive with the offline page listing (/sync/offline-pages).
+WORKER_SCRIPTS = ("js/core.js", "js/outbox.js", "js/journal.js", "js/replay.js")
+SHELL_FILES = (
+    "css/app.css", "css/sync.css", "vendor/htmx-2.0.11.min.js", *WORKER_SCRIPTS, "js/exif.js", "js/photo-prep.js",
+    "js/app.js", "js/postloan-visit.js", "icons/icon-192.png",
+)
+
+
+def worker_build() -> dict[str, list[str]]:
+    """The content-hashed URLs the service worker imports and precaches (webapp/static_assets.py)."""
+    return {
+        "imports": [url_for("static", filename=name) for name in WORKER_SCRIPTS],
+        "shell": [url_for("pwa.offline"), url_for("pwa.manifest"),
+                  *(url_for("static", filename=name) for name in SHELL_FILES)],
+    }
+
+
 @bp.get("/sw.js")
 def service_worker() -> Response:
-    """Served from the root so its scope covers the whole app; never cached by HTTP, so updates arrive."""
-    response = send_from_directory(current_app.static_folder or "static", "js/sw.js", mimetype="text/javascript")
+    """Served from the root so its scope covers the whole app, and revalidated on every check, so updates
+    arrive. The hashed URLs of the shell go in front of the script: a changed file makes a changed worker."""
+    source = Path(current_app.static_folder or "static", "js", "sw.js").read_text(encoding="utf-8")
+    prelude = f"self.XW_BUILD = {json.dumps(worker_build(), separators=(',', ':'))};\n"
+    response = Response(prelude + source, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     response.headers["Service-Worker-Allowed"] = "/"
-    return response
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 @bp.get("/offline")

@@ -1,4 +1,4 @@
-"""The sync status page, and the two small JSON answers the phone's outbox and service worker ask for.
+"""The sync status page, and the small JSON answers the phone's outbox and service worker ask for.
 
 - /sync: what waits on this phone (drawn from IndexedDB by static/js/sync-page.js) and what the server
   keeps for the user outside a visit (held photos, refused ones).
@@ -7,6 +7,7 @@
   stale one, and the service worker has no page at all).
 - /sync/offline-pages: the pages to keep on the phone for this user (Today, their merchants, today's
   stops, the visit forms) and the static files those pages need.
+- /sync/known (POST): which of the ids the phone names the server has for this user (webapp.sync.known).
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, render_template, url_for
+from flask import Blueprint, current_app, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
@@ -26,6 +27,7 @@ from webapp.models import Merchant
 from webapp.roles import FIELD_ROLES
 from webapp.scope import merchant_condition
 from webapp.sync.held import held_photos_of
+from webapp.sync.known import known_records
 from webapp.today.worklist import workday
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -79,14 +81,13 @@ def offline_page_urls() -> list[str]:
     return urls[:MAX_OFFLINE_PAGES]
 
 
-def static_assets() -> list[tuple[str, str]]:
-    """Every script, style and icon the pages may load (so a page opened offline is whole), each with a
-    stamp of its version: a changed file changes the list's version and the phone fetches it again."""
+def static_urls() -> list[str]:
+    """Every script, style and icon the pages may load (so a page opened offline is whole), by content-hashed
+    URL: a changed file is a new URL, and so a new listing version the phone fetches."""
     root = Path(current_app.static_folder or "static")
     found = sorted(p for p in root.rglob("*")
-                   if p.is_file() and p.suffix in STATIC_KINDS and not p.name.startswith("."))
-    return [(url_for("static", filename=p.relative_to(root).as_posix()), f"{p.stat().st_mtime_ns}:{p.stat().st_size}")
-            for p in found]
+                   if p.is_file() and p.suffix in STATIC_KINDS and not p.name.startswith(".") and p.name != "sw.js")
+    return [url_for("static", filename=p.relative_to(root).as_posix()) for p in found]
 
 
 @bp.get("/offline-pages")
@@ -94,8 +95,20 @@ def offline_pages() -> tuple[Response, int] | Response:
     if not current_user.is_authenticated:
         return _no_store(jsonify(error="unauthenticated", user=None, urls=[], assets=[])), 401
     urls = offline_page_urls()
-    assets = static_assets()
-    stamp = "\n".join([current_user.username, *urls, *(f"{url} {mark}" for url, mark in assets)])
+    assets = static_urls()
+    stamp = "\n".join([current_user.username, *urls, *assets])
     version = hashlib.sha256(stamp.encode()).hexdigest()[:16]
-    return _no_store(jsonify(user=current_user.username, urls=urls, assets=[url for url, _mark in assets],
-                             version=version))
+    return _no_store(jsonify(user=current_user.username, urls=urls, assets=assets, version=version))
+
+
+@bp.post("/known")
+@login_required
+def known() -> Response:
+    """Which of the ids the phone names the server has for this user: its visits, their photos (or photos it
+    holds for a visit to come), the user's own confirmations. Ids in, ids out: the phone checks what it queued
+    against this after its storage was wiped, and queues photos left beside a visit the server has."""
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # a body nested thousands deep is not a list of ids
+        body = None
+    return _no_store(jsonify(known_records(current_user, body)))

@@ -6,6 +6,9 @@ back to form field names ('checkin_lat') so each message lands beside its field.
 """
 from __future__ import annotations
 
+import math
+import re
+import unicodedata
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -16,6 +19,7 @@ from webapp.postloan.visit_payload import form_from_post_loan, post_loan_from_fo
 
 CHECKIN_FIELDS = ("lat", "lon", "accuracy_m", "captured_at")
 CHECKLIST_FIELDS = ("operating_state", "inventory_level", "fixed_assets", "abnormal", "abnormal_detail")
+NUMBER = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 
 # Field names the form templates show an error beside; any other error goes to the form's summary.
 PLACED_FIELDS = frozenset({
@@ -32,11 +36,18 @@ def _text(form: MultiDict[str, str], name: str) -> str:
 
 
 def _number_or_text(value: str) -> float | str:
-    """A number when it reads as one; otherwise the text itself, so the validator names the field."""
-    try:
-        return float(value)
-    except ValueError:
+    """A plain decimal number (fullwidth digits too) when it reads as one; otherwise the text itself, so the
+    validator names the field. static/js/visit-form.js numberOrText reads numbers by the same rule."""
+    plain = unicodedata.normalize("NFKC", value)
+    if not NUMBER.fullmatch(plain):
         return value
+    number = float(plain)
+    return number if math.isfinite(number) else value
+
+
+def _multiline(form: MultiDict[str, str], name: str) -> str:
+    """A textarea's text with the line breaks a browser's form post sends (CRLF) as the phone has them (LF)."""
+    return (form.get(name) or "").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _yes(form: MultiDict[str, str], name: str) -> bool:
@@ -74,17 +85,17 @@ def visit_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
             "inventory_level": _text(form, "checklist_inventory_level") or None,
             "fixed_assets": _text(form, "checklist_fixed_assets") or None,
             "abnormal": _yes(form, "checklist_abnormal"),
-            "abnormal_detail": _text(form, "checklist_abnormal_detail"),
+            "abnormal_detail": _multiline(form, "checklist_abnormal_detail").strip(),
         }
     merchant_id: Any = _text(form, "merchant_id")
     body = {
-        "merchant_id": int(merchant_id) if merchant_id.isdigit() else merchant_id,
+        "merchant_id": int(merchant_id) if merchant_id.isascii() and merchant_id.isdigit() else merchant_id,
         "kind": kind,
         "squad": {role: (_text(form, f"squad_{role}").lower() or None) for role in SQUAD_ROLES},
         "started_at": _text(form, "started_at"),
         "checkin": checkin_from_form(form),
         "outcome": outcome,
-        "notes": {role: form.get(f"notes_{role}") or "" for role in SQUAD_ROLES},
+        "notes": {role: _multiline(form, f"notes_{role}") for role in SQUAD_ROLES},
     }
     post_loan = post_loan_from_form(form) if kind == "post_loan" else None
     if post_loan is not None:
@@ -94,7 +105,7 @@ def visit_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
 
 def confirmation_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     """A squad member's confirmation: their own check-in and a note."""
-    return {"checkin": checkin_from_form(form), "note": form.get("note") or ""}
+    return {"checkin": checkin_from_form(form), "note": _multiline(form, "note")}
 
 
 def form_from_body(body: dict[str, Any]) -> MultiDict[str, str]:
