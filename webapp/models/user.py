@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth.passwords import hash_password, password_matches
 from webapp.extensions import db
 from webapp.models.base import UTCDateTime, utcnow
 from webapp.models.org import SubBranch, Team
@@ -25,6 +24,9 @@ class User(db.Model):
     phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(256))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin (or on an account an admin created with a password they know): until the user
+    # chooses a new password, every page sends them to the change-password page and the API answers 403.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -36,12 +38,10 @@ class User(db.Model):
     session_token = None  # str | None; an instance attribute, not a column
 
     def set_password(self, password: str) -> None:
-        # Tests lower the cost through PASSWORD_HASH_METHOD; production keeps werkzeug's scrypt default.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     # Flask-Login protocol
     @property
