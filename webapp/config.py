@@ -28,6 +28,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_IDLE_TIMEOUT": 12 * 3600,
         # ... and in any case this long after the login (the cookie's lifetime follows this one).
         "SESSION_ABSOLUTE_LIFETIME": 7 * 24 * 3600,
+        # The cookie is set at login for the absolute lifetime; the session row, not a re-sent cookie, slides.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         # Sent when the app is configured for TLS (SESSION_COOKIE_SECURE or PREFERRED_URL_SCHEME=https); 0: never.
         "HSTS_MAX_AGE": 365 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; offline replays come hours later

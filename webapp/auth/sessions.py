@@ -2,7 +2,7 @@
 
 A session row is honoured while it is open, used within the idle timeout (SESSION_IDLE_TIMEOUT, measured
 from its last activity) and younger than the absolute lifetime (SESSION_ABSOLUTE_LIFETIME, from the
-login). The cookie is permanent and re-signed on every response, so it slides too; the row decides.
+login). The cookie is permanent, set at login for the absolute lifetime; the row decides.
 """
 from __future__ import annotations
 
