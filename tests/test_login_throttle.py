@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from limits.storage import MemoryStorage
+from limits.strategies import STRATEGIES
 
 from tests.conftest import CSRF_META, PASSWORD
 from tests.factories import World, user_by_name
 from webapp import create_app
 from webapp.auth import passwords
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 
 BRANCH_NAT = "203.0.113.7"
 ELSEWHERE = "198.51.100.20"
@@ -104,6 +106,18 @@ def test_a_successful_login_clears_the_account_count(throttled: Flask) -> None:
 def test_username_case_and_spaces_share_one_count(throttled: Flask) -> None:
     statuses = [_attempt(throttled, name, "bad-guess", ELSEWHERE).status_code for name in ("mgr1", " MGR1", "Mgr1 ")]
     assert statuses == [401, 401, 429]
+
+
+@pytest.mark.parametrize("strategy", ["moving-window", "sliding-window-counter"])
+def test_the_throttle_works_with_every_limiter_strategy(throttled: Flask, strategy: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the limits strategy API is used (test, hit, get_window_stats, clear), never a storage's own
+    structures: the fixture's fixed window and these strategies all lock and free alike."""
+    monkeypatch.setattr(limiter, "_limiter", STRATEGIES[strategy](MemoryStorage()))
+    assert [_attempt(throttled, "mgr1", "bad-guess").status_code for _ in range(2)] == [401, 401]
+    _assert_told_when(_attempt(throttled, "mgr1", "bad-guess"))
+    _assert_told_when(_attempt(throttled, "mgr1", PASSWORD))
+    assert _attempt(throttled, "mgr2", PASSWORD).status_code == 303
 
 
 @pytest.mark.parametrize("case", ["unknown", "disabled", "wrong password", "right password"])

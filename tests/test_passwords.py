@@ -140,6 +140,7 @@ def test_forced_change_blocks_everything_else(app: Flask, admin: LoggedIn, world
     # What stays open: the change itself, the session answer for the outbox, the app shell, logging out.
     assert mgr.get("/sync/session").get_json()["user"] == "mgr1"
     assert mgr.get("/offline").status_code == 200
+    assert mgr.get("/api/v1/openapi.json").status_code == 200
     assert "管理员" in mgr.get("/account/password").get_data(as_text=True)
 
 

@@ -19,6 +19,7 @@ from webapp.htmx_utils import is_api_request
 ALLOWED_ENDPOINTS = frozenset({
     "account.password", "account.password_post", "auth.logout", "auth.login_post", "auth.set_language",
     "static", "pwa.manifest", "pwa.service_worker", "pwa.offline", "health.healthz", "sync.session_info",
+    "api.openapi",
 })
 
 PASSWORD_CHANGE_REQUIRED = "password_change_required"
