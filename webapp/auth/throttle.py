@@ -102,7 +102,8 @@ def failed_attempt(username: str, address: str) -> Refusal | None:
 def refusal_message(refused: Refusal) -> str:
     """When the person may try again, in the bank's time and in minutes from now."""
     minutes = max(1, math.ceil(refused.retry_after_seconds / 60))
-    at = bank_now(refused.retry_at).strftime("%H:%M")
+    local = bank_now(refused.retry_at)
+    at = local.strftime("%H:%M") if local.date() == bank_now().date() else local.strftime("%m-%d %H:%M")
     if refused.scope == ACCOUNT:
         return str(_("Too many failed attempts for this username. Try again at %(time)s (in %(minutes)s min).",
                      time=at, minutes=minutes))
