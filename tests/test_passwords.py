@@ -137,8 +137,10 @@ def test_forced_change_blocks_everything_else(app: Flask, admin: LoggedIn, world
     assert api.get_json()["message"]
     put = mgr.api("PUT", "/api/v1/visits/6f1c1d8e-8a7e-4a3e-9d35-0c8f0e8f4b11", json={})
     assert put.status_code == 403 and put.get_json()["error"] == "password_change_required"
-    # What stays open: the change itself, the session answer for the outbox, the app shell, logging out.
-    assert mgr.get("/sync/session").get_json()["user"] == "mgr1"
+    # The outbox's session question (Accept: JSON) fails the same way: its queue waits, nothing is refused.
+    session = mgr.get("/sync/session", headers={"Accept": "application/json"})
+    assert session.status_code == 403 and session.get_json()["error"] == "password_change_required"
+    # What stays open: the change itself, the app shell, the API's description, logging out.
     assert mgr.get("/offline").status_code == 200
     assert mgr.get("/api/v1/openapi.json").status_code == 200
     assert "管理员" in mgr.get("/account/password").get_data(as_text=True)

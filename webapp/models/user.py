@@ -34,8 +34,10 @@ class User(db.Model):
     team: Mapped[Team | None] = relationship()
 
     # Set by the session loader: Flask-Login stores get_id() in the cookie, and ours is the
-    # server-side session token, so ending that row ends the cookie.
-    session_token = None  # str | None; an instance attribute, not a column
+    # server-side session token, so ending that row ends the cookie. Not a column: __allow_unmapped__
+    # lets this plain annotation stand beside the Mapped[] ones.
+    __allow_unmapped__ = True
+    session_token: str | None = None
 
     def set_password(self, password: str) -> None:
         self.password_hash = hash_password(password)
