@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import Flask
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 from tests.browser.conftest import migrate_to_head
@@ -136,12 +137,26 @@ def wait_for_worker(page: Page) -> None:
     page.wait_for_function("() => Boolean(navigator.serviceWorker && navigator.serviceWorker.controller)")
 
 
+def _navigated_away(error: PlaywrightError) -> bool:
+    """The evaluation met a navigation: its context was destroyed, or the new page's scripts were not loaded."""
+    text = str(error)
+    return "Execution context was destroyed" in text or "ReferenceError: xw" in text
+
+
 def poll(page: Page, script: str, arg: Any = None, *, timeout_ms: float = WAIT_MS, every_ms: float = 200) -> Any:
     """Evaluate an async predicate until it returns something truthy. (wait_for_function does not await a
     promise: an async predicate would count as true at once.)"""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
-        value = page.evaluate(script, arg)
+        try:
+            value = page.evaluate(script, arg)
+        except PlaywrightError as error:
+            # The page may reload itself meanwhile (a visit form after its item was sent): the question is
+            # asked again of the new page once its scripts are there; the deadline still holds.
+            if not _navigated_away(error) or time.monotonic() > deadline:
+                raise
+            page.wait_for_load_state("load")
+            continue
         if value:
             return value
         if time.monotonic() > deadline:
