@@ -3,7 +3,8 @@ their own sub-branch (A1), a sibling sub-branch of the same branch (A2) and anot
 
 The expectation is computed from two rules, not listed by hand: a role the route is not for gets its
 deny status (403 unless the route says otherwise), and an object outside the user's scope answers 404,
-exactly like one that does not exist. Branch-wide roles (reviewer, admin) see A1 and A2; everyone else
+exactly like one that does not exist. A person's own records (login sessions) are in scope for that
+person alone. Branch-wide roles (reviewer, admin) see A1 and A2; everyone else
 sees their own sub-branch. Write routes are asked only where the answer must be a refusal, so the
 matrix never changes data; their successful use is tested with each feature.
 
@@ -20,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask, url_for
 
 from tests.collection_matrix import build_collection
@@ -28,7 +30,7 @@ from tests.factories import SIJIQING, WULIN, add_merchant, build_world, user_by_
 from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
 from webapp import create_app
 from webapp.extensions import db
-from webapp.models import LocationProposal, Merchant, SweepStop, VisitFlag
+from webapp.models import LocationProposal, LoginSession, Merchant, SweepStop, User, VisitFlag
 
 USERS = ("anon", "mgr1", "lead1", "reviewer1", "admin", "mgr7", "lead2", "reviewerb")
 ROLE = {"mgr1": "manager", "mgr7": "manager", "lead1": "team_lead", "lead2": "team_lead",
@@ -37,6 +39,8 @@ HOME = {"mgr1": "A1", "lead1": "A1", "mgr7": "A2", "lead2": "A2", "reviewer1": "
         "reviewerb": "B1"}
 BRANCH = {"A1": "HZ", "A2": "HZ", "B1": "NB"}
 ALL_ROLES = frozenset(ROLE.values())
+# Whose own records (login sessions) the targets hold.
+OWNER = {"A1": "mgr1", "A2": "mgr7", "B1": "mgrb"}
 
 
 def sees(username: str, target: str) -> bool:
@@ -58,6 +62,7 @@ class Route:
     scope_first: bool = False        # loads the object before checking the role: out of scope is 404 for all
     htmx: bool = False               # a fragment endpoint, asked the way htmx asks
     json: bool = False               # answers JSON: the anonymous get a 401, never a redirect
+    personal: bool = False           # the object is one person's own (a login session): only they may touch it
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -120,6 +125,8 @@ ROUTES: tuple[Route, ...] = (
     r("admin.user_edit", kind="user", roles=ADMIN),
     r("admin.org", roles=ADMIN),
     r("admin.merchant_import", roles=ADMIN),
+    r("account.sessions"),
+    r("account.password"),
     # Writes: asked only where the answer must be a refusal.
     r("admin.user_new_post", method="POST", roles=ADMIN),
     r("admin.user_edit_post", method="POST", kind="user", roles=ADMIN),
@@ -128,6 +135,10 @@ ROUTES: tuple[Route, ...] = (
     r("admin.team_create", method="POST", roles=ADMIN),
     r("admin.team_rename", method="POST", kind="team", roles=ADMIN),
     r("admin.merchant_import_post", method="POST", roles=ADMIN),
+    r("admin.user_require_password_change", method="POST", kind="user", roles=ADMIN),
+    r("account.password_post", method="POST"),
+    r("account.end_session", method="POST", kind="session", personal=True),
+    r("account.end_other_sessions", method="POST"),
     r("checkins.confirm", method="POST", kind="proposal", roles=LEAD, scope_first=True),
     r("checkins.reject", method="POST", kind="proposal", roles=LEAD, scope_first=True),
     r("sweeps.create", method="POST", roles=LEAD),
@@ -267,6 +278,16 @@ def _book_loan(target: str, manager: str, code: str, importer: str) -> tuple[int
     return check.loan_id, check.id, warning.id
 
 
+def _session_of(app: Flask, username: str) -> int:
+    """A login session of its own (not one the matrix's clients use)."""
+    login_client(app, username)
+    with app.app_context():
+        session_id = db.session.scalar(db.select(sa.func.max(LoginSession.id)).join(User)
+                                       .where(User.username == username))
+    assert session_id is not None
+    return int(session_id)
+
+
 def _today() -> str:
     return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 
@@ -306,7 +327,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
     points = {"A1": WULIN, "A2": SIJIQING, "B1": (29.87, 121.55)}
     ids: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in (
         "merchant", "visit", "photo", "flag", "proposal", "sweep", "stop", "sample", "user", "sub_branch", "team",
-        "loan", "check", "warning")}
+        "loan", "check", "warning", "session")}
     with app.app_context():
         for target, manager, code, importer in (("A1", "mgr1", "A1-001", "admin"), ("A2", "mgr7", "A2-001", "admin"),
                                                 ("B1", "mgrb", "B1-001", "reviewerb")):
@@ -332,6 +353,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
         ids["user"][target] = {"user_id": users[leads[target]]}
         ids["sub_branch"][target] = {"sub_branch_id": sub_branches[target]}
         ids["team"][target] = {"team_id": teams[target]}
+        ids["session"][target] = {"session_id": _session_of(app, leads[target])}
     with app.app_context():
         ids.update(build_collection(world))
     for target, lead, district in (("A1", "lead1", "武林商圈"), ("A2", "lead2", "四季青服装市场")):
@@ -359,7 +381,12 @@ def expected(route: Route, username: str, target: str | None) -> int | None:
         return 401 if route.endpoint.startswith("api.") or route.htmx or route.json else 302
     if route.public:
         return route.ok if route.endpoint == "auth.login" else 200
-    out_of_scope = target is not None and not sees(username, target)
+    if target is None:
+        out_of_scope = False
+    elif route.personal:
+        out_of_scope = OWNER[target] != username
+    else:
+        out_of_scope = not sees(username, target)
     if route.scope_first and out_of_scope:
         return 404
     if ROLE[username] not in route.roles:

@@ -99,6 +99,7 @@ def _init_request_hooks(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from webapp.account.routes import bp as account_bp
     from webapp.admin.routes import bp as admin_bp
     from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
@@ -119,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
                       today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp,
-                      collection_bp):
+                      collection_bp, account_bp):
         app.register_blueprint(blueprint)
 
 

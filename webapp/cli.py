@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from webapp.database import immediate_transactions
@@ -27,4 +28,27 @@ def register_cli(app: Flask) -> None:
             created = seed_demo(current_app.config["DEMO_PASSWORD"])
             db.session.commit()
         click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants, "
-               f"{created['loans']} loans.")
+                   f"{created['loans']} loans.")
+
+    @app.cli.command("set-password")
+    @click.argument("username")
+    @click.password_option(prompt="New password", confirmation_prompt=True)
+    @click.option("--must-change/--no-must-change", default=True, show_default=True,
+                  help="Ask the user for a password of their own at the next login.")
+    def set_password_command(username: str, password: str, must_change: bool) -> None:
+        """Set a user's password (checked like any other) and log them out everywhere."""
+        from webapp.admin.accounts import set_password
+        from webapp.auth.password_policy import password_message
+        from webapp.models import User
+
+        with immediate_transactions():
+            user = db.session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+            if user is None:
+                raise click.ClickException(f"No user named {username!r}.")
+            problem = set_password(user, password, must_change=must_change)
+            if problem:
+                db.session.rollback()
+                raise click.ClickException(password_message(problem))
+            db.session.commit()
+        click.echo(f"Password of {user.username} set; all their sessions ended."
+                   + (" They must choose a new one at the next login." if must_change else ""))

@@ -26,14 +26,27 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "xw_session",
         "REMEMBER_COOKIE_DURATION": 0,
-        "PERMANENT_SESSION_LIFETIME": 12 * 3600,
+        # A login lasts while it is used: it ends after this long without a request from that device ...
+        "SESSION_IDLE_TIMEOUT": 12 * 3600,
+        # ... and in any case this long after the login (the cookie's lifetime follows this one).
+        "SESSION_ABSOLUTE_LIFETIME": 7 * 24 * 3600,
+        # The cookie is set at login for the absolute lifetime; the session row, not a re-sent cookie, slides.
+        "SESSION_REFRESH_EACH_REQUEST": False,
+        # Sent when the app is configured for TLS (SESSION_COOKIE_SECURE or PREFERRED_URL_SCHEME=https); 0: never.
+        "HSTS_MAX_AGE": 365 * 24 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; offline replays come hours later
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": BANK_ZONE.key,
         "LANGUAGES": ["zh", "en"],
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
-        "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+        # Failed logins (and wrong current passwords) only: an account past its limit refuses every attempt
+        # until the window frees; an address past its limit refuses wrong passwords but lets a right one in.
+        "LOGIN_ACCOUNT_FAILURE_LIMIT": "10 per 15 minutes",
+        "LOGIN_ADDRESS_FAILURE_LIMIT": "50 per 15 minutes",
+        # New passwords: zxcvbn's score 0-4 (3: about 10^8 guesses), and the bank's names a password may not use.
+        "PASSWORD_MIN_SCORE": 3,
+        "BANK_NAMES": [],
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 25 * 1024 * 1024,
         "PHOTO_MAX_PIXELS": 60_000_000,

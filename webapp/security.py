@@ -1,7 +1,12 @@
 """Response headers every page carries."""
 from __future__ import annotations
 
-from flask import Flask, Response, current_app
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
+
+# Responses that carry nobody's data: the static files and the app shell (manifest, service worker, the
+# offline page, which is rendered as nobody's page).
+_SHARED_ENDPOINTS = frozenset({"static", "pwa.manifest", "pwa.service_worker", "pwa.offline"})
 
 
 def content_security_policy() -> str:
@@ -45,7 +50,26 @@ def add_security_headers(response: Response) -> Response:
     response.headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(self), microphone=()")
     # The service worker's cache honours Vary: a fragment must never answer a navigation.
     response.vary.add("HX-Request")
+    if tls_configured() and int(current_app.config.get("HSTS_MAX_AGE", 0)) > 0:
+        response.headers["Strict-Transport-Security"] = f"max-age={int(current_app.config['HSTS_MAX_AGE'])}"
+    if _personal(response):
+        response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def tls_configured() -> bool:
+    """The app is served over TLS when its cookies are Secure or its URLs are https (the documented settings)."""
+    config = current_app.config
+    return bool(config.get("SESSION_COOKIE_SECURE")) or config.get("PREFERRED_URL_SCHEME") == "https"
+
+
+def _personal(response: Response) -> bool:
+    """A response for a signed-in user that no view gave a caching rule of its own: never kept by a browser
+    or proxy (the back button on a shared computer, a proxy's disk). The service worker keeps its offline
+    copies in its own Cache Storage, which this does not touch."""
+    if "Cache-Control" in response.headers or request.endpoint in _SHARED_ENDPOINTS:
+        return False
+    return bool(current_user.is_authenticated)
 
 
 def init_security(app: Flask) -> None:

@@ -125,12 +125,13 @@
 
   var badge = document.querySelector("[data-sync-badge]");
   var loginNotice = document.querySelector("[data-login-needed]");
+  var passwordNotice = document.querySelector("[data-password-change-needed]");
 
   function badgeState(stats, parts) {
     var msg = badge.dataset;
     if (stats.waiting > 0) {
       if (stats.refused + stats.stuck > 0) parts.push(util.fill(msg.msgRefused, { n: stats.refused + stats.stuck }));
-      if (stats.loginNeeded) { parts.unshift(msg.msgLogin); return "login"; }
+      if (stats.loginNeeded) { parts.unshift(stats.loginNeeded.passwordChange ? msg.msgPassword : msg.msgLogin); return "login"; }
       if (sendingId) { parts.unshift(msg.msgSending); return "sending"; }
       if (stats.stale) { parts.unshift(msg.msgStale); return "stale"; }
       parts.unshift(util.fill(msg.msgOldest, { age: util.age(badge, stats.oldestAt) }));
@@ -154,7 +155,11 @@
     badge.dataset.syncState = state;
     badge.dataset.syncWaiting = String(stats.waiting);
     badge.hidden = false;
-    if (loginNotice) loginNotice.hidden = !(stats.loginNeeded && stats.waiting > 0);
+    // Queued items wait for the person: a new login, or the new password an administrator requires.
+    var waitsForPerson = Boolean(stats.loginNeeded && stats.waiting > 0);
+    var forPassword = waitsForPerson && Boolean(stats.loginNeeded.passwordChange);
+    if (loginNotice) loginNotice.hidden = !waitsForPerson || forPassword;
+    if (passwordNotice) passwordNotice.hidden = !forPassword;
   }
 
   var refreshing = null;

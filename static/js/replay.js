@@ -6,7 +6,8 @@
 //   X-Expected-User naming the author, so a session of someone else is refused by the server as well.
 // - Oldest first; a photo or confirmation never before its visit, unless the server already has the visit.
 // - What an answer means (classify): a 2xx JSON answer, not redirected, is an acknowledgement; 401 waits for a
-//   login; the API's refusals (JSON 4xx) and a proxy's error page for a 4xx (413, 400, 404) are refusals the
+//   login, and so does a 403 password_change_required (an administrator requires a new password: the session
+//   stands but answers nothing until the person chooses one); the API's refusals (JSON 4xx) and a proxy's error page for a 4xx (413, 400, 404) are refusals the
 //   person decides about; 408, 429, 407, 511 (a portal), 5xx, a network error or a redirect are tried again.
 // - An item the server fails on (or that timed out while the server answers) is skipped for the rest of the
 //   round, so the items behind it flow. Each failure the server answered while /sync/session still answered
@@ -26,6 +27,7 @@
   const JSON_TIMEOUT_MS = 30000;
   const STUCK_AFTER = 4;
   const PORTAL_STATUSES = [407, 408, 429, 511];
+  const PASSWORD_CHANGE = "password_change_required";
 
   function isJson(contentType) {
     return /^application\/([\w.+-]*\+)?json\b/i.test(contentType || "");
@@ -42,6 +44,11 @@
     const response = await xw.util.fetchWithTimeout("/sync/session", {
       credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
     }, SESSION_TIMEOUT_MS);
+    if (response.status === 403 && !response.redirected && isJson(response.headers.get("Content-Type"))) {
+      const refusal = await response.json().catch(() => ({}));
+      // Signed in, but nothing is answered until the person chooses a new password: like a login, it waits.
+      if (refusal.error === PASSWORD_CHANGE) return { user: null, csrf: "", passwordChange: true };
+    }
     if (!response.ok || response.redirected || !isJson(response.headers.get("Content-Type"))) {
       throw new Error("no session answer (" + response.status + ")");
     }
@@ -176,6 +183,9 @@
         : { outcome: "retry", status, code: "not_json", message: "", strike: true, detail: result.title };
     }
     if (status === 401) return { outcome: "login", status, code: json.error || "unauthenticated", message };
+    if (status === 403 && jsonAnswer && json.error === PASSWORD_CHANGE) {
+      return { outcome: "login", status, code: PASSWORD_CHANGE, message };
+    }
     if (status === 400 && json.error === "csrf") return { outcome: "csrf", status, code: "csrf", message };
     if (PORTAL_STATUSES.includes(status) || (jsonAnswer && json.retryable === true)) {
       return { outcome: "retry", status, code: json.error || "later", message };
@@ -234,9 +244,12 @@
     outbox.emit({ type: stuck ? "stuck" : "retrying", id: item.id, status: verdict.status, code: verdict.code });
   }
 
-  async function loginNeeded(author) {
-    await outbox.setMeta("loginNeeded", { at: Date.now(), author: author || null });
-    outbox.emit({ type: "login-needed", author: author || null });
+  // The queue waits for the person: to log in again, or (passwordChange) to choose the new password an
+  // administrator requires. Nothing is refused or dropped meanwhile.
+  async function loginNeeded(author, passwordChange) {
+    const needed = { at: Date.now(), author: author || null, passwordChange: Boolean(passwordChange) };
+    await outbox.setMeta("loginNeeded", needed);
+    outbox.emit({ type: "login-needed", author: needed.author, passwordChange: needed.passwordChange });
   }
 
   async function replay(options) {
@@ -247,7 +260,7 @@
     if (!asked.session) return { status: asked.status, sent: 0 };
     let current = asked.session;
     if (!current.user) {
-      await loginNeeded(null);
+      await loginNeeded(null, current.passwordChange);
       return { status: "login", sent: 0 };
     }
     if (await outbox.getMeta("loginNeeded")) {
@@ -280,10 +293,11 @@
         current = again.session;
         if (current.user) continue;
         verdict.outcome = "login";
+        if (current.passwordChange) verdict.code = PASSWORD_CHANGE;
       }
       if (verdict.outcome === "login") {
         await outbox.updateItem(next.id, (i) => { i.attempts += 1; i.lastError = errorOf(verdict); });
-        await loginNeeded(next.author);
+        await loginNeeded(next.author, verdict.code === PASSWORD_CHANGE);
         return { status: "login", sent };
       }
       failures += 1;

@@ -246,7 +246,7 @@
       summary.textContent = stats.waiting ? util.fill(t.msgCount, { n: stats.waiting }) : (results[2] || stats.kept || stats.drafts ? t.msgNothingWaits : t.msgEmpty);
       summary.dataset.waiting = String(stats.waiting);
       var alerts = [];
-      if (stats.loginNeeded && stats.waiting) alerts.push(t.msgLogin);
+      if (stats.loginNeeded && stats.waiting) alerts.push(stats.loginNeeded.passwordChange ? t.msgPassword : t.msgLogin);
       if (stats.stale) alerts.push(t.msgStale);
       if (navigator.onLine === false && stats.waiting) alerts.push(t.msgOffline);
       alertLine.textContent = alerts.join(" ");

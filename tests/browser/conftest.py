@@ -291,18 +291,34 @@ def wait_for_worker(page: Page) -> None:
 # --- looking into the phone ------------------------------------------------------------------------------------
 
 
+def _between_pages(page: Page, error: PlaywrightError) -> bool:
+    """The question met a navigation: the page went away while it was asked (its context destroyed), or the
+    next page is there but its scripts have not all run yet (xw, or a member of it, still missing)."""
+    text = str(error)
+    if "context was destroyed" in text or "navigat" in text:
+        return True
+    if "xw is not defined" in text or "Cannot read properties of undefined" in text:
+        try:
+            return bool(page.evaluate("() => document.readyState !== 'complete'"))
+        except PlaywrightError:
+            return True  # navigating again
+    return False
+
+
 def poll(page: Page, script: str, arg: Any = None, *, timeout_ms: float = WAIT_MS, every_ms: float = 200) -> Any:
     """Evaluate an async predicate until it returns something truthy. (wait_for_function does not await a
-    promise: an async predicate would count as true at once.) The page may navigate meanwhile: the question
-    is asked again on the next page."""
+    promise: an async predicate would count as true at once.) The page may reload itself meanwhile (a visit
+    page once its confirmation is sent): the question is asked again of the new page once it has loaded; the
+    deadline still holds, and an error on a loaded page is raised."""
     deadline = time.monotonic() + timeout_ms / 1000
     while True:
         try:
             value = page.evaluate(script, arg)
         except PlaywrightError as err:
-            if "context was destroyed" not in str(err) and "navigat" not in str(err):
+            if not _between_pages(page, err) or time.monotonic() > deadline:
                 raise
-            value = None  # the page navigated while we asked (a saved confirmation reloads its page)
+            page.wait_for_load_state("load")
+            continue
         if value:
             return value
         if time.monotonic() > deadline:

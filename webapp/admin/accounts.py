@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from webapp.auth.password_policy import password_problem
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
 from webapp.models import ROLES, SubBranch, Team, User
 from webapp.roles import FIELD_ROLES
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
-MIN_PASSWORD = 10
 
 
 @dataclass
@@ -25,6 +25,8 @@ class UserInput:
     phone: str = ""
     password: str = ""  # empty on update keeps the current password
     enabled: bool = True
+    # Send the user to the change-password page at their next request (None on update: leave as it is).
+    must_change_password: bool | None = None
 
 
 def validate_user(raw: UserInput, existing: User | None) -> dict[str, str]:
@@ -50,8 +52,11 @@ def validate_user(raw: UserInput, existing: User | None) -> dict[str, str]:
         errors["team"] = "team_required"
     if raw.phone and not re.match(r"^\+?[0-9\- ]{6,20}$", raw.phone.strip()):
         errors["phone"] = "invalid_phone"
-    if (existing is None and len(raw.password) < MIN_PASSWORD) or (raw.password and len(raw.password) < MIN_PASSWORD):
-        errors["password"] = "password_too_short"
+    if existing is None or raw.password:
+        problem = password_problem(raw.password, username=existing.username if existing else username,
+                                   display_name=raw.display_name.strip(), sub_branch_id=raw.sub_branch_id)
+        if problem:
+            errors["password"] = problem
     return errors
 
 
@@ -68,6 +73,8 @@ def save_user(raw: UserInput, existing: User | None = None) -> tuple[User | None
     user.phone = raw.phone.strip() or None
     if raw.password:
         user.set_password(raw.password)
+    if raw.must_change_password is not None:
+        user.must_change_password = raw.must_change_password
     if existing is None:
         user.is_enabled = raw.enabled
         db.session.add(user)
@@ -77,3 +84,27 @@ def save_user(raw: UserInput, existing: User | None = None) -> tuple[User | None
         user.is_enabled = raw.enabled
     db.session.flush()
     return user, {}
+
+
+def set_password(user: User, password: str, *, must_change: bool) -> str | None:
+    """A password set for someone else (the CLI): checked like any other; ends all their sessions.
+
+    Returns the problem code of a refused password, None once set.
+    """
+    problem = password_problem(password, username=user.username, display_name=user.display_name,
+                               sub_branch_id=user.sub_branch_id)
+    if problem:
+        return problem
+    user.set_password(password)
+    user.must_change_password = must_change
+    end_all_sessions(user)
+    db.session.flush()
+    return None
+
+
+def require_password_change(user: User) -> None:
+    """For an account someone else may know: every device is logged out, and the next login leads only to
+    the change-password page (a session that is still open would be sent there too)."""
+    user.must_change_password = True
+    end_all_sessions(user)
+    db.session.flush()

@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from webapp.admin.accounts import MIN_PASSWORD, UserInput
+from webapp.admin.accounts import UserInput
+from webapp.auth.password_policy import password_message
 from webapp.geo.coords import COORD_SYSTEMS, CoordSystem
 from webapp.models import User
 from webapp.roles import ADMIN, MANAGER
@@ -67,8 +68,8 @@ IMPORT_ERRORS = {
 
 
 def _message(table: Mapping[str, str], code: str) -> str:
-    if code == "password_too_short":
-        return _("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
+    if code.startswith("password_"):
+        return password_message(code)
     return str(table.get(code, _("This value is not accepted.")))
 
 
@@ -92,6 +93,7 @@ class UserForm:
     team_id: str = ""
     phone: str = ""
     enabled: bool = True
+    must_change_password: bool = True  # a new account's first login asks for the person's own password
     password: str = field(default="", repr=False)  # never rendered back
     errors: dict[str, str] = field(default_factory=dict)  # field -> translated message
 
@@ -105,6 +107,7 @@ class UserForm:
             team_id=str(user.team_id or ""),
             phone=user.phone or "",
             enabled=user.is_enabled,
+            must_change_password=user.must_change_password,
         )
 
     @classmethod
@@ -117,6 +120,7 @@ class UserForm:
             team_id=data.get("team_id", ""),
             phone=data.get("phone", "").strip(),
             enabled=bool(data.get("enabled")),
+            must_change_password=bool(data.get("must_change_password")),
             password=data.get("password", ""),
         )
 
@@ -131,6 +135,7 @@ class UserForm:
             phone=self.phone,
             password=self.password,
             enabled=self.enabled,
+            must_change_password=self.must_change_password,
         )
 
     def guard_own_account(self, editor: User, target: User) -> None:

@@ -9,8 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
+from werkzeug.wrappers import Response
 
-from webapp.admin.accounts import save_user, validate_user
+from webapp.admin.accounts import require_password_change, save_user, validate_user
 from webapp.admin.forms import COORD_CHOICES, ENCODING_CHOICES, ImportForm, UserForm, org_messages
 from webapp.admin.import_report import describe_file_error, field_label, report_lines
 from webapp.admin.merchant_import import (
@@ -20,6 +21,7 @@ from webapp.admin.merchant_import import (
     parse_merchant_csv,
 )
 from webapp.admin.org_units import create_sub_branch, create_team, rename_sub_branch, rename_team
+from webapp.auth.password_policy import password_hint
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.masking import mask_phone
@@ -87,6 +89,7 @@ def _render_user_form(form: UserForm, user: User | None, status: int = 200) -> t
         "sub_branches": _branch().sub_branches,
         "roles": ROLES,
         "action": url_for("admin.user_edit", user_id=user.id) if user else url_for("admin.user_new"),
+        "password_hint": password_hint(),
     }
     template = "admin/_user_form.html" if wants_partial() else "admin/user.html"
     return render_template(template, **context), status
@@ -132,6 +135,18 @@ def user_edit_post(user_id: int) -> Page:
     db.session.commit()
     flash(_("User %(username)s was saved.", username=saved.username), "info")
     return finished(url_for("admin.users"))
+
+
+@bp.post("/users/<int:user_id>/require-password-change")
+def user_require_password_change(user_id: int) -> Response:
+    """For an account that may be known to someone else: every device is logged out, and the next login
+    leads only to the change-password page."""
+    user = get_user_or_404(current_user, user_id)
+    require_password_change(user)
+    db.session.commit()
+    flash(_("%(username)s was logged out everywhere and must choose a new password.", username=user.username),
+          "info")
+    return finished(url_for("admin.user_edit", user_id=user.id))
 
 
 # Org units

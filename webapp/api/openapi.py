@@ -18,6 +18,10 @@ def _json(ref: str, description: str) -> dict[str, Any]:
             "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
 
 
+# While an admin requires a new password, every call but this document answers 403 password_change_required.
+PASSWORD_CHANGE = "a new password is required first (error password_change_required, change_url)"
+CHANGE_REQUIRED = _error(PASSWORD_CHANGE[0].upper() + PASSWORD_CHANGE[1:])
+
 # Every write checks X-CSRFToken before anything else (a session without the header is refused).
 CSRF_ERROR = _error("Missing or wrong X-CSRFToken header")
 UUID_PARAM = {"schema": {"type": "string", "format": "uuid"}, "required": True, "in": "path"}
@@ -54,7 +58,9 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {"type": "object", "required": ["error", "message"], "properties": {
                     "error": {"type": "string"}, "message": {"type": "string"},
                     "fields": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "etag": {"type": "string", "nullable": True}}},
+                    "etag": {"type": "string", "nullable": True},
+                    "change_url": {"type": "string", "description": "With password_change_required: the page "
+                                   "where the user chooses a new password."}}},
                 "Checkin": checkin,
                 "VisitBody": {
                     "type": "object", "required": ["merchant_id", "kind", "squad", "started_at"],
@@ -127,7 +133,8 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {"$ref": "#/components/schemas/VisitBody"}}}},
                     "responses": {
                         "201": _json("Visit", "Created"), "200": _json("Visit", "Same body again, or updated"),
-                        "400": CSRF_ERROR, "401": _error("Session ended"), "403": _error("Not allowed for this user"),
+                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "403": _error(f"Not allowed for this user, or {PASSWORD_CHANGE}"),
                         "404": _error("Unknown merchant or visit, or out of scope"),
                         "409": _error("Exists with a different body; etag names the current version"),
                         "415": _error("Not JSON"), "422": _error("Invalid fields"),
@@ -135,7 +142,7 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "get": {"summary": "The visit with rating, flags, photos, squad and version",
                         "responses": {"200": _json("Visit", "The visit"), "401": _error("Session ended"),
-                                      "404": _error("Unknown or out of scope")}},
+                                      "403": CHANGE_REQUIRED, "404": _error("Unknown or out of scope")}},
             },
             "/visits/{visit_id}/photos/{photo_id}": {
                 "parameters": [{"name": "visit_id", **UUID_PARAM}, {"name": "photo_id", **UUID_PARAM}],
@@ -155,7 +162,8 @@ def openapi_document() -> dict[str, Any]:
                         "202": {"description": "The visit has not arrived yet: the photo is held durably and "
                                                "attached when it does (same bytes again: 202 again)",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Held"}}}},
-                        "400": CSRF_ERROR, "401": _error("Session ended"), "403": _error("Not a squad member"),
+                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "403": _error(f"Not a squad member, or {PASSWORD_CHANGE}"),
                         "404": _error("Visit out of scope (or unknown, for a role that records no visits)"),
                         "409": _error("Different bytes for this id"),
                         "413": _error("Too large"), "415": _error("Not a JPEG, PNG or HEIC"),
@@ -177,7 +185,7 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {
                         "201": _json("Visit", "Confirmed"), "200": _json("Visit", "Same confirmation again"),
                         "400": CSRF_ERROR, "401": _error("Session ended"),
-                        "403": _error("Not this user, or not support/observer"),
+                        "403": _error(f"Not this user, or not support/observer, or {PASSWORD_CHANGE}"),
                         "404": _error("Unknown visit or out of scope"), "409": _error("Confirmed differently before"),
                         "422": _error("Invalid fields"),
                     },
@@ -188,7 +196,7 @@ def openapi_document() -> dict[str, Any]:
                         "responses": {"200": {"description": "Merchants", "content": {"application/json": {"schema": {
                             "type": "object", "properties": {"merchants": {"type": "array", "items": {
                                 "$ref": "#/components/schemas/Merchant"}}}}}}},
-                            "401": _error("Session ended")}},
+                            "401": _error("Session ended"), "403": CHANGE_REQUIRED}},
             },
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}},

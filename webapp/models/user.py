@@ -4,11 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask import current_app
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from webapp.auth.passwords import hash_password, password_matches
 from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.org import SubBranch, Team
 
@@ -25,6 +24,9 @@ class User(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(256))
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin (or on an account an admin created with a password they know): until the user
+    # chooses a new password, every page sends them to the change-password page and the API answers 403.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     locale: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -40,12 +42,10 @@ class User(Base):
     session_token = None
 
     def set_password(self, password: str) -> None:
-        # Tests lower the cost through PASSWORD_HASH_METHOD; production keeps werkzeug's scrypt default.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return password_matches(self.password_hash, password)
 
     # Flask-Login protocol
     @property
