@@ -1,6 +1,9 @@
 """Command-line tasks: the same write paths the pages use."""
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
+
 import click
 from flask import Flask, current_app
 
@@ -21,3 +24,30 @@ def register_cli(app: Flask) -> None:
             created = seed_demo(current_app.config["DEMO_PASSWORD"])
             db.session.commit()
         click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants.")
+
+    @app.cli.group("photos")
+    def photos_group() -> None:
+        """Photo store upkeep."""
+
+    @photos_group.command("sweep")
+    @click.option("--grace-s", type=float, default=None, help="Age below which files are never removed "
+                  "(default PHOTO_SWEEP_GRACE_S).")
+    def photos_sweep_command(grace_s: float | None) -> None:
+        """Remove files no row names, expire unclaimed held photos, attach held photos whose visit came."""
+        from webapp.photos.sweep import sweep
+
+        report = sweep(datetime.now(UTC), grace_s)
+        click.echo(json.dumps(report.as_dict()))
+
+    @app.cli.command("metrics-serve")
+    @click.option("--host", default="127.0.0.1", show_default=True)
+    @click.option("--port", type=int, default=9464, show_default=True)
+    def metrics_serve_command(host: str, port: int) -> None:
+        """Serve Prometheus metrics of every gunicorn worker (PROMETHEUS_MULTIPROC_DIR) until stopped."""
+        import threading
+
+        from webapp.health.metrics import serve_metrics
+
+        serve_metrics(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
+        click.echo(f"metrics on http://{host}:{port}/metrics")
+        threading.Event().wait()

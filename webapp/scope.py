@@ -17,7 +17,18 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Merchant, Photo, ReviewSample, SubBranch, SweepDay, Team, User, Visit, VisitFlag
+from webapp.models import (
+    HeldPhoto,
+    Merchant,
+    Photo,
+    ReviewSample,
+    SubBranch,
+    SweepDay,
+    Team,
+    User,
+    Visit,
+    VisitFlag,
+)
 
 BRANCH_WIDE_ROLES = ("reviewer", "admin")
 
@@ -217,3 +228,15 @@ def get_sample_or_404(user: User, sample_id: int) -> ReviewSample:
     if sample is None:
         abort(404)
     return sample
+
+
+# Photos held on the server for visits that have not arrived (webapp.sync.held)
+
+
+def held_photo_condition(user: User) -> ColumnElement[bool]:
+    """Held photos are looked after by the admin of the uploader's branch; everyone else sees only their own
+    (on the sync page)."""
+    if user.role == "admin":
+        return HeldPhoto.uploaded_by_id.in_(
+            sa.select(User.id).where(User.sub_branch_id.in_(visible_sub_branch_ids(user))))
+    return HeldPhoto.uploaded_by_id == user.id

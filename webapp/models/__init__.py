@@ -16,10 +16,11 @@ from webapp.models.visit import (
     VisitVersion,
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
-from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.sync import HELD_PHOTO_STATES, HELD_STATES_WITH_FILE, HeldPhoto
 
 __all__ = [
     "HELD_PHOTO_STATES",
+    "HELD_STATES_WITH_FILE",
     "HeldPhoto",
     "FlagReview",
     "ReviewAuditEntry",

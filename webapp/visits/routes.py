@@ -5,6 +5,8 @@ visit id the form page made: a double tap or a resubmitted form finds the visit 
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +19,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from webapp.database import deferred_transactions
 from webapp.errors import error_response
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
@@ -31,7 +34,7 @@ from webapp.models import (
     VisitFlag,
     VisitVersion,
 )
-from webapp.photos.store import PhotoStore
+from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.scope import (
     get_merchant_or_404,
     get_photo_or_404,
@@ -79,8 +82,14 @@ def photo_file(photo_id: str, variant: str) -> Response:
     if parsed is None:
         abort(404)
     photo = get_photo_or_404(current_user, parsed)
-    path = PhotoStore(current_app.config["PHOTO_STORE"]).path(photo.storage_key, variant)
-    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    name = variant_name(photo.storage_key, variant)
+    try:
+        data = photo_store().get(name)
+    except MissingFile:
+        abort(404)
+    # A stored name is never rewritten, so the name itself is a strong validator.
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=0, conditional=True,
+                         etag=hashlib.sha256(name.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -204,7 +213,8 @@ def save(visit_id: str) -> Page:
         return _render_form(merchant=merchant, visit_id=parsed, form=form, editing=editing,
                             conflict=error.message, status=403)
     db.session.commit()
-    attach_held_photos(parsed)  # photos that came before the visit (webapp/sync/held.py)
+    with deferred_transactions():
+        attach_held_photos(parsed)  # photos that came before the visit (webapp/sync/held.py); never raises
     return _finished(url_for("visits.show", visit_id=parsed))
 
 
