@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from webapp import create_app
 from webapp.extensions import db
 from tests.factories import World, build_world
+from tests.servers import redis_server, seaweed  # noqa: F401 - session fixtures: real SeaweedFS and Redis
 
 PASSWORD = "fieldwork-demo"
 

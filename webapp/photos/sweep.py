@@ -16,6 +16,7 @@ from itertools import islice
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import force_locale
 
 from webapp.database import deferred_transactions
 from webapp.extensions import db
@@ -87,11 +88,13 @@ def attach_waiting(report: SweepReport) -> None:
 
 
 def sweep(now: datetime, grace_s: float | None = None) -> SweepReport:
+    """One run; outside a request the reasons it records are in the bank's language."""
     grace = float(current_app.config["PHOTO_SWEEP_GRACE_S"] if grace_s is None else grace_s)
     before = now - timedelta(seconds=grace)
     report = SweepReport()
-    report.held_expired = expire_held_photos(now)
-    attach_waiting(report)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        report.held_expired = expire_held_photos(now)
+        attach_waiting(report)
     remove_orphans(before, report)
     report.temporaries_removed = photo_store().remove_stale_temporaries(before)
     return report
