@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -51,3 +52,32 @@ def register_cli(app: Flask) -> None:
         serve_metrics(current_app._get_current_object(), host, port)  # type: ignore[attr-defined]
         click.echo(f"metrics on http://{host}:{port}/metrics")
         threading.Event().wait()
+
+    @app.cli.group("backup")
+    def backup_group() -> None:
+        """Consistent backups of the database and the photo store, and restoring them."""
+
+    @backup_group.command("create")
+    @click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+    def backup_create_command(destination: Path) -> None:
+        """Write a backup folder under DESTINATION (created if missing)."""
+        from webapp.backup import BackupError, create_backup
+
+        destination.mkdir(parents=True, exist_ok=True)
+        try:
+            summary = create_backup(destination)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(json.dumps({"backup": str(summary.folder), "files": summary.files, "rows": summary.counts}))
+
+    @backup_group.command("restore")
+    @click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+    def backup_restore_command(source: Path) -> None:
+        """Restore the backup folder SOURCE into this empty installation."""
+        from webapp.backup import BackupError, restore_backup
+
+        try:
+            summary = restore_backup(source)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(json.dumps({"restored": str(summary.folder), "files": summary.files, "rows": summary.counts}))
