@@ -317,3 +317,21 @@ def test_a_phone_photo_of_48_megapixels_fits_the_default_budget(app: Flask) -> N
 
     assert decode_bytes_estimate(Header(), "HEIF") <= app.config["PHOTO_DECODE_MAX_BYTES"]  # type: ignore[arg-type]
     assert decode_bytes_estimate(Header(), "JPEG") < 20_000_000  # type: ignore[arg-type]  # decoded at 1/4 scale
+
+
+def test_a_write_lock_held_past_the_busy_timeout_is_a_retryable_429_not_a_500(
+    app: Flask, world: World, login: Any
+) -> None:
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    mgr1 = login("mgr1")
+    locked = OperationalError("BEGIN IMMEDIATE", {}, sqlite3.OperationalError("database is locked"))
+    with mock.patch("webapp.api.routes.put_visit", side_effect=locked):
+        answer = put(mgr1, new_id(), good_body(world))
+    assert answer.status_code == 429 and answer.get_json()["error"] == "busy"
+    assert answer.headers["Retry-After"] == "2"
+    other = OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))
+    with mock.patch("webapp.api.routes.put_visit", side_effect=other):
+        assert put(mgr1, new_id(), good_body(world)).status_code == 500

@@ -40,6 +40,17 @@ def register_cli(app: Flask) -> None:
         report = sweep(datetime.now(UTC), grace_s)
         click.echo(json.dumps(report.as_dict()))
 
+    @photos_group.command("ensure-store")
+    def photos_ensure_store_command() -> None:
+        """Create the S3 bucket if it is missing, then check the store can be written (deploy step)."""
+        from webapp.photos.store import S3PhotoStore, photo_store
+
+        store = photo_store()
+        if isinstance(store, S3PhotoStore):
+            store.ensure_bucket()
+        store.check()
+        click.echo(f"photo store ready: {store.description}")
+
     @app.cli.command("metrics-serve")
     @click.option("--host", default="127.0.0.1", show_default=True)
     @click.option("--port", type=int, default=9464, show_default=True)

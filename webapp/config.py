@@ -43,6 +43,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "METRICS_PORT": 0,
         "METRICS_HOST": "127.0.0.1",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # With Redis down the throttle counts per process instead of failing logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 25 * 1024 * 1024,

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from flask import Flask, request
+from flask_babel import gettext as _
+from sqlalchemy.exc import OperationalError
 from flask_compress import Compress
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -50,7 +52,24 @@ class BodyReadTimeout:
                 pass
 
 
+def database_busy(error: OperationalError) -> Any:
+    """SQLite's write lock stayed taken past the busy timeout: nothing was stored, and the client is told to
+    come back shortly (429 busy, which phones retry) instead of a 500. Any other operational error is a 500."""
+    from webapp.errors import TooMany, app_error_response, error_response
+
+    if "database is locked" not in str(error.orig):
+        from webapp.extensions import db
+
+        db.session.rollback()
+        return error_response(500, "server_error")
+    busy = TooMany(_("The server is busy. Nothing was saved; the app sends it again shortly."), code="busy",
+                   retry_after=2)
+    response, status = app_error_response(busy)
+    return response, status, {"Retry-After": "2"}
+
+
 def init_serving(app: Flask) -> None:
+    app.register_error_handler(OperationalError, database_busy)
     config = app.config
     x_for, x_proto = int(config.get("PROXY_FIX_X_FOR") or 0), int(config.get("PROXY_FIX_X_PROTO") or 0)
     if x_for or x_proto:
