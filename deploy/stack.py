@@ -225,8 +225,10 @@ class Stack:
 
     def nginx_config(self) -> str:
         """The production site's shared files, pointed at this stack's ports and folders."""
+        uploads = max(2, 2 * (os.cpu_count() or 1))
         http = (NGINX_DIR / "xiaowei-http.conf").read_text().replace(
-            "server 127.0.0.1:8000;", f"server 127.0.0.1:{self.ports['app']};")
+            "server 127.0.0.1:8000;", f"server 127.0.0.1:{self.ports['app']};").replace(
+            "server 127.0.0.1:8000 max_conns=4;", f"server 127.0.0.1:{self.ports['app']} max_conns={uploads};")
         locations = (NGINX_DIR / "xiaowei-locations.conf").read_text().replace(
             "/srv/xiaowei/app/static/", f"{ROOT / 'static'}/")
         temp = self.folder / "nginx"
