@@ -29,8 +29,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from deploy.stack import Stack  # noqa: E402
-from tests import photo_samples as samples  # noqa: E402
+from deploy.stack import Stack
+from tests import photo_samples as samples
 
 PHOTO_PUT = "/api/v1/visits/*/photos/*"
 
@@ -105,7 +105,8 @@ with app.app_context(), immediate_transactions():
 """
     env = stack.environment()
     env["FLASK_PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:10000"  # 100 accounts in seconds, logins cheap too
-    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True,
+                            check=False)
     if result.returncode != 0:
         raise SystemExit(f"seeding failed:\n{result.stderr[-3000:]}")
     path.write_text(result.stdout.strip().splitlines()[-1])
@@ -127,7 +128,7 @@ def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def upstream_seconds(entry: dict[str, Any]) -> float | None:
@@ -188,7 +189,7 @@ with app.app_context():
                       "problem_count": len(problems)}}))
 """
     result = subprocess.run([sys.executable, "-c", script], env=stack.environment(), cwd=ROOT, capture_output=True,
-                            text=True)
+                            text=True, check=False)
     if result.returncode != 0:
         raise SystemExit(f"verification failed to run:\n{result.stderr[-3000:]}")
     report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])

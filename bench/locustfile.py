@@ -73,8 +73,8 @@ class Phone(HttpUser):
                         if session.get("csrf_token"):
                             self.csrf = session["csrf_token"]
                             return
-            except Exception:  # noqa: BLE001 - the server is down (kill mode): try again shortly
-                pass
+            except Exception as error:  # noqa: BLE001 - the server is down (kill mode): try again shortly
+                self.last_error = repr(error)
             gevent.sleep(1.0)
 
     # --- sending one item like the outbox --------------------------------------------------------------

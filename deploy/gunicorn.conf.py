@@ -1,3 +1,4 @@
+# ruff: noqa: N999 - gunicorn looks for this file name
 """gunicorn for 小微外勤 in production: `gunicorn -c deploy/gunicorn.conf.py`.
 
 Every value can be set from the environment (the systemd unit and the compose file do), so one file serves
@@ -41,6 +42,9 @@ forwarded_allow_ips = os.environ.get("XW_FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("XW_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("XW_LOG_LEVEL", "info")
+# gunicorn 27's control socket defaults to one path per user (~/.gunicorn/gunicorn.ctl): several servers of one
+# user (tests, `make serve`, the benchmark) would take it from each other. Nothing here uses it.
+control_socket_disable = True
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"  # heartbeat files off the disk
 

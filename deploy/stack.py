@@ -214,13 +214,14 @@ class Stack:
             env["XW_THREADS"] = str(self.threads)
         process = self._spawn("gunicorn", [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")],
                               env)
-        wait_until(lambda: http_ok(self.app_url + "/healthz"), 60, "gunicorn", process, self.log("gunicorn"))
+        # Workers import the app in parallel: on a busy 2-core machine that has taken a minute.
+        wait_until(lambda: http_ok(self.app_url + "/healthz"), 180, "gunicorn", process, self.log("gunicorn"))
 
     def start_metrics(self) -> None:
         port = self.ports.setdefault("metrics", free_port())
         process = self._spawn("metrics", [str(VENV_BIN / "flask"), "metrics-serve", "--port", str(port)],
                               self.environment())
-        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/metrics"), 30, "the metrics exporter", process,
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/metrics"), 120, "the metrics exporter", process,
                    self.log("metrics"))
 
     def nginx_config(self) -> str:
@@ -242,7 +243,7 @@ class Stack:
                 f"  access_log {self.log('nginx-access')} xiaowei_json;\n{locations}\n }}\n}}\n")
 
     def start_nginx(self) -> None:
-        port = self.ports.setdefault("nginx", free_port())
+        self.ports.setdefault("nginx", free_port())
         (self.folder / "nginx").mkdir(exist_ok=True)
         conf = self.folder / "nginx.conf"
         conf.write_text(self.nginx_config())

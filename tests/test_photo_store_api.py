@@ -11,7 +11,6 @@ from typing import Any
 from unittest import mock
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask
 
 from tests import photo_samples as samples

@@ -13,8 +13,14 @@ from flask import Flask
 from deploy.stack import Stack
 from tests import photo_samples as samples
 from tests.factories import World
-from tests.servers import Phone, app_server, multipart, open_socket, raw_request_head
-from tests.servers import s3_config
+from tests.servers import (
+    Phone,
+    app_server,
+    multipart,
+    open_socket,
+    raw_request_head,
+    s3_config,
+)
 from tests.test_api_visit_writes import good_body
 from tests.visit_helpers import new_id, now_iso
 

@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
@@ -17,7 +17,14 @@ from PIL import Image
 
 from tests import photo_samples as samples
 from tests.factories import World
-from tests.servers import Phone, app_server, multipart, open_socket, raw_request_head, read_status
+from tests.servers import (
+    Phone,
+    app_server,
+    multipart,
+    open_socket,
+    raw_request_head,
+    read_status,
+)
 from tests.test_api_visit_writes import good_body, put
 from tests.visit_helpers import new_id, now_iso
 from webapp.extensions import db
@@ -123,7 +130,8 @@ def test_two_different_uploads_of_one_held_id_keep_the_acknowledged_bytes(
     for round_number in range(6):
         vid, pid = new_id(), new_id()
         photos = [jpeg(10 + 2 * round_number), jpeg(11 + 2 * round_number)]
-        answers = in_threads([lambda c=c, d=d: upload(c, vid, pid, d) for c, d in zip(clients, photos, strict=True)])
+        answers = in_threads([lambda c=c, d=d, v=vid, p=pid: upload(c, v, p, d)
+                              for c, d in zip(clients, photos, strict=True)])
         assert sorted(a.status_code for a in answers) == [202, 409], [a.get_json() for a in answers]
         promised = next(a.get_json()["sha256"] for a in answers if a.status_code == 202)
         assert put(clients[0], vid, good_body(world)).status_code == 201
@@ -270,14 +278,12 @@ def test_the_decode_budget_lets_through_only_what_fits() -> None:
     budget = DecodeBudget(capacity_bytes=100, slots=2)
     order: list[str] = []
     with budget.slot(60, wait_s=1):
-        with pytest.raises(DecodeBusy):
-            with budget.slot(60, wait_s=0.2):
-                order.append("never")
+        with pytest.raises(DecodeBusy), budget.slot(60, wait_s=0.2):
+            order.append("never")
         with budget.slot(40, wait_s=0.2):
             assert budget.in_use == (100, 2)
-            with pytest.raises(DecodeBusy) as busy:
-                with budget.slot(0, wait_s=0.1):  # no slot left, whatever the size
-                    order.append("never")
+            with pytest.raises(DecodeBusy) as busy, budget.slot(0, wait_s=0.1):  # no slot left, whatever the size
+                order.append("never")
             assert busy.value.status == 429 and busy.value.extra["retry_after"] >= 1
     assert budget.in_use == (0, 0) and order == []
 
@@ -313,7 +319,7 @@ def test_a_phone_photo_of_48_megapixels_fits_the_default_budget(app: Flask) -> N
     class Header:
         size = (8064, 6048)
         mode = "RGB"
-        info: dict[str, Any] = {}
+        info: ClassVar[dict[str, Any]] = {}
 
     assert decode_bytes_estimate(Header(), "HEIF") <= app.config["PHOTO_DECODE_MAX_BYTES"]  # type: ignore[arg-type]
     assert decode_bytes_estimate(Header(), "JPEG") < 20_000_000  # type: ignore[arg-type]  # decoded at 1/4 scale

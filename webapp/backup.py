@@ -28,7 +28,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from webapp.extensions import db
-from webapp.photos.store import HELD_PREFIX, MissingFile, photo_names, photo_store, write_file_durably
+from webapp.photos.store import (
+    HELD_PREFIX,
+    MissingFile,
+    photo_names,
+    photo_store,
+    write_file_durably,
+)
 
 FORMAT = 1
 ATTEMPTS = 3
@@ -96,7 +102,7 @@ def _postgres_snapshot(target: Path) -> tuple[list[str], dict[str, int]]:
         assert snapshot is not None
         dump = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges",
                                f"--snapshot={snapshot[0]}", f"--file={target}", url],
-                              capture_output=True, text=True)
+                              capture_output=True, text=True, check=False)
         if dump.returncode != 0:
             raise BackupError(f"pg_dump failed: {dump.stderr.strip()}")
         rows = [r[0] for r in connection.execute(_REFERENCED[0]).fetchall()]
@@ -191,7 +197,7 @@ def restore_backup(source: Path) -> Summary:
         db.engine.dispose()
         restored = subprocess.run(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error",
                                    f"--dbname={_libpq_url(_database_url())}", str(dump)],
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True, check=False)
         if restored.returncode != 0:
             raise BackupError(f"pg_restore failed: {restored.stderr.strip()}")
     store = photo_store()

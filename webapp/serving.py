@@ -17,8 +17,8 @@ from typing import Any, TypeVar
 
 from flask import Flask, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 from flask_compress import Compress
+from sqlalchemy.exc import OperationalError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 compress = Compress()

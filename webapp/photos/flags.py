@@ -29,8 +29,9 @@ def flag_photo(visit: Visit, photo: Photo, evidence: PhotoEvidence,
     exif_point = ((evidence.exif_lat, evidence.exif_lon) if evidence.exif_lat is not None
                   and evidence.exif_lon is not None else client_exif_point)
     merchant = visit.merchant
-    far = integrity.photo_exif_far_flag(photo.id, exif_point, (merchant.lat, merchant.lon) if merchant.located
-                                        else None, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
+    registered = (merchant.lat, merchant.lon) if merchant.lat is not None and merchant.lon is not None \
+        and merchant.located else None
+    far = integrity.photo_exif_far_flag(photo.id, exif_point, registered, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
     if far:
         flags.append(far)
     taken = _exif_time_utc(evidence.exif_taken_at) if evidence.exif_taken_at is not None else client_exif_time

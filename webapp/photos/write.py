@@ -110,7 +110,8 @@ def rejection_message(error: PhotoRejected) -> str:
         "too_many_pixels": _("The picture has too many pixels to be a phone photo."),
         "too_large_to_decode": _("The picture needs too much memory to process. Send a smaller photo."),
     }
-    return messages.get(error.code, error.message)
+    message: str = messages.get(error.code, error.message)
+    return message
 
 
 def run_pipeline(data: bytes, watermark: Watermark) -> ProcessedPhoto:
@@ -137,7 +138,7 @@ def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, da
     exif_time: datetime | None = None
     if fields.exif_taken_at:
         try:
-            moment = datetime.fromisoformat(fields.exif_taken_at.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(fields.exif_taken_at)
             # EXIF times carry no zone; a phone of this bank is on China time.
             exif_time = (moment if moment.tzinfo else moment.replace(tzinfo=BANK_ZONE)).astimezone(UTC)
         except (ValueError, OverflowError):  # year 1 or 9999 shifted out of the calendar would be a 500
@@ -164,7 +165,7 @@ def validate_photo_fields(fields: PhotoFields, now: datetime) -> None:
 
 
 def _writable_visit(ctx: WriteContext, visit_id: str) -> Visit:
-    visit = db.session.scalar(sa.select(Visit).where(Visit.id == visit_id, visit_condition(ctx.actor)))
+    visit: Visit | None = db.session.scalar(sa.select(Visit).where(Visit.id == visit_id, visit_condition(ctx.actor)))
     if visit is None:
         if db.session.get(Visit, visit_id) is None:
             raise VisitMissing()
