@@ -77,17 +77,20 @@ def test_a_visit_write_does_not_wait_for_a_photo_being_decoded(app: Flask, world
         return real(*args, **kwargs)
 
     answers: list[int] = []
+    visits: list[int] = []
     with mock.patch.object(photo_write, "process_photo", slow_pipeline):
         photo = threading.Thread(target=lambda: answers.append(upload(mgr1, vid, new_id(), jpeg(1)).status_code))
         photo.start()
         assert inside.wait(30)
-        started = time.monotonic()
-        other = put(mgr2, new_id(), good_body(world, lead="mgr2"))
-        waited = time.monotonic() - started
+        other = threading.Thread(target=lambda: visits.append(put(mgr2, new_id(), good_body(world, lead="mgr2"))
+                                                              .status_code))
+        other.start()
+        other.join(25)  # a visit that waited for the photo's lock would fail after the busy timeout (5 s)
+        stored_while_decoding = not other.is_alive()
         release.set()
         photo.join(30)
-    assert other.status_code == 201 and answers == [201]
-    assert waited < 2.0, f"the visit waited {waited:.1f} s for the photo's decode"
+        other.join(30)
+    assert stored_while_decoding and visits == [201] and answers == [201]
 
 
 # --- nothing after the commit fails the request ------------------------------------------------------------
@@ -235,9 +238,10 @@ def test_stalled_uploads_do_not_stop_the_app_server(
                 "Cookie": cookie}) + body[: len(body) // 2])
             stalled.append(sock)
         started = time.monotonic()
-        health = Phone(server.url).request("GET", "/healthz", timeout=20)
+        # Without the body timeout the stalled uploads would hold both threads for as long as they stay open.
+        health = Phone(server.url).request("GET", "/healthz", timeout=60)
         assert health.status == 200
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 45
         assert [read_status(sock) for sock in stalled] == [400] * 6
         assert phone.put_photo(vid, new_id(), jpeg(23), {"category": "premises",
                                                          "captured_at": now_iso(-60)}).status == 201
@@ -267,11 +271,10 @@ def test_ten_huge_pngs_at_once_are_refused_before_decoding_and_nobody_gets_a_5xx
     assert put(mgr1, vid, good_body(world)).status_code == 201
     calls: list[Callable[[], Any]] = [lambda: upload(mgr1, vid, new_id(), data) for _ in range(10)]
     calls.append(lambda: put(mgr2, new_id(), good_body(world, lead="mgr2")))
-    started = time.monotonic()
     answers = in_threads(calls)
     assert [a.status_code for a in answers] == [422] * 10 + [201], [a.get_json() for a in answers]
+    # Refused from the header: the pipeline never decoded a pixel of them.
     assert {a.get_json()["error"] for a in answers[:10]} == {"too_large_to_decode"}
-    assert time.monotonic() - started < 30
 
 
 def test_the_decode_budget_lets_through_only_what_fits() -> None:
