@@ -79,6 +79,15 @@ def init_serving(app: Flask) -> None:
     config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     compress.init_app(app)
 
+    @app.after_request
+    def _close_what_compression_wraps(response: Any) -> Any:
+        """Runs before Flask-Compress's hook (after_request runs in reverse): a streamed file it wraps in its
+        compressing generator would otherwise never be closed (its own close() is not passed on)."""
+        inner = response.response
+        if response.direct_passthrough and hasattr(inner, "close"):
+            response.call_on_close(inner.close)
+        return response
+
 
 def rate_limit_storage(config: dict[str, Any] | Any) -> None:
     """The limiter's store: RATELIMIT_STORAGE_URI if set apart from the default, else REDIS_URL, else memory."""
