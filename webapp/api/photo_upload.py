@@ -137,9 +137,10 @@ def _hold(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fields: 
             test_upload_delay()
             with immediate_transactions():
                 result = record_hold(ctx, upload)
+                sha256, status = result.held.sha256, result.status  # read before the commit
                 db.session.commit()
         else:
-            result = target
+            sha256, status = target.held.sha256, target.status
             db.session.rollback()
     except StoredMeanwhile:
         db.session.rollback()
@@ -147,12 +148,12 @@ def _hold(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fields: 
         db.session.rollback()
         count_sync_outcome("photo", "unchanged")
         return jsonify(body), 200
-    held = {"id": photo_id, "visit_id": visit_id, "sha256": result.held.sha256}
+    held = {"id": photo_id, "visit_id": visit_id, "sha256": sha256}
     # On PostgreSQL the visit may have committed while this photo was being held: attach it now if so.
     # (attach_held_photos never raises: the 202 is already true.)
     if photo_id in attach_held_photos(visit_id):
         count_sync_outcome("photo", "attached")
         return jsonify(status="attached", **held), 201
-    count_sync_outcome("photo", "held" if result.status == "created" else "held_unchanged")
+    count_sync_outcome("photo", "held" if status == "created" else "held_unchanged")
     return jsonify(status="held", message=_("The photo is kept on the server until its visit arrives."),
                    **held), 202
