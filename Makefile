@@ -86,3 +86,28 @@ bench-sync: $(VENV)/.dev translations
 # The post-loan book at scale (README, "Post-loan management"): throwaway SQLite files under instance/, never the demo's.
 bench-postloan: $(VENV)/.runtime
 	$(VENV)/bin/python bench/postloan_book.py
+
+.PHONY: serve backup restore bench-load
+
+# The production stack on this machine without containers (deploy/stack.py): nginx on $(SERVE_PORT) ->
+# gunicorn (gthread) with Redis, SeaweedFS as the S3 photo store and the metrics exporter; the database is
+# DATABASE_URL or instance/stack/fieldwork.sqlite3. Needs nginx and redis-server (Debian); Ctrl-C stops all.
+SERVE_PORT ?= 8080
+serve: $(VENV)/.dev translations fonts
+	$(VENV)/bin/python -m deploy.stack serve --port $(SERVE_PORT)
+
+# A consistent backup of the database and the photo store into $(BACKUP_DIR); `make restore FROM=folder`
+# puts one into an empty installation (README, "Backups").
+BACKUP_DIR ?= instance/backups
+backup: $(VENV)/.runtime
+	$(FLASK) backup create $(BACKUP_DIR)
+
+restore: $(VENV)/.runtime
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=instance/backups/xiaowei-backup-..."; exit 2; }
+	$(FLASK) backup restore $(FROM)
+
+# The load benchmark (bench/load_serving.py, Locust headless) against the production stack; figures on both
+# databases with BENCH_DATABASE_URL set to an empty PostgreSQL database. Not part of `make test`.
+bench-load: $(VENV)/.dev translations fonts
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(VENV)/bin/python bench/load_serving.py $(BENCH_ARGS)

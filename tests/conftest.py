@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from tests.api_helpers import good_body, put
 from tests.factories import World, build_world
+from tests.servers import redis_server, seaweed  # noqa: F401 - session fixtures: real SeaweedFS and Redis
 from tests.visit_helpers import new_id
 from webapp import create_app
 from webapp.extensions import db

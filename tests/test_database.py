@@ -155,4 +155,4 @@ def test_healthz_names_the_database_in_use(client: FlaskClient) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
     expected = "postgresql" if postgres_url() else "sqlite"
-    assert response.get_json() == {"status": "ok", "database": "ok", "dialect": expected}
+    assert response.get_json() == {"status": "ok", "database": "ok", "store": "ok", "dialect": expected}

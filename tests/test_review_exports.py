@@ -18,7 +18,7 @@ from tests.factories import World
 from tests.review_helpers import create_visit, decision, download
 from webapp.extensions import db
 from webapp.models import Photo
-from webapp.photos.store import PhotoStore
+from webapp.photos.store import LocalPhotoStore, variant_name
 from webapp.review.exports import MANIFEST_COLUMNS, strip_jpeg_metadata
 
 
@@ -77,7 +77,7 @@ def test_exported_images_carry_no_metadata(app: Flask, world: World, login: Any)
     with app.app_context():
         photo = db.session.scalar(sa.select(Photo).where(Photo.visit_id == visit_id))
         assert photo is not None
-        path = PhotoStore(app.config["PHOTO_STORE"]).path(photo.storage_key, "display")
+        path = LocalPhotoStore(app.config["PHOTO_STORE"]).path(variant_name(photo.storage_key, "display"))
     path.write_bytes(jpeg_with_metadata())
     zipped, rows = archive(login("reviewer1"))
     assert len(rows) == 1
@@ -119,7 +119,7 @@ def test_a_missing_file_still_has_its_row(app: Flask, world: World, login: Any) 
     with app.app_context():
         photo = db.session.scalars(sa.select(Photo).where(Photo.visit_id == visit_id)).first()
         assert photo is not None
-        PhotoStore(app.config["PHOTO_STORE"]).path(photo.storage_key, "display").unlink()
+        LocalPhotoStore(app.config["PHOTO_STORE"]).path(variant_name(photo.storage_key, "display")).unlink()
         missing_id = photo.id
     zipped, rows = archive(login("reviewer1"))
     assert len(rows) == 2 and len(zipped.namelist()) == 2  # one photo and the manifest

@@ -127,6 +127,7 @@ ROUTES: tuple[Route, ...] = (
     r("admin.merchant_import", roles=ADMIN),
     r("account.sessions"),
     r("account.password"),
+    r("held_admin.index", roles=ADMIN),
     # Writes: asked only where the answer must be a refusal.
     r("admin.user_new_post", method="POST", roles=ADMIN),
     r("admin.user_edit_post", method="POST", kind="user", roles=ADMIN),

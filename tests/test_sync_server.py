@@ -19,7 +19,6 @@ from tests.factories import World
 from tests.visit_helpers import new_id, now_iso
 from webapp.extensions import db
 from webapp.models import HeldPhoto, Photo
-from webapp.sync import held as held_module
 
 
 def upload(user: Any, visit_id: str, photo_id: str, data: bytes, **headers: str) -> Any:
@@ -43,8 +42,9 @@ def photo_ids(app: Flask, visit_id: str) -> list[str]:
 
 
 def holding_files(app: Flask) -> list[str]:
-    folder = Path(app.config["PHOTO_STORE"]) / held_module.HOLDING_FOLDER
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """The held uploads in the store, by photo id (each upload has a file name of its own)."""
+    folder = Path(app.config["PHOTO_STORE"]) / "held"
+    return sorted(p.name.split(".")[0] + ".upload" for p in folder.iterdir()) if folder.exists() else []
 
 
 # --- a photo before its visit -------------------------------------------------------------------------

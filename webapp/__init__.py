@@ -9,13 +9,19 @@ from flask import Flask, g, request
 from flask_wtf.csrf import generate_csrf
 
 from webapp import config as config_module
+from webapp.api.photo_upload import incomplete_upload
 from webapp.bank_time import register_time_filters
-from webapp.database import configure_engine, reset_immediate, set_immediate
+from webapp.database import configure_engine, reset_immediate, set_immediate, uses_explicit_transactions
 from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
+from webapp.health.logs import configure_logging, init_request_observation
+from webapp.health.metrics import start_in_process_exporter
 from webapp.i18n import select_locale
 from webapp.labels import register_labels
 from webapp.money import register_money_filters
+from webapp.photos.limits import init_decode_budget
+from webapp.photos.store import init_photo_store
 from webapp.security import init_security
+from webapp.serving import init_body_reader, init_serving, rate_limit_storage
 from webapp.static_assets import init_static_assets
 from webapp.urls import register_converters
 
@@ -42,7 +48,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
 
+    rate_limit_storage(app.config)
+    configure_logging(app)
+    init_body_reader(app, incomplete_upload)  # before the CSRF check parses a form
     _init_extensions(app)
+    init_photo_store(app)
+    init_decode_budget(app)
+    init_serving(app)
+    init_request_observation(app)
     init_security(app)
     init_static_assets(app)
     register_labels(app)
@@ -53,6 +66,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     _quiet_query_strings_in_logs()
+    start_in_process_exporter(app)
     return app
 
 
@@ -80,7 +94,8 @@ def _init_extensions(app: Flask) -> None:
 def _init_request_hooks(app: Flask) -> None:
     @app.before_request
     def _begin_immediate_for_writes() -> None:
-        if request.method not in SAFE_METHODS:
+        if request.method not in SAFE_METHODS and not uses_explicit_transactions(
+                app.view_functions.get(request.endpoint or "")):
             g.immediate_token = set_immediate(True)
 
     @app.teardown_request
@@ -114,13 +129,14 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
     from webapp.sweeps.routes import bp as sweeps_bp
+    from webapp.sync.held_admin import bp as held_admin_bp
     from webapp.sync.routes import bp as sync_bp
     from webapp.today.routes import bp as today_bp
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
                       today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp,
-                      collection_bp, account_bp):
+                      collection_bp, account_bp, held_admin_bp):
         app.register_blueprint(blueprint)
 
 

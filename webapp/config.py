@@ -39,6 +39,18 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": BANK_ZONE.key,
         "LANGUAGES": ["zh", "en"],
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Shared state for several app processes or servers (the login throttle): redis://host:port/0.
+        "REDIS_URL": "",
+        # Behind a proxy: how many hops of X-Forwarded-For / -Proto to trust (the nginx site: 1 each).
+        "PROXY_FIX_X_FOR": 0,
+        "PROXY_FIX_X_PROTO": 0,
+        "PROXY_FIX_X_HOST": 0,
+        # "json" in production: one JSON object per log line, with the request id.
+        "LOG_FORMAT": "text",
+        # A single-process server serves Prometheus metrics on this loopback port (0: none; under gunicorn
+        # the `flask metrics-serve` process does it for all workers).
+        "METRICS_PORT": 0,
+        "METRICS_HOST": "127.0.0.1",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Failed logins (and wrong current passwords) only: an account past its limit refuses every attempt
         # until the window frees; an address past its limit refuses wrong passwords but lets a right one in.
@@ -47,9 +59,33 @@ def default_config(instance_path: str) -> dict[str, Any]:
         # New passwords: zxcvbn's score 0-4 (3: about 10^8 guesses), and the bank's names a password may not use.
         "PASSWORD_MIN_SCORE": 3,
         "BANK_NAMES": [],
+        # With Redis down the throttle counts per process instead of failing logins.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "MAX_CONTENT_LENGTH": 30 * 1024 * 1024,
         "PHOTO_MAX_BYTES": 25 * 1024 * 1024,
         "PHOTO_MAX_PIXELS": 60_000_000,
+        # Photo files: "local" (PHOTO_STORE) or "s3" (any S3-compatible store, webapp/photos/store.py).
+        "PHOTO_STORE_BACKEND": "local",
+        "PHOTO_S3_BUCKET": "",
+        "PHOTO_S3_ENDPOINT_URL": "",
+        "PHOTO_S3_REGION": "us-east-1",
+        "PHOTO_S3_PREFIX": "",
+        "PHOTO_S3_ACCESS_KEY_ID": "",
+        "PHOTO_S3_SECRET_ACCESS_KEY": "",
+        # Decoding bounds (webapp/photos/limits.py): memory per decode; the process's budget and slots
+        # (0: an eighth of the machine's memory, one slot per core); how long a decode waits for a slot.
+        "PHOTO_DECODE_MAX_BYTES": 160 * 1024 * 1024,
+        "PHOTO_DECODE_MEMORY_BYTES": 0,
+        "PHOTO_DECODE_SLOTS": 0,
+        "PHOTO_DECODE_WAIT_S": 20,
+        # Files with no row (a request killed before its commit) are removed after this long.
+        "PHOTO_SWEEP_GRACE_S": 3600,
+        # Photos held for visits that have not arrived (webapp/sync/held.py): bytes per user, and expiry.
+        "SYNC_HELD_MAX_BYTES_PER_USER": 300 * 1024 * 1024,
+        "SYNC_HELD_MAX_PER_USER": 2000,
+        "SYNC_HELD_EXPIRY_S": 30 * 24 * 3600,
+        # A request body that stops arriving for this long is answered 400 incomplete_upload.
+        "UPLOAD_READ_TIMEOUT_S": 30,
         "IMPORT_MAX_ROWS": 20_000,
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
         # Field rules: the bank's settings for check-ins, travel, clocks, squads and photos (README, Configuration).

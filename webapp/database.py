@@ -4,24 +4,51 @@ SQLite in WAL mode with a busy timeout still fails read-then-write transactions 
 ("database is locked") when they start as readers and upgrade later; ``BEGIN IMMEDIATE`` takes the
 write lock up front and waits in the busy handler instead. Requests that may write (every method but
 GET/HEAD/OPTIONS) and CLI commands run their transactions that way.
+
+A view that does heavy work before it writes (the photo upload decodes an image) is marked with
+``@explicit_transactions``: its request starts with ordinary transactions, and the view takes the write
+lock itself (``immediate_transactions()``) only around its rows, so the lock never covers the heavy part.
 """
 from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_immediate", default=False)
+View = TypeVar("View", bound=Callable[..., Any])
+EXPLICIT_TRANSACTIONS = "explicit_transactions"
+
+
+def explicit_transactions(view: View) -> View:
+    """Mark a view that opens its own write transactions: the request hook leaves BEGIN IMMEDIATE to it."""
+    setattr(view, EXPLICIT_TRANSACTIONS, True)
+    return view
+
+
+def uses_explicit_transactions(view: Callable[..., Any] | None) -> bool:
+    return bool(getattr(view, EXPLICIT_TRANSACTIONS, False))
 
 
 @contextlib.contextmanager
 def immediate_transactions() -> Iterator[None]:
     """Within this block, SQLite transactions begin with BEGIN IMMEDIATE (a no-op elsewhere)."""
     token = _immediate.set(True)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
+@contextlib.contextmanager
+def deferred_transactions() -> Iterator[None]:
+    """Within this block, transactions begin as readers (after a commit: reads that must not wait for
+    or fail on the write lock)."""
+    token = _immediate.set(False)
     try:
         yield
     finally:

@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -232,4 +233,38 @@ def test_a_session_check_that_never_answers_does_not_hold_the_send_lock(
     context.unroute("**/sync/session")  # the requests it held were given up by the phone's own timeouts
     kick(page)
     assert set(server_record(server.app, [visits[0]["id"]]).visits) == {visits[0]["id"]}
+    context.close()
+
+
+def test_an_upload_cut_off_on_the_way_is_sent_again_not_refused(phone: Phone, server: LiveServer) -> None:
+    """The server answers a body that stopped arriving with 400 incomplete_upload and "retryable": true
+    (webapp/api/photo_upload.py): the queue sends the photo again instead of giving it up as refused."""
+    from webapp.api.photo_upload import incomplete_upload
+
+    context, page, merchant_id = phone.context, phone.page, phone.merchant_id
+    with server.app.test_request_context():
+        cut_off = json.dumps(incomplete_upload().to_json())  # the server's own answer, word for word
+    context.set_offline(True)
+    visits = planned_visits(1, 1, seed=98)
+    enqueue(page, visits, merchant_id)
+    photo_path = f"/api/v1/visits/{visits[0]['id']}/photos/{visits[0]['photos'][0]['id']}"
+    answered: list[str] = []
+
+    def first_cut_off(route: Route) -> None:
+        if not answered:
+            answered.append("cut off")
+            route.fulfill(status=400, content_type="application/json", body=cut_off)
+        else:
+            answered.append("passed")
+            route.continue_()
+
+    context.route(f"**{photo_path}", first_cut_off)
+    context.set_offline(False)  # the page starts sending on its own ("online"); the kick joins or follows it
+    kick(page)
+    wait_outbox_empty(page)
+    assert answered == ["cut off", "passed"]
+    record = server_record(server.app, [visits[0]["id"]])
+    assert set(record.visits) == {visits[0]["id"]} and len(record.photos) == 1
+    assert outbox_items(page) == []
+    context.unroute(f"**{photo_path}")
     context.close()

@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from flask import Flask
@@ -26,3 +27,5 @@ class Babel:
         locale_selector: Callable[[], str | None] | None = ...,
         timezone_selector: Callable[[], str | None] | None = ...,
     ) -> None: ...
+
+def force_locale(locale: str) -> AbstractContextManager[None]: ...

@@ -14,30 +14,32 @@ the write paths; the app's one handler rolls back and answers them as JSON (``er
 """
 from __future__ import annotations
 
-import os
-import time
-from pathlib import Path
+import logging
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.api.openapi import openapi_document
+from webapp.api.photo_upload import upload_photo
+from webapp.database import deferred_transactions, explicit_transactions
 from webapp.errors import AppError, Invalid, NotFoundError
 from webapp.extensions import db
+from webapp.health.metrics import count_sync_outcome
 from webapp.masking import mask_phone
 from webapp.models import Merchant
-from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
-from webapp.sync.held import attach_held_photos, hold_photo, may_hold, settle_after_direct_write
+from webapp.serving import whole_body_first
+from webapp.sync.held import attach_held_photos
 from webapp.visits.request_context import write_context
-from webapp.visits.serialize import photo_json, visit_json
+from webapp.visits.serialize import visit_json
 from webapp.visits.write import put_confirmation, put_visit
-from webapp.write_kernel import WriteContext, parse_uuid
+from webapp.write_kernel import parse_uuid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+log = logging.getLogger(__name__)
 
 STATUS_CODES = {"created": 201, "unchanged": 200, "updated": 200}
 
@@ -66,19 +68,6 @@ def _author_is_the_session_user() -> tuple[Response, int] | None:
     return None
 
 
-def _test_upload_delay() -> None:
-    """Test hook: TEST_UPLOAD_DELAY_S holds a photo upload after its body was read and its files written, and
-    before the commit, so a test can kill the server in the middle of an upload. Honoured only when the app
-    is in testing mode or XW_TEST_HOOKS=1; TEST_UPLOAD_DELAY_MARKER names a file touched when the wait starts."""
-    delay = float(current_app.config.get("TEST_UPLOAD_DELAY_S") or 0)
-    if delay <= 0 or not (current_app.testing or os.environ.get("XW_TEST_HOOKS") == "1"):
-        return
-    marker = current_app.config.get("TEST_UPLOAD_DELAY_MARKER")
-    if marker:
-        Path(marker).touch()
-    time.sleep(delay)
-
-
 def _json_body() -> Any:
     """The parsed JSON body, or None when it is not usable JSON. The parser raises RecursionError (not a
     ValueError, so silent=True lets it through as a 500) on a body nested a few thousand levels deep."""
@@ -96,14 +85,30 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
         raise AppError(_("Send the visit as JSON (Content-Type: application/json)."), status=415,
                        code="unsupported_media_type")
     result = put_visit(write_context(), parsed, _json_body_or_422(), if_match=request.headers.get("If-Match"))
+    body, etag = visit_json(result.visit), result.visit.etag  # built before the commit: nothing after it may fail
     db.session.commit()
     status = STATUS_CODES[result.status]
+    count_sync_outcome("visit", result.status)
     # Photos that came before this visit join it now; a replay of the visit retries what a crash interrupted.
-    attach_held_photos(parsed)
-    visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
-    response.headers["ETag"] = visit.etag
+    # Both steps after the commit are reads or their own transactions that never raise.
+    with deferred_transactions():
+        if attach_held_photos(parsed):
+            body = _fresh_visit_json(parsed) or body
+    response = jsonify(body)
+    response.headers["ETag"] = etag
     return response, status
+
+
+def _fresh_visit_json(visit_id: str) -> dict[str, Any] | None:
+    """The visit as stored now (with the photos just attached), or None if it cannot be read at this moment."""
+    try:
+        body = visit_json(get_visit_or_404(current_user, visit_id))
+        db.session.rollback()
+        return body
+    except Exception:
+        db.session.rollback()
+        log.warning("re-reading visit %s after attaching held photos failed", visit_id, exc_info=True)
+        return None
 
 
 @bp.get("/visits/<visit_id>")
@@ -120,51 +125,16 @@ def get_visit_endpoint(visit_id: str) -> tuple[Response, int]:
 
 
 @bp.put("/visits/<visit_id>/photos/<photo_id>")
+@whole_body_first
+@explicit_transactions
 @login_required
 def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
+    """The upload takes the write lock only around its rows (webapp/api/photo_upload.py says why)."""
     parsed_visit = parse_uuid(visit_id)
     parsed_photo = parse_uuid(photo_id)
     if parsed_visit is None or parsed_photo is None:
         raise Invalid({"id": _("Not a UUID.")})
-    upload = request.files.get("file")
-    if upload is None:
-        raise Invalid({"file": _("Attach the photo as 'file'.")})
-    data = upload.read()
-    fields = PhotoFields(
-        category=request.form.get("category"),
-        captured_at=request.form.get("captured_at"),
-        exif_taken_at=request.form.get("exif_taken_at") or None,
-        exif_lat=request.form.get("exif_lat") or None,
-        exif_lon=request.form.get("exif_lon") or None,
-    )
-    ctx = write_context()
-    try:
-        result = put_photo(ctx, parsed_visit, parsed_photo, data, fields)
-    except VisitMissing:
-        db.session.rollback()
-        if not may_hold(ctx):
-            raise NotFoundError() from None
-        return _held_photo(ctx, parsed_visit, parsed_photo, data, fields)
-    _test_upload_delay()
-    db.session.commit()
-    settle_after_direct_write(parsed_photo, result.photo.sha256)
-    visit = get_visit_or_404(current_user, parsed_visit)
-    photo = next(p for p in visit.photos if p.id == result.photo.id)
-    return jsonify(photo_json(photo, visit.flags)), STATUS_CODES[result.status]
-
-
-def _held_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
-                fields: PhotoFields) -> tuple[Response, int]:
-    """202: the bytes are durable on the server and join the visit when it arrives; the phone may let go."""
-    result = hold_photo(ctx, visit_id, photo_id, data, fields)
-    _test_upload_delay()
-    db.session.commit()
-    held = {"id": result.held.id, "visit_id": result.held.visit_id, "sha256": result.held.sha256}
-    # On PostgreSQL the visit may have committed while this photo was being held: attach it now if so.
-    if photo_id in attach_held_photos(visit_id):
-        return jsonify(status="attached", **held), 201
-    return jsonify(status="held", message=_("The photo is kept on the server until its visit arrives."),
-                   **held), 202
+    return upload_photo(parsed_visit, parsed_photo)
 
 
 @bp.put("/visits/<visit_id>/confirmations/<username>")

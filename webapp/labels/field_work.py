@@ -137,3 +137,12 @@ FLAG_DECISION = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
 }
+
+# Photos the server holds outside a visit (webapp.sync.held), as the admin's held-photo page names them.
+HELD_PHOTO_STATE = {
+    "held": _l("Waiting for its visit"),
+    "attached": _l("Attached"),
+    "rejected": _l("Not attached"),
+    "superseded": _l("Superseded by another upload"),
+    "expired": _l("Expired"),
+}

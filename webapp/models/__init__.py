@@ -54,7 +54,7 @@ from webapp.models.postloan import (
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
-from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.sync import HELD_PHOTO_STATES, HELD_STATES_WITH_FILE, HeldPhoto
 from webapp.models.user import User
 from webapp.models.visit import (
     CHECKIN_STATUSES,
@@ -82,6 +82,7 @@ __all__ = [
     "DECISION_OUTCOMES",
     "FLAG_CODES",
     "HELD_PHOTO_STATES",
+    "HELD_STATES_WITH_FILE",
     "LOAN_STATUSES",
     "LOCATION_SOURCES",
     "MERCHANT_STATUSES",

@@ -16,7 +16,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.user import User
 
-HELD_PHOTO_STATES = ("held", "attached", "rejected")
+# held: waits for its visit; attached: stored with it (file removed); rejected: the visit's write path refused it
+# (file kept for the uploader's lead until expiry); superseded: the photo was stored from another upload (file
+# removed); expired: nobody came for it in SYNC_HELD_EXPIRY_S (file removed).
+HELD_PHOTO_STATES = ("held", "attached", "rejected", "superseded", "expired")
+HELD_STATES_WITH_FILE = ("held", "rejected")
 
 
 class HeldPhoto(Base):
@@ -30,6 +34,8 @@ class HeldPhoto(Base):
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(Integer)
+    # The upload's own file in the photo store (webapp.photos.store.new_held_name).
+    storage_name: Mapped[str] = mapped_column(String(120))
     # The multipart fields as sent (category, captured_at, exif_*), replayed into put_photo on attach.
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     device_id: Mapped[str | None] = mapped_column(String(64))

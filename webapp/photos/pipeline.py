@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import pillow_heif
@@ -102,8 +104,15 @@ def process_photo(
     *,
     max_bytes: int = 25 * 1024 * 1024,
     max_pixels: int = 60_000_000,
+    max_decode_bytes: int | None = None,
+    decode_slot: Callable[[int], AbstractContextManager[object]] | None = None,
 ) -> ProcessedPhoto:
-    """Validate an upload and produce its evidence and stored copies, or raise PhotoRejected."""
+    """Validate an upload and produce its evidence and stored copies, or raise PhotoRejected.
+
+    ``max_decode_bytes`` refuses, from the header alone, a file whose decode would need more memory than
+    that; ``decode_slot(estimate)`` (webapp.photos.limits) is held around the decode, so a process decodes
+    only as much at once as its memory budget allows.
+    """
     if not data:
         raise PhotoRejected(422, "empty", "The file is empty. Please choose a photo and try again.")
     if len(data) > max_bytes:
@@ -120,7 +129,12 @@ def process_photo(
 
     source = _open(data, image_format, max_pixels)
     try:
-        upright, evidence = _decode_upright(source, image_format)
+        estimate = decode_bytes_estimate(source, image_format)
+        if max_decode_bytes is not None and estimate > max_decode_bytes:
+            raise PhotoRejected(422, "too_large_to_decode",
+                                "The picture needs too much memory to process. Please upload a smaller photo.")
+        with decode_slot(estimate) if decode_slot is not None else nullcontext():
+            upright, evidence = _decode_upright(source, image_format)
     finally:
         source.close()
 
@@ -169,6 +183,30 @@ def _open(data: bytes, image_format: str, max_pixels: int) -> ImageFile.ImageFil
         source.close()
         raise _corrupt()
     return source
+
+
+# Bytes per pixel of a decoded image, by Pillow mode (the modes a JPEG, PNG or HEIC decodes to).
+_MODE_BYTES = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2,
+               "I": 4, "F": 4, "RGB": 3, "YCbCr": 3, "RGBA": 4, "RGBa": 4, "CMYK": 4}
+
+
+def decode_bytes_estimate(source: ImageFile.ImageFile, image_format: str) -> int:
+    """Memory the decode will take, from the header alone: the decoded frame (a JPEG at its draft scale),
+    plus the RGB copy and the RGBA flattening _to_rgb makes for other modes."""
+    width, height = source.size
+    if image_format == "JPEG":
+        wanted = _fit(source.size, DISPLAY_LONG_SIDE)
+        ratio = min(width // wanted[0], height // wanted[1])
+        scale = next(s for s in (8, 4, 2, 1) if ratio >= s)
+        width, height = (width + scale - 1) // scale, (height + scale - 1) // scale
+    pixels = width * height
+    mode = source.mode
+    total = pixels * _MODE_BYTES.get(mode, 4)
+    if mode != "RGB":
+        total += pixels * 3
+    if mode in ("RGBA", "RGBa", "LA", "La", "PA", "P") or "transparency" in source.info:
+        total += pixels * 4
+    return total
 
 
 def _decode_upright(

@@ -5,10 +5,10 @@ User text reaches the PDF only as cell text (fpdf2 draws it; nothing is interpre
 """
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from flask import current_app
 from flask_babel import gettext as _
 
 from webapp.bank_time import local_datetime
@@ -35,7 +35,7 @@ from webapp.labels import (
 from webapp.models import Photo, User
 from webapp.money import yuan
 from webapp.pdf import BODY_SIZE, FONT, BankDocument
-from webapp.photos.store import PhotoStore
+from webapp.photos.store import MissingFile, PhotoStore, photo_store, variant_name
 from webapp.postloan.report import ReportData
 
 Heading = Callable[..., None]
@@ -159,7 +159,7 @@ def _offsite_section(data: ReportData, heading: Heading, line: Line) -> None:
 
 
 def _photo_pages(pdf: BankDocument, data: ReportData, heading: Heading, line: Line) -> None:
-    store = PhotoStore(current_app.config["PHOTO_STORE"])
+    store = photo_store()
     groups: list[tuple[str, list[Photo]]] = []
     if data.previous_inventory:
         groups.append((_("Inventory at the last check"), data.previous_inventory))
@@ -185,10 +185,13 @@ def _photo_row(pdf: BankDocument, store: PhotoStore, photos: list[Photo]) -> Non
         else:
             top = row_top
         row_top = top
-        path = store.path(photo.storage_key, "display")
         x = x0 + column * (PHOTO_W + 3)
-        if path.exists():
-            pdf.image(str(path), x=x, y=top, w=PHOTO_W, h=PHOTO_H, keep_aspect_ratio=True)
+        try:
+            data = store.get(variant_name(photo.storage_key, "display"))
+        except MissingFile:
+            data = None  # the report still prints, with the photo's time under an empty frame
+        if data is not None:
+            pdf.image(io.BytesIO(data), x=x, y=top, w=PHOTO_W, h=PHOTO_H, keep_aspect_ratio=True)
         pdf.set_xy(x, top + PHOTO_H + 0.5)
         pdf.set_font(FONT, size=7)
         pdf.cell(PHOTO_W, 4, local_datetime(photo.captured_at or photo.created_at))

@@ -37,7 +37,7 @@ from webapp.labels import (
 )
 from webapp.labels import label as code_label
 from webapp.models import Photo, User, Visit
-from webapp.photos.store import PhotoStore
+from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
 from webapp.review.queue import QueueFilters, conditions, rows_for
 from webapp.review.record import VisitRecord
@@ -171,7 +171,7 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
 
 def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
     """Write the ZIP to ``out``; returns the number of photos (one manifest row each, file or not)."""
-    store = PhotoStore(current_app.config["PHOTO_STORE"])
+    store = photo_store()
     max_bits = int(current_app.config["PHOTO_REUSE_BITS"])
     sub_branch_names: dict[int, str] = {}
     rows: list[dict[str, str]] = []
@@ -187,8 +187,8 @@ def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
                     name = photo_file_name(visit, index, photo)
                     status, digest = "ok", ""
                     try:
-                        data = strip_jpeg_metadata(store.path(photo.storage_key, "display").read_bytes())
-                    except (OSError, ValueError):
+                        data = strip_jpeg_metadata(store.get(variant_name(photo.storage_key, "display")))
+                    except (MissingFile, OSError, ValueError):
                         name, status = "", "missing"
                     else:
                         digest = hashlib.sha256(data).hexdigest()
@@ -230,7 +230,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
 
     now = now or datetime.now(UTC)
     visit = record.visit
-    store = PhotoStore(current_app.config["PHOTO_STORE"])
+    store = photo_store()
     title = _("Post-loan inspection record") if visit.kind == "post_loan" else _("Visit record")
     pdf = BankDocument(f"{title} {visit.merchant.name}", generated_by=generated_by, now=now, row_height=4.6)
     width = pdf.epw
@@ -300,8 +300,8 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
             pdf.add_page()
         top = pdf.get_y()
         try:
-            data = strip_jpeg_metadata(store.path(photo.storage_key, "display").read_bytes())
-        except (OSError, ValueError):
+            data = strip_jpeg_metadata(store.get(variant_name(photo.storage_key, "display")))
+        except (MissingFile, OSError, ValueError):
             pdf.rect(pdf.l_margin, top, image_w, image_h)
             data = None
         if data is not None:

@@ -10,8 +10,9 @@ The rules: data belongs to a sub-branch; nobody sees another branch.
 - reviewer, admin: everything in their branch, phones masked.
 
 The rules live in one module per area, all imported from here (``from webapp.scope import get_loan_or_404``):
-``core`` (sub-branches, merchants, colleagues, phones), ``visits`` (visits, photos, review samples), ``sweeps``,
-``loans`` (the loan book, post-loan checks and warnings) and ``collection`` (cases and the credit committee).
+``core`` (sub-branches, merchants, colleagues, phones), ``visits`` (visits, photos, held photos, review samples),
+``sweeps``, ``loans`` (the loan book, post-loan checks and warnings) and ``collection`` (cases and the credit
+committee).
 """
 from __future__ import annotations
 
@@ -70,6 +71,7 @@ from webapp.scope.visits import (
     get_sample_or_404,
     get_visit_flag_or_404,
     get_visit_or_404,
+    held_photo_condition,
     require_reviewer,
     sample_condition,
     visible_samples,
@@ -107,6 +109,7 @@ __all__ = [
     "get_visit_or_404",
     "get_warning_or_404",
     "headed_sub_branch_ids",
+    "held_photo_condition",
     "leads_case",
     "loan_condition",
     "loan_phone_for",

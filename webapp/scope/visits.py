@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.models import Photo, ReviewSample, User, Visit, VisitFlag
-from webapp.roles import BRANCH_WIDE_ROLES, REVIEW_ROLES, TEAM_LEAD
+from webapp.models import HeldPhoto, Photo, ReviewSample, User, Visit, VisitFlag
+from webapp.roles import ADMIN, BRANCH_WIDE_ROLES, REVIEW_ROLES, TEAM_LEAD
 from webapp.scope.core import one_or_404, require_role, visible_sub_branch_ids
 
 
@@ -87,3 +87,12 @@ def visible_samples(user: User) -> sa.Select[ReviewSample]:
 def get_sample_or_404(user: User, sample_id: int) -> ReviewSample:
     require_reviewer(user)
     return one_or_404(visible_samples(user).where(ReviewSample.id == sample_id))
+
+
+def held_photo_condition(user: User) -> ColumnElement[bool]:
+    """Photos held on the server for visits that have not arrived (webapp.sync.held) are looked after by the
+    admin of the uploader's branch; everyone else sees only their own (on the sync page)."""
+    if user.role == ADMIN:
+        return HeldPhoto.uploaded_by_id.in_(
+            sa.select(User.id).where(User.sub_branch_id.in_(visible_sub_branch_ids(user))))
+    return HeldPhoto.uploaded_by_id == user.id

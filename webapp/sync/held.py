@@ -6,46 +6,54 @@ guess when the visit will have landed. The phone's outbox still sends a visit be
 the exception (another client, a visit refused and corrected later, an acknowledgement lost and the queue
 replayed out of order), not the rule.
 
-Exactly once: the held row is keyed by the photo id; attaching calls the one write path, put_photo, which is
-itself idempotent by photo id and bytes. Attaching runs right after every successful visit write (a replay of
-the visit retries an attach that a crash interrupted) and right after a photo is held (on PostgreSQL the visit
-may have committed while the photo was being held). Whichever runs second finds the photo there and changes
-nothing.
+Exactly once: the held row is keyed by the photo id, and holding takes the same lock on the id as storing
+(webapp.photos.write.lock_photo_id), so an upload of one id is either held or stored, never both with other
+bytes. Each held upload is written under a file name of its own, and attaching checks the file against the
+SHA-256 the 202 promised before it goes through the one write path (webapp.photos.write). Attaching runs after
+every successful visit write (a replay of the visit retries an attach that a crash interrupted), right after a
+photo is held (on PostgreSQL the visit may have committed meanwhile), and in the sweeper. Whichever runs
+second finds the photo there and changes nothing.
+
+Bounded: a user holds at most SYNC_HELD_MAX_BYTES_PER_USER bytes (and SYNC_HELD_MAX_PER_USER uploads); rows
+expire after SYNC_HELD_EXPIRY_S; a file goes as soon as its row is settled (attached, superseded, expired).
+Like the photo write, the decode and the file write happen before the write transaction.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Literal
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import NotFound
 
+from webapp.database import immediate_transactions
 from webapp.errors import TooMany
 from webapp.extensions import db
-from webapp.models import HeldPhoto, Photo
-from webapp.photos.pipeline import PhotoRejected, Watermark, process_photo
-from webapp.photos.write import PhotoFields, VisitMissing, put_photo, rejection_message, validate_photo_fields
+from webapp.models import HELD_STATES_WITH_FILE, HeldPhoto, Photo
+from webapp.photos.store import new_held_name, photo_store
+from webapp.photos.watermark import Watermark
+from webapp.photos.write import (
+    PhotoFields,
+    lock_photo_id,
+    remove_files,
+    run_pipeline,
+    validate_photo_fields,
+)
 from webapp.roles import FIELD_ROLES
-from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext
+from webapp.write_kernel import Conflict, WriteContext
 
 log = logging.getLogger(__name__)
 
-HOLDING_FOLDER = "held"
 # Only those who record visits hold photos for them; a reviewer's upload to an unknown visit stays a 404.
 HOLDING_ROLES = FIELD_ROLES
 
 
 class TooManyHeld(TooMany):
-    """A user already has the configured number of photos waiting for visits: a bound on disk use."""
+    """A user already holds the configured bytes or number of photos waiting for visits: a bound on disk use."""
 
     code = "too_many_held"
 
@@ -59,26 +67,20 @@ class HoldResult:
     held: HeldPhoto
 
 
-def holding_path(photo_id: str) -> Path:
-    """Named by the server-checked UUID only, never by anything the client chose."""
-    return Path(current_app.config["PHOTO_STORE"]) / HOLDING_FOLDER / f"{photo_id}.upload"
+@dataclass(frozen=True)
+class HeldUpload:
+    """An upload checked and written to the store under its own name, waiting for its row."""
+
+    visit_id: str
+    photo_id: str
+    sha256: str
+    size_bytes: int
+    fields: PhotoFields
+    storage_name: str
 
 
-def _write_durably(path: Path, data: bytes) -> None:
-    """Temporary name, fsync, rename, fsync the folder: once this returns the bytes survive a power cut,
-    so the row committed after it (and the 202 after that) never promises a file that is not there."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+def may_hold(ctx: WriteContext) -> bool:
+    return ctx.actor.role in HOLDING_ROLES
 
 
 def _fields_json(fields: PhotoFields) -> dict[str, str | None]:
@@ -86,77 +88,110 @@ def _fields_json(fields: PhotoFields) -> dict[str, str | None]:
             "exif_lat": fields.exif_lat, "exif_lon": fields.exif_lon}
 
 
-def _check_image(data: bytes) -> None:
-    """Refuse now what put_photo would refuse later (empty, too large, not an image, corrupt): a 202 must
-    not hide a photo that can never be attached. The real watermark needs the visit, so a neutral one."""
+def _check_quota(ctx: WriteContext, size_bytes: int) -> None:
     config = current_app.config
-    try:
-        process_photo(data, Watermark(taken_at=datetime.now(UTC), merchant_name="", lat=None, lon=None),
-                      max_bytes=int(config["PHOTO_MAX_BYTES"]), max_pixels=int(config["PHOTO_MAX_PIXELS"]))
-    except PhotoRejected as error:
-        raise PhotoRejected(error.status, error.code, rejection_message(error)) from None
-
-
-def may_hold(ctx: WriteContext) -> bool:
-    return ctx.actor.role in HOLDING_ROLES
-
-
-def hold_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fields: PhotoFields) -> HoldResult:
-    """Keep a photo whose visit has not arrived. The caller commits. Raises Invalid, PhotoRejected, Conflict,
-    TooManyHeld."""
-    validate_photo_fields(fields, ctx.now)
-    digest = hashlib.sha256(data).hexdigest()
-    if db.session.get(Photo, photo_id) is not None:
-        # Stored already, so under another visit (this one does not exist): the same answer put_photo gives.
-        raise Conflict(_("A different photo was already saved under this id."))
-    existing = db.session.get(HeldPhoto, photo_id)
-    if existing is not None:
-        return _against_held(ctx, existing, visit_id, digest)
-    limit = int(current_app.config.get("SYNC_HELD_MAX_PER_USER", 2000))
-    waiting = db.session.scalar(sa.select(sa.func.count()).select_from(HeldPhoto).where(
-        HeldPhoto.uploaded_by_id == ctx.actor.id, HeldPhoto.state == "held"))
-    if (waiting or 0) >= limit:
+    count, total = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(HeldPhoto.size_bytes), 0))
+        .where(HeldPhoto.uploaded_by_id == ctx.actor.id, HeldPhoto.state.in_(HELD_STATES_WITH_FILE))).one()
+    if count >= int(config["SYNC_HELD_MAX_PER_USER"]) or \
+            total + size_bytes > int(config["SYNC_HELD_MAX_BYTES_PER_USER"]):
         raise TooManyHeld()
-    _check_image(data)
-
-    path = holding_path(photo_id)
-    _write_durably(path, data)
-    held = HeldPhoto(id=photo_id, visit_id=visit_id, uploaded_by_id=ctx.actor.id, sha256=digest,
-                     size_bytes=len(data), fields=_fields_json(fields), device_id=ctx.device_id,
-                     client_time=ctx.client_time, state="held", reason="", created_at=ctx.now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(held)
-            db.session.flush()
-    except IntegrityError:
-        # A concurrent twin of this request held it first (same bytes, same file name).
-        winner = db.session.get(HeldPhoto, photo_id, populate_existing=True)
-        if winner is None:
-            raise
-        return _against_held(ctx, winner, visit_id, digest)
-    return HoldResult("created", held)
 
 
-def _against_held(ctx: WriteContext, held: HeldPhoto, visit_id: str, digest: str) -> HoldResult:
-    if held.visit_id != visit_id or held.sha256 != digest or held.uploaded_by_id != ctx.actor.id:
+class StoredMeanwhile(Exception):
+    """The same bytes were stored under this id while this upload was being held (its visit arrived): the
+    caller answers as the photo write path answers a replay."""
+
+
+def _existing(ctx: WriteContext, visit_id: str, photo_id: str, sha256: str) -> HoldResult | None:
+    """A replay of what is already held (unchanged), or None; Conflict for anything else under this id."""
+    stored = db.session.get(Photo, photo_id, populate_existing=True)
+    if stored is not None:
+        if stored.visit_id == visit_id and stored.sha256 == sha256:
+            raise StoredMeanwhile()
+        # Stored under another visit or with other bytes: the same answer put_photo gives.
+        raise Conflict(_("A different photo was already saved under this id."))
+    held = db.session.get(HeldPhoto, photo_id, populate_existing=True)
+    if held is None:
+        return None
+    if held.visit_id != visit_id or held.sha256 != sha256 or held.uploaded_by_id != ctx.actor.id:
         raise Conflict(_("A different photo was already saved under this id."))
     return HoldResult("unchanged", held)
 
 
-def attach_held_photos(visit_id: str) -> list[str]:
-    """Put every photo held for this visit through put_photo, each in its own transaction; the ids attached.
+def hold_target(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
+                fields: PhotoFields) -> HoldResult | str:
+    """Step 1, reads only: the replay's HoldResult, or the upload's SHA-256 when it is new. Raises Invalid,
+    Conflict, TooManyHeld."""
+    validate_photo_fields(fields, ctx.now)
+    sha256 = hashlib.sha256(data).hexdigest()
+    replay = _existing(ctx, visit_id, photo_id, sha256)
+    if replay is not None:
+        return replay
+    _check_quota(ctx, len(data))
+    return sha256
 
-    Called after the visit's own transaction committed. A photo the write path refuses (its uploader is not in
-    the squad, say) is marked rejected with the reason and its bytes kept: it is shown to the uploader, never
-    silently dropped. An unexpected error leaves the photo held for the next attempt.
-    """
+
+def prepare_hold(visit_id: str, photo_id: str, data: bytes, fields: PhotoFields, sha256: str) -> HeldUpload:
+    """Step 2, no database: refuse now what the write path would refuse later (a 202 must not hide a photo
+    that can never be attached; the real watermark needs the visit, so a neutral one), then the bytes,
+    durable, under a name of their own."""
+    run_pipeline(data, Watermark(taken_at=datetime.now(UTC), merchant_name="", lat=None, lon=None))
+    name = new_held_name(photo_id)
+    photo_store().put(name, data)
+    return HeldUpload(visit_id=visit_id, photo_id=photo_id, sha256=sha256, size_bytes=len(data), fields=fields,
+                      storage_name=name)
+
+
+def record_hold(ctx: WriteContext, upload: HeldUpload) -> HoldResult:
+    """Step 3: the row, under the photo id's lock; flushes, never commits. A refused or replayed upload's
+    file is removed again."""
+    try:
+        lock_photo_id(upload.photo_id)
+        replay = _existing(ctx, upload.visit_id, upload.photo_id, upload.sha256)
+        if replay is not None:
+            remove_files([upload.storage_name])
+            return replay
+        _check_quota(ctx, upload.size_bytes)
+        held = HeldPhoto(id=upload.photo_id, visit_id=upload.visit_id, uploaded_by_id=ctx.actor.id,
+                         sha256=upload.sha256, size_bytes=upload.size_bytes, storage_name=upload.storage_name,
+                         fields=_fields_json(upload.fields), device_id=ctx.device_id, client_time=ctx.client_time,
+                         state="held", reason="", created_at=ctx.now)
+        db.session.add(held)
+        db.session.flush()
+    except BaseException:
+        remove_files([upload.storage_name])
+        raise
+    return HoldResult("created", held)
+
+
+def hold_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fields: PhotoFields) -> HoldResult:
+    """All three steps in the caller's transaction; the caller commits."""
+    target = hold_target(ctx, visit_id, photo_id, data, fields)
+    if isinstance(target, HoldResult):
+        return target
+    return record_hold(ctx, prepare_hold(visit_id, photo_id, data, fields, target))
+
+
+def attach_held_photos(visit_id: str) -> list[str]:
+    """Put every photo held for this visit through the photo write path, each in its own transactions; the
+    ids attached. Called after the visit's own transaction committed: it never raises (the visit is saved
+    whatever happens here; a photo that failed stays held for the next attempt)."""
+    from webapp.sync.attach import attach_one
+
     attached: list[str] = []
-    held_ids = list(db.session.scalars(
-        sa.select(HeldPhoto.id).where(HeldPhoto.visit_id == visit_id, HeldPhoto.state == "held")
-        .order_by(HeldPhoto.created_at, HeldPhoto.id)))
+    try:
+        held_ids = list(db.session.scalars(
+            sa.select(HeldPhoto.id).where(HeldPhoto.visit_id == visit_id, HeldPhoto.state == "held")
+            .order_by(HeldPhoto.created_at, HeldPhoto.id)))
+        db.session.rollback()
+    except Exception:
+        db.session.rollback()
+        log.exception("listing the held photos of visit %s failed; they stay held", visit_id)
+        return attached
     for photo_id in held_ids:
         try:
-            outcome = _attach_one(photo_id)
+            outcome = attach_one(photo_id)
         except Exception:  # the visit is already saved; a photo that failed waits for next time
             db.session.rollback()
             log.exception("attaching held photo %s failed; it stays held", photo_id)
@@ -168,64 +203,30 @@ def attach_held_photos(visit_id: str) -> list[str]:
     return attached
 
 
-def _attach_one(photo_id: str) -> Literal["attached", "rejected", "missing", "settled"]:
-    held = db.session.get(HeldPhoto, photo_id, populate_existing=True)
-    if held is None or held.state != "held":
-        db.session.rollback()
-        return "settled"  # someone else attached it meanwhile
-    path = holding_path(held.id)
-    data = path.read_bytes()
-    ctx = WriteContext(actor=held.uploaded_by, now=datetime.now(UTC), client_time=held.client_time,
-                       device_id=held.device_id)
-    fields = PhotoFields(**{key: held.fields.get(key) for key in
-                            ("category", "captured_at", "exif_taken_at", "exif_lat", "exif_lon")})
-    outcome: Literal["attached", "rejected"]
-    reason = ""
-    try:
-        put_photo(ctx, held.visit_id, held.id, data, fields)
-        outcome = "attached"
-    except VisitMissing:
-        db.session.rollback()
-        return "missing"
-    except NotFound:
-        outcome, reason = "rejected", _("The visit of this photo is not one of yours.")
-    except (PhotoRejected, Conflict, Forbidden) as error:
-        outcome, reason = "rejected", error.message
-    except Invalid as error:
-        outcome, reason = "rejected", " ".join(error.errors.values())
-    if outcome == "rejected":
-        db.session.rollback()
-        held = db.session.get(HeldPhoto, photo_id, populate_existing=True)
-        if held is None or held.state != "held":
-            db.session.rollback()
-            return "settled"
-    held.state = outcome
-    held.reason = reason[:500]
-    held.settled_at = datetime.now(UTC)
-    db.session.commit()
-    if outcome == "attached":
-        path.unlink(missing_ok=True)  # the photo store has its own durable copies now
-    return outcome
-
-
-def settle_after_direct_write(photo_id: str, sha256: str) -> None:
-    """A held photo sent again after its visit arrived went straight through put_photo: its held copy is done
-    with (or, with other bytes, refused). Commits; the file goes only after the row says so."""
-    held = db.session.get(HeldPhoto, photo_id, populate_existing=True)
-    if held is None or held.state != "held":
-        return
-    if held.sha256 == sha256:
-        held.state = "attached"
-    else:
-        held.state, held.reason = "rejected", _("A different photo was already saved under this id.")
-    held.settled_at = datetime.now(UTC)
-    db.session.commit()
-    if held.state == "attached":
-        holding_path(photo_id).unlink(missing_ok=True)
+def expire_held_photos(now: datetime) -> int:
+    """Rows nobody came for within SYNC_HELD_EXPIRY_S become 'expired' and their files go; the count."""
+    cutoff = now.timestamp() - float(current_app.config["SYNC_HELD_EXPIRY_S"])
+    expired = 0
+    with immediate_transactions():
+        rows = list(db.session.scalars(
+            sa.select(HeldPhoto).where(HeldPhoto.state.in_(HELD_STATES_WITH_FILE),
+                                       HeldPhoto.created_at < datetime.fromtimestamp(cutoff, UTC))
+            .order_by(HeldPhoto.created_at).limit(1000)))
+        names = []
+        for held in rows:
+            held.state, held.settled_at = "expired", now
+            held.reason = _("Nobody sent its visit in time; the server removed the photo.")
+            names.append(held.storage_name)
+            expired += 1
+        db.session.commit()
+    remove_files(names)
+    return expired
 
 
 def held_photos_of(user_id: int) -> list[HeldPhoto]:
-    """What the server keeps for this user outside a visit: waiting for a visit, or refused when it came."""
+    """What the server keeps (or kept) for this user outside a visit: waiting, refused when the visit came,
+    or expired unclaimed."""
     return list(db.session.scalars(
-        sa.select(HeldPhoto).where(HeldPhoto.uploaded_by_id == user_id, HeldPhoto.state.in_(("held", "rejected")))
+        sa.select(HeldPhoto).where(HeldPhoto.uploaded_by_id == user_id,
+                                   HeldPhoto.state.in_(("held", "rejected", "expired")))
         .order_by(HeldPhoto.created_at.desc()).limit(200)))

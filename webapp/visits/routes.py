@@ -6,21 +6,24 @@ pages show is gathered in webapp.visits.pages.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import uuid
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
+from webapp.database import deferred_transactions
 from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.models import VISIT_KINDS, Merchant, VisitVersion
 from webapp.pages import FormErrors, Page, finished, form_error
-from webapp.photos.store import PhotoStore
+from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, get_photo_or_404, get_visit_or_404, require_role
 from webapp.sync.held import attach_held_photos
@@ -45,8 +48,14 @@ bp = Blueprint("visits", __name__)
 def photo_file(photo_id: str, variant: str) -> Response:
     """Photos leave the server only through here: scoped like their visit, typed, never sniffed."""
     photo = get_photo_or_404(current_user, photo_id)
-    path = PhotoStore(current_app.config["PHOTO_STORE"]).path(photo.storage_key, variant)
-    response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
+    name = variant_name(photo.storage_key, variant)
+    try:
+        data = photo_store().get(name)
+    except MissingFile:
+        abort(404)
+    # A stored name is never rewritten, so the name itself is a strong validator.
+    response = send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=0, conditional=True,
+                         etag=hashlib.sha256(name.encode()).hexdigest()[:32])
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -99,7 +108,8 @@ def save(visit_id: str) -> Page:
                                                               errors=errors),
                           htmx_status=None, error_page_for=(404,))
     db.session.commit()
-    attach_held_photos(visit_id)  # photos that came before the visit (webapp/sync/held.py)
+    with deferred_transactions():
+        attach_held_photos(visit_id)  # photos that came before the visit (webapp/sync/held.py); never raises
     return finished(url_for("visits.show", visit_id=visit_id))
 
 
