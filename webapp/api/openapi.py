@@ -152,7 +152,8 @@ def openapi_document() -> dict[str, Any]:
                             "captured_at": {"type": "string", "format": "date-time"},
                             "exif_taken_at": {"type": "string", "description": "EXIF time read on the phone; "
                                               "without a zone it is China time"},
-                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
+                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"},
+                            "exif_device": {"type": "string", "maxLength": 120}}}}}},
                     "responses": {
                         "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
                         "202": {"description": "The visit has not arrived yet: the photo is held durably and "
