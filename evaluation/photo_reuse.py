@@ -83,6 +83,7 @@ class Report:
     reshoot_missed: float = 0.0
     counts: dict[str, int] = field(default_factory=dict)
     median_ms: float = 0.0
+    misses: list[str] = field(default_factory=list)  # the cases judged wrongly, for looking at them
 
     def failures(self) -> list[str]:
         """The aims that are not met, in words."""
@@ -262,6 +263,11 @@ def score(size: Size, outcomes: list[Outcome]) -> Report:
     report.reshoot_reused = sum(o.verdict == "reused" for o in reshoots) / n
     report.reshoot_missed = sum(o.verdict is None for o in reshoots) / n
     report.counts = dict(Counter(o.case.group for o in outcomes))
+    for o in outcomes:
+        expected = {"copy": "reused", "reshoot": "same_scene"}.get(o.case.group)
+        right = o.verdict == expected and (expected is None or o.matched == o.case.original)
+        if not right:
+            report.misses.append(f"{o.case.group} {o.case.label} {o.case.make}: said {o.verdict} of {o.matched}")
     times = sorted(o.seconds for o in outcomes)
     report.median_ms = 1000 * times[len(times) // 2] if times else 0.0
     return report
@@ -281,6 +287,10 @@ def print_report(report: Report) -> None:
     print(f"re-shoots: same-scene {report.reshoot_same_scene:.1%} (aim >= {AIM_RESHOOT_SAME_SCENE:.0%}), "
           f"called reused {report.reshoot_reused:.1%}, not found {report.reshoot_missed:.1%}")
     print(f"median time per query photo (fingerprint, look-up, verification): {report.median_ms:.0f} ms")
+    if report.misses:
+        print(f"judged wrongly ({len(report.misses)}):")
+        for line in report.misses[:30]:
+            print("  " + line)
     failures = report.failures()
     print("aims met" if not failures else "AIMS NOT MET: " + "; ".join(failures))
 

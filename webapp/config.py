@@ -61,6 +61,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PHOTO_CAMERA_CHANGE_MIN_PHOTOS": 2,
         "CHECKIN_ACCURACY_REPEAT_MIN": 3,
         "CHECKIN_ACCURACY_REPEAT_DAYS": 30,
+        # Copied reports (webapp.integrity.copies): the rarity-weighted share of the shorter text found in the
+        # other, and the least number of distinct shared 3-grams (stock phrases never count).
+        "REPORT_COPY_MIN_SIMILARITY": 0.65,
+        "REPORT_COPY_MIN_SHARED": 15,
         # Map tiles: an XYZ template; tiles of Chinese providers are GCJ-02 (markers are converted for display).
         "MAP_TILE_URL": "",
         "MAP_TILE_DATUM": "wgs84",

@@ -1,4 +1,4 @@
-"""integrity: photo fingerprints and their keypoint keys, report texts and their MinHash bands
+"""integrity: photo fingerprints and their keypoint keys, report texts with their MinHash bands and 3-gram counts
 
 Revision ID: 0008_integrity
 Revises: 0005_sync
@@ -71,8 +71,17 @@ def upgrade():
     sqlite_with_rowid=False
     )
 
+    op.create_table('report_gram',
+    sa.Column('branch_id', sa.Integer(), nullable=False),
+    sa.Column('gram', sa.BigInteger(), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('branch_id', 'gram', name='pk_report_gram'),
+    sqlite_with_rowid=False
+    )
+
 
 def downgrade():
+    op.drop_table('report_gram')
     op.drop_table('report_band')
     with op.batch_alter_table('report_text', schema=None) as batch_op:
         batch_op.drop_index('ix_report_text_branch_written')

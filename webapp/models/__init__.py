@@ -17,12 +17,13 @@ from webapp.models.visit import (
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
-from webapp.models.integrity import PhotoFingerprint, PhotoKey, ReportBand, ReportText
+from webapp.models.integrity import PhotoFingerprint, PhotoKey, ReportBand, ReportGram, ReportText
 
 __all__ = [
     "PhotoFingerprint",
     "PhotoKey",
     "ReportBand",
+    "ReportGram",
     "ReportText",
     "HELD_PHOTO_STATES",
     "HeldPhoto",

@@ -84,3 +84,18 @@ class ReportBand(db.Model):
     branch_id: Mapped[int] = mapped_column(Integer)
     value: Mapped[int] = mapped_column(BigInteger)
     report_id: Mapped[int] = mapped_column(ForeignKey("report_text.id"))
+
+
+class ReportGram(db.Model):
+    """How many of the branch's indexed reports hold a character 3-gram (its 63-bit id). The words of the
+    phrase book every manager uses are held by many and weigh little when two reports are compared; the row
+    with gram 0 counts the reports themselves."""
+
+    __table_args__ = (
+        PrimaryKeyConstraint("branch_id", "gram", name="pk_report_gram"),
+        {"sqlite_with_rowid": False},
+    )
+
+    branch_id: Mapped[int] = mapped_column(Integer)
+    gram: Mapped[int] = mapped_column(BigInteger)
+    reports: Mapped[int] = mapped_column(Integer)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import struct
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +38,7 @@ QUERY_POINTS = 96
 FLIP_BITS = 2  # each query point looks up 2**FLIP_BITS keys
 MIRROR_MARGIN = 0.06  # below this lean, a query point looks up both orientations
 FORMAT_VERSION = 1
+_GRID = 4
 
 _SIGNATURE_BITS = 128
 _HEADER = struct.Struct("<BHHffffH")  # version, width, height, content box (x0, y0, x1, y1), count
@@ -107,7 +109,7 @@ def fingerprint_of_grey(grey: U8, box: Box, *, query: bool = False) -> Fingerpri
         if query:
             empty.mirrored_signatures = np.zeros((0, 2), np.uint64)
         return empty
-    order = np.argsort([-k.response for k in keypoints], kind="stable")[:MAX_POINTS]
+    order = _spread_out(keypoints, width, height)
     kept = [keypoints[i] for i in order]
     rooted = _root(descriptors[order])
     projections = rooted @ _hyperplanes()
@@ -127,6 +129,30 @@ def fingerprint_of_grey(grey: U8, box: Box, *, query: bool = False) -> Fingerpri
         fp.mirrored_signatures = _pack_bits((mirrored @ _hyperplanes())[:, :_SIGNATURE_BITS] > 0)
         fp.probes = _probes(rooted[:QUERY_POINTS], canonical[:QUERY_POINTS], lean[:QUERY_POINTS])
     return fp
+
+
+def _spread_out(keypoints: Sequence[cv2.KeyPoint], width: int, height: int) -> list[int]:
+    """Up to MAX_POINTS indices, strongest first, at most a fair share from each cell of a 4x4 grid first.
+
+    The strongest points of a photo bunch where the detail is finest (the labels of the goods in one
+    window); a copy must be recognisable by every part of it, and a crop must not take all the points away.
+    """
+    strength = np.array([-k.response for k in keypoints])
+    by_strength = np.argsort(strength, kind="stable")
+    quota = MAX_POINTS // (_GRID * _GRID)
+    taken: dict[tuple[int, int], int] = {}
+    first: list[int] = []
+    rest: list[int] = []
+    for index in by_strength:
+        x, y = keypoints[index].pt
+        cell = (min(_GRID - 1, int(x * _GRID / width)), min(_GRID - 1, int(y * _GRID / height)))
+        if taken.get(cell, 0) < quota:
+            taken[cell] = taken.get(cell, 0) + 1
+            first.append(int(index))
+        else:
+            rest.append(int(index))
+    chosen = set((first + rest)[:MAX_POINTS])
+    return [int(i) for i in by_strength if int(i) in chosen]
 
 
 def _probes(rooted: F32, canonical: F32, lean: F32) -> list[int]:
@@ -196,7 +222,7 @@ def _hyperplanes() -> F32:
 @lru_cache(maxsize=1)
 def _detector() -> cv2.SIFT:
     cv2.setNumThreads(1)  # one request, one core: the server runs several workers
-    return cv2.SIFT_create(nfeatures=MAX_POINTS * 2, contrastThreshold=0.03)
+    return cv2.SIFT_create(nfeatures=MAX_POINTS * 3, contrastThreshold=0.03)
 
 
 def _root(descriptors: npt.NDArray[np.float32]) -> F32:

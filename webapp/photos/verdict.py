@@ -70,7 +70,7 @@ def judge(query: Fingerprint, query_image: Image.Image, stored: Fingerprint, sto
 def geometry(query: Fingerprint, stored: Fingerprint, thresholds: Thresholds = Thresholds()) -> GeometricMatch | None:
     """The keypoint step alone (no pixels): cheap, so every candidate of the index goes through it."""
     found = match(query, stored)
-    if found is None or found.inliers < thresholds.min_inliers or found.spread < thresholds.min_spread:
+    if found is None or found.inliers < thresholds.min_inliers:
         return None
     return found
 
@@ -83,7 +83,10 @@ def decide(query: Fingerprint, query_image: Image.Image, stored: Fingerprint, st
     if (pixels.detail_correlation >= thresholds.copy_detail and pixels.scene_agreement >= thresholds.copy_agreement
             and pixels.detail_cells >= 4):
         return Verdict("reused", found, pixels, scale)
-    if pixels.scene_agreement >= thresholds.scene_agreement and pixels.structure_cells >= 4:
+    # Another exposure: the points must cover the scene, not one signboard or one product that shops of a
+    # chain share, and the structure must agree there.
+    if (found.spread >= thresholds.min_spread and pixels.scene_agreement >= thresholds.scene_agreement
+            and pixels.structure_cells >= 4):
         return Verdict("same_scene", found, pixels, scale)
     return None
 

@@ -31,6 +31,7 @@ from werkzeug.wrappers import Response
 from webapp.errors import error_response
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
+from webapp.integrity.evidence import shown_evidence
 from webapp.labels import FLAG_CODE, FLAG_DECISION, REVIEW_ACTION, REVIEW_STATE
 from webapp.models import VISIT_KINDS, SubBranch, Team, User, Visit
 from webapp.models.review import REVIEW_STATES, ReviewSample, ReviewSampleVisit
@@ -253,6 +254,7 @@ def _visit_context(visit: Visit, **extra: Any) -> dict[str, Any]:
         "may_confirm": not took_part and states.may_decide_flag(current_user.role, "confirmed"),
         "decision_errors": {}, "decision_message": None, "decision_form": {},
         "flag_errors": {}, "flag_form": {}, "flag_error_id": None,
+        "integrity": shown_evidence(current_user, [item.flag for item in record.flags]),
         "back_url": request.args.get("back") if _safe_back(request.args.get("back")) else url_for("review.queue"),
     }
     context.update(extra)

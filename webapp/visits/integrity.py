@@ -142,6 +142,23 @@ def accuracy_repeated_flag(accuracy_m: float | None, repeated_in_visits: list[st
                  "min_visits": min_visits, "days": days})
 
 
+def report_copied_flag(role: str, text: str, copies: list[Any]) -> Flag | None:
+    """report_copied: the note of `role` nearly copies an earlier report (webapp.integrity.copies.TextCopy,
+    best first); the evidence keeps both texts and the shared passages, as they were when it was raised."""
+    if not copies:
+        return None
+    best = copies[0]
+    return Flag("report_copied", "This note is a near copy of another report.", {
+        "role": role, "similarity": best.similarity, "shared": best.shared,
+        "this_text": text, "this_spans": [list(span) for span in best.this_spans],
+        "other": {"kind": best.kind, "record": best.record_id, "visit": best.visit_id, "author": best.author_id,
+                  "written_at": best.written_at.isoformat()},
+        "other_text": best.other_text, "other_spans": [list(span) for span in best.other_spans],
+        "matches": [{"kind": c.kind, "record": c.record_id, "visit": c.visit_id, "similarity": c.similarity}
+                    for c in copies[:10]],
+    })
+
+
 def photo_exif_far_flag(photo_id: str, exif_point: Point | None, merchant: Point | None, *, limit_m: float) -> Flag | None:
     if exif_point is None or merchant is None:
         return None

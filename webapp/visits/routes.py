@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from webapp.errors import error_response
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
+from webapp.integrity.evidence import shown_evidence
 from webapp.models import (
     PHOTO_CATEGORIES,
     SQUAD_ROLES,
@@ -310,6 +311,7 @@ def _visit_page(visit: Visit, **confirm: Any) -> dict[str, Any]:
         "confirmations": confirmations,
         "confirm_pending": role in ("support", "observer") and current_user.id not in confirmations,
         "flags": flag_views(visit),
+        "integrity": shown_evidence(current_user, visit.flags),
         "photo_categories": PHOTO_CATEGORIES,
         "deal_products": DEAL_PRODUCTS,
         **_photos_context(visit),
