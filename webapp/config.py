@@ -54,10 +54,12 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PHOTO_MATCH_MIN_INLIERS": 12,
         "PHOTO_MATCH_MIN_SPREAD": 0.05,
         "PHOTO_SCENE_AGREEMENT_MIN": 0.3,
+        "PHOTO_SCENE_AGREEMENT_STRONG": 0.5,
         "PHOTO_COPY_DETAIL_MIN": 0.4,
         "PHOTO_COPY_AGREEMENT_MIN": 0.7,
         # Device and check-in signals (webapp.integrity): a new camera after this many photos of another the
-        # same day; an accuracy with decimals repeated in this many visits of one manager within these days.
+        # same day; the same accuracy (not a whole number) in this many consecutive check-ins of one manager,
+        # the earlier ones within these days.
         "PHOTO_CAMERA_CHANGE_MIN_PHOTOS": 2,
         "CHECKIN_ACCURACY_REPEAT_MIN": 3,
         "CHECKIN_ACCURACY_REPEAT_DAYS": 30,

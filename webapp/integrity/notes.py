@@ -25,7 +25,6 @@ def check_visit_notes(visit: Visit) -> list[Flag]:
     db.session.execute(sa.delete(VisitFlag).where(VisitFlag.visit_id == visit.id, VisitFlag.code == "report_copied"))
     branch_id = visit.merchant.sub_branch.branch_id
     flags: list[Flag] = []
-    members = {"lead": visit.lead_id, "support": visit.support_id, "observer": visit.observer_id}
     for role in SQUAD_ROLES:
         text = (visit.notes or {}).get(role) or ""
         record = record_id(visit.id, role)
@@ -34,5 +33,5 @@ def check_visit_notes(visit: Visit) -> list[Flag]:
         if flag is not None:
             flags.append(flag)
         index_text(KIND, record, text, branch_id=branch_id, sub_branch_id=visit.sub_branch_id,
-                   author_id=members[role], visit_id=visit.id, written_at=visit.started_at)
+                   author_id=visit.created_by_id, visit_id=visit.id, written_at=visit.started_at)
     return flags

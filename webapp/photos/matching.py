@@ -43,6 +43,7 @@ class GeometricMatch:
     homography: npt.NDArray[np.float64]  # 3x3, the same mapping for a second photo of the scene
     query_region: F32  # where the two photos overlap, as a polygon in fractions of the query photo
     stored_region: F32  # the same overlap in fractions of the stored photo
+    frame_share: tuple[float, float]  # the query's width and height in widths and heights of the stored photo
 
     @property
     def scale(self) -> float:
@@ -52,8 +53,11 @@ class GeometricMatch:
 
     @property
     def rotation_deg(self) -> float:
-        """How far the query is turned relative to the stored photo, degrees anticlockwise."""
-        return -math.degrees(math.atan2(self.similarity[1, 0], self.similarity[0, 0]))
+        """How far the query is turned relative to the stored photo, degrees anticlockwise as seen.
+
+        The similarity maps query pixels back to stored pixels (y pointing down), so a picture turned
+        anticlockwise shows up as a positive angle in it."""
+        return math.degrees(math.atan2(self.similarity[1, 0], self.similarity[0, 0]))
 
 
 def match(query: Fingerprint, stored: Fingerprint) -> GeometricMatch | None:
@@ -109,11 +113,14 @@ def _match_one(query: Fingerprint, stored: Fingerprint, *, mirrored: bool) -> Ge
     similarity, share, similarity_rms = _similarity(qin, sin)
     spread = _spread(qin, homography, query, stored)
     query_region, stored_region = _overlap(homography, query, stored, mirrored)
+    linear = similarity[:, :2]
+    frame_share = (float(np.hypot(*linear[:, 0])) * query.width / stored.width,
+                   float(np.hypot(*linear[:, 1])) * query.height / stored.height)
     return GeometricMatch(
         mirrored=mirrored, pairs=len(qi), inliers=int(inlier.sum()), spread=spread,
         similarity_share=share, similarity_rms_px=similarity_rms, homography_rms_px=homography_rms,
         similarity=similarity, homography=homography.astype(np.float64), query_region=query_region,
-        stored_region=stored_region,
+        stored_region=stored_region, frame_share=frame_share,
     )
 
 
@@ -187,5 +194,5 @@ def identity_match(query: Fingerprint, stored: Fingerprint) -> GeometricMatch:
         mirrored=False, pairs=0, inliers=0, spread=1.0, similarity_share=1.0, similarity_rms_px=0.0,
         homography_rms_px=0.0, similarity=homography[:2].copy(), homography=homography,
         query_region=query.to_photo(frame * [query.width, query.height]),
-        stored_region=stored.to_photo(frame * [stored.width, stored.height]),
+        stored_region=stored.to_photo(frame * [stored.width, stored.height]), frame_share=(1.0, 1.0),
     )

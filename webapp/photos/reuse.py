@@ -61,6 +61,7 @@ def thresholds() -> Thresholds:
     return Thresholds(min_inliers=int(config["PHOTO_MATCH_MIN_INLIERS"]),
                       min_spread=float(config["PHOTO_MATCH_MIN_SPREAD"]),
                       scene_agreement=float(config["PHOTO_SCENE_AGREEMENT_MIN"]),
+                      scene_agreement_strong=float(config["PHOTO_SCENE_AGREEMENT_STRONG"]),
                       copy_detail=float(config["PHOTO_COPY_DETAIL_MIN"]),
                       copy_agreement=float(config["PHOTO_COPY_AGREEMENT_MIN"]))
 

@@ -22,11 +22,13 @@ Kind = Literal["reused", "same_scene"]
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Settings (webapp/config.py: PHOTO_MATCH_MIN_INLIERS, PHOTO_SCENE_AGREEMENT_MIN, PHOTO_COPY_DETAIL_MIN)."""
+    """Settings (webapp/config.py: PHOTO_MATCH_MIN_INLIERS, PHOTO_MATCH_MIN_SPREAD, PHOTO_SCENE_AGREEMENT_MIN,
+    PHOTO_SCENE_AGREEMENT_STRONG, PHOTO_COPY_DETAIL_MIN, PHOTO_COPY_AGREEMENT_MIN)."""
 
     min_inliers: int = 12
     min_spread: float = 0.05
     scene_agreement: float = 0.3
+    scene_agreement_strong: float = 0.5
     copy_detail: float = 0.4
     copy_agreement: float = 0.7
 
@@ -83,10 +85,12 @@ def decide(query: Fingerprint, query_image: Image.Image, stored: Fingerprint, st
     if (pixels.detail_correlation >= thresholds.copy_detail and pixels.scene_agreement >= thresholds.copy_agreement
             and pixels.detail_cells >= 4):
         return Verdict("reused", found, pixels, scale)
-    # Another exposure: the points must cover the scene, not one signboard or one product that shops of a
-    # chain share, and the structure must agree there.
-    if (found.spread >= thresholds.min_spread and pixels.scene_agreement >= thresholds.scene_agreement
-            and pixels.structure_cells >= 4):
+    # Another exposure: the points must cover the scene, not one signboard or the counter that shops of a
+    # chain share, and the structure must agree there: strongly, or weakly over twice the spread.
+    broad = found.spread >= 2 * thresholds.min_spread
+    if (found.spread >= thresholds.min_spread and pixels.structure_cells >= 4
+            and (pixels.scene_agreement >= thresholds.scene_agreement_strong
+                 or (broad and pixels.scene_agreement >= thresholds.scene_agreement))):
         return Verdict("same_scene", found, pixels, scale)
     return None
 
@@ -98,8 +102,8 @@ def _native_per_analysis(image: Image.Image, fp: Fingerprint) -> float:
 def transform_of(g: GeometricMatch) -> dict[str, Any]:
     """Crop, rotation, scale and mirror that take the other photo to this one, in words a reviewer reads.
 
-    `crop` is the part of the other photo that this photo shows (fractions of the other photo, a bounding
-    box of the overlap), so a reviewer reads "the left 90 % of that photo, turned 3 degrees".
+    `shows` is this photo's width and height as shares of the other's ("90 % x 100 % of that photo, turned
+    3 degrees"); `crop` the bounding box, on the other photo, of the part they share (fractions).
     """
     region = g.stored_region
     crop = None
@@ -107,8 +111,9 @@ def transform_of(g: GeometricMatch) -> dict[str, Any]:
         x0, y0 = np.clip(region.min(axis=0), 0.0, 1.0)
         x1, y1 = np.clip(region.max(axis=0), 0.0, 1.0)
         crop = [round(float(v), 3) for v in (x0, y0, x1, y1)]
+    share = [round(min(1.0, v), 3) for v in g.frame_share]
     return {"scale": round(g.scale, 3), "rotation_deg": round(g.rotation_deg, 1), "mirrored": g.mirrored,
-            "crop": crop}
+            "crop": crop, "shows": share}
 
 
 def _polygon(points: np.ndarray) -> list[list[float]]:

@@ -132,9 +132,9 @@ def camera_changed_flag(photo_id: str, camera: str, earlier_today: list[tuple[st
 
 def accuracy_repeated_flag(accuracy_m: float | None, repeated_in_visits: list[str], *, min_visits: int,
                            days: int) -> Flag | None:
-    """A check-in accuracy repeated to the last decimal across visits. Real fixes wander (12.862 m, then
-    9.475 m); a replayed or scripted location repeats the same figure. Whole metres are skipped: some phones
-    only report those, and 10 m recurs honestly."""
+    """A check-in accuracy repeated to the decimal across consecutive visits (`repeated_in_visits`, the
+    check-ins just before). Real fixes wander (12.8 m, then 9.4 m); a replayed or scripted location repeats
+    one figure. Whole metres are skipped: some phones only report those, and 10 m recurs honestly."""
     if accuracy_m is None or float(accuracy_m).is_integer() or len(repeated_in_visits) + 1 < min_visits:
         return None
     return Flag("checkin_accuracy_repeated", "The same check-in accuracy, to the decimal, appears in other visits.",
