@@ -14,6 +14,7 @@ The stable entry point for other modules is `reuse_lookup(photo_id, among=...)`;
 """
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,7 +35,7 @@ from webapp.photos.verdict import Thresholds, Verdict, decide, geometry
 from webapp.visits.integrity import EarlierPhoto
 
 BAND_WIDTHS = (7, 7, 7, 7, 7, 7, 7, 7, 8)
-MERCHANT_RECENT = 24  # photos of the same merchant's other visits compared for a re-shoot
+MERCHANT_RECENT = 12  # photos of the same merchant's other visits compared for a re-shoot
 MAX_MATCHES = 10
 _PIXEL_SIDE = 1024  # stored originals are decoded at about this size for the pixel checks
 
@@ -87,12 +88,21 @@ def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: s
 
 
 def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
-    """(fingerprint id, votes) of the branch's photos sharing at least two keys with the query."""
+    """(fingerprint id, votes) of the branch's photos sharing at least two keys with the query.
+
+    The few hundred probes travel as one parameter (a JSON array on SQLite, an array on PostgreSQL): as
+    hundreds of bound parameters the statement costs more to build than to run."""
     if not query.probes:
         return []
-    rows = db.session.execute(sa.select(PhotoKey.key, PhotoKey.fingerprint_id).where(
-        PhotoKey.branch_id == branch_id, PhotoKey.key.in_(query.probes)))
-    return rank(rows)
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch AND key = ANY(:keys)"
+        keys: Any = list(query.probes)
+    else:
+        sql = ("SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch"
+               " AND key IN (SELECT value FROM json_each(:keys))")
+        keys = json.dumps(query.probes)
+    return rank(connection.execute(sa.text(sql), {"branch": branch_id, "keys": keys}).tuples())
 
 
 def hash_bands(phash_hex: str) -> list[int]:
@@ -140,22 +150,16 @@ def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sh
     """Earlier photos of other visits that this photo (fingerprint `query`, pixels `image`) repeats.
 
     With `among`, only those photo ids are compared (no index look-up)."""
+    by_look: dict[str, EarlierPhoto] = {}
     if among is not None:
         rows = _fingerprints(sa.select(PhotoFingerprint.id).where(PhotoFingerprint.photo_id.in_(list(among))),
                              visit_id, photo_id)
-        by_look: dict[str, EarlierPhoto] = {}
     else:
-        refs = [ref for ref, _votes in key_candidates(branch_id, query)]
-        recent = sa.select(PhotoFingerprint.id).where(PhotoFingerprint.merchant_id == merchant_id,
-                                                      PhotoFingerprint.visit_id != visit_id) \
-            .order_by(PhotoFingerprint.id.desc()).limit(MERCHANT_RECENT)
-        refs.extend(db.session.scalars(recent))
         by_look = {m.photo_id: m for m in find_earlier_matches(branch_id=branch_id, visit_id=visit_id,
                                                                 photo_id=photo_id, sha256=sha256,
                                                                 phash_hex=phash_hex, max_bits=max_bits)}
-        looked = sa.select(PhotoFingerprint.id).where(PhotoFingerprint.photo_id.in_(list(by_look)))
-        refs.extend(db.session.scalars(looked) if by_look else [])
-        rows = _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
+        rows = candidate_rows(branch_id=branch_id, merchant_id=merchant_id, visit_id=visit_id, photo_id=photo_id,
+                              query=query, also_photo_ids=list(by_look))
     matches: list[ReuseMatch] = []
     seen: set[str] = set()
     for row in rows:
@@ -170,6 +174,26 @@ def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sh
     matches.sort(key=lambda m: (m.kind != "reused", not m.same_bytes,
                                 -float(m.evidence.get("figures", {}).get("detail_correlation", 0.0))))
     return matches[:MAX_MATCHES]
+
+
+def index_rows(*, branch_id: int, visit_id: str, photo_id: str, query: Fingerprint) -> list[PhotoFingerprint]:
+    """The key index's candidates among all the branch's photos: what bench/reuse_search.py times at a million."""
+    return _fingerprints([ref for ref, _votes in key_candidates(branch_id, query)], visit_id, photo_id)
+
+
+def candidate_rows(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, query: Fingerprint,
+                   also_photo_ids: Sequence[str] = ()) -> list[PhotoFingerprint]:
+    """The fingerprints to verify: the key index's candidates, the merchant's latest photos of other visits
+    (a fixed number, whatever the branch's size), and `also_photo_ids` (found by the perceptual hash)."""
+    refs = [ref for ref, _votes in key_candidates(branch_id, query)]
+    recent = sa.select(PhotoFingerprint.id).where(PhotoFingerprint.merchant_id == merchant_id,
+                                                  PhotoFingerprint.visit_id != visit_id) \
+        .order_by(PhotoFingerprint.id.desc()).limit(MERCHANT_RECENT)
+    refs.extend(db.session.scalars(recent))
+    if also_photo_ids:
+        refs.extend(db.session.scalars(sa.select(PhotoFingerprint.id).where(
+            PhotoFingerprint.photo_id.in_(list(also_photo_ids)))))
+    return _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
 
 
 def _fingerprints(refs: Any, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:
