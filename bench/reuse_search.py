@@ -17,7 +17,6 @@ candidate reads two images and does not depend on the number of stored photos.
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import statistics
 import sys
@@ -35,10 +34,15 @@ import sqlalchemy as sa  # noqa: E402
 
 from evaluation import photo_copies, photo_scenes  # noqa: E402
 from evaluation.photo_scenes import KINDS, Scene, View  # noqa: E402
-from webapp.photos.fingerprint import Fingerprint, fingerprint, pack, unpack  # noqa: E402
+from webapp.photos.fingerprint import (  # noqa: E402
+    KEY_POINTS,  # noqa: E402
+    Fingerprint,
+    fingerprint,
+    pack,
+    unpack,
+)
 from webapp.photos.phash import content_box  # noqa: E402
 from webapp.photos.reuse_index import KEY_POSTING_CAP  # noqa: E402
-from webapp.photos.fingerprint import KEY_POINTS  # noqa: E402
 
 BRANCH = 1
 MERCHANTS = 10_000

@@ -17,8 +17,8 @@ from evaluation import photo_copies, photo_scenes
 from evaluation.photo_scenes import Scene, View
 from tests import photo_samples as samples
 from tests.factories import World
-from tests.test_integrity import put_visit, upload, visit_of
 from tests.test_api_visit_writes import point_at, put
+from tests.test_integrity import put_visit, upload, visit_of
 from tests.visit_helpers import visit_body
 from webapp.bank_time import BANK_ZONE
 

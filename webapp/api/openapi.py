@@ -9,6 +9,7 @@ from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_L
 FLAG_CODES = (
     "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
     "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+    "photo_same_scene", "photo_camera_changed", "checkin_accuracy_repeated", "report_copied",
 )
 
 
@@ -90,7 +91,13 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Flag": {"type": "object", "properties": {
                     "code": {"type": "string", "enum": list(FLAG_CODES)}, "detail": {"type": "string"},
-                    "evidence": {"type": "object"}, "photo_id": {"type": "string", "nullable": True}}},
+                    "evidence": {"type": "object", "description": (
+                        "What the flag found. photo_reused/photo_same_scene: verdict, why, transform (scale, "
+                        "rotation_deg, mirrored, shows, crop), region (this/other polygons, fractions of each "
+                        "photo), figures, photos (this/other with thumb_url and display_url). report_copied: both "
+                        "texts and their shared spans. Records the user may not open are left out and counted "
+                        "(earlier_hidden, other_hidden, hidden_matches, hidden_visits).")},
+                    "photo_id": {"type": "string", "nullable": True}}},
                 "Photo": {"type": "object", "properties": {
                     "id": {"type": "string", "format": "uuid"},
                     "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},

@@ -24,8 +24,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from webapp.extensions import db
-from webapp.models import ReportBand, ReportGram, ReportText
 from webapp.integrity import text_similarity as ts
+from webapp.models import ReportBand, ReportGram, ReportText
 
 MAX_CANDIDATES = 50
 _KIND = re.compile(r"^[a-z_]{1,24}$")

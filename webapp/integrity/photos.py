@@ -14,7 +14,7 @@ from webapp.bank_time import BANK_ZONE, bank_today, day_bounds
 from webapp.extensions import db
 from webapp.models import Photo, PhotoFingerprint, Visit
 from webapp.photos.pipeline import ProcessedPhoto
-from webapp.photos.reuse import ReuseMatch, index_photo, search, thresholds
+from webapp.photos.reuse import index_photo, search, thresholds
 from webapp.visits import integrity
 from webapp.visits.integrity import Flag
 
@@ -38,8 +38,6 @@ def check_and_index(visit: Visit, photo: Photo, processed: ProcessedPhoto, *,
     if query is not None:
         index_photo(photo, query, merchant_id=visit.merchant_id, camera=camera, taken_at=taken)
     return flags
-
-
 
 
 def _clean(text: str | None) -> str | None:

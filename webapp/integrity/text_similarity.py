@@ -15,8 +15,8 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from collections.abc import Callable
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 

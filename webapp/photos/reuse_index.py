@@ -2,8 +2,9 @@
 
 A photo is stored under KEY_POINTS keys of its strongest points. Some keys are everywhere (the corner of
 any box on any shelf): a key that KEY_POSTING_CAP photos of the branch are already stored under is not
-stored again, and the photo takes the key of its next point instead. A look-up therefore reads at most KEY_POSTING_CAP rows
-per probe, however large the branch grows, and a common corner never makes two photos candidates.
+stored again, and the photo takes the key of its next point instead. A look-up therefore reads at most
+KEY_POSTING_CAP rows per probe, however large the branch grows, and a common corner never makes two photos
+candidates.
 
 A photo becomes a candidate when at least MIN_VOTES of its keys answer the probes; the MAX_CANDIDATES with
 the most votes go on to verification.
