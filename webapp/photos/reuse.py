@@ -102,7 +102,8 @@ def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
         sql = ("SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch"
                " AND key IN (SELECT value FROM json_each(:keys))")
         keys = json.dumps(query.probes)
-    return rank(connection.execute(sa.text(sql), {"branch": branch_id, "keys": keys}).tuples())
+    rows = connection.execute(sa.text(sql), {"branch": branch_id, "keys": keys})
+    return rank((int(key), int(ref)) for key, ref in rows)
 
 
 def hash_bands(phash_hex: str) -> list[int]:
