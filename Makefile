@@ -79,3 +79,19 @@ test-offline-full: $(VENV)/.dev translations
 # Bytes on the wire for a visit with three 12 MP photos, and the time to drain a 200-visit queue (prints both).
 bench-sync: $(VENV)/.dev translations
 	$(VENV)/bin/python bench/sync_wire.py
+
+.PHONY: eval-reuse eval-copies bench-reuse
+
+# The integrity evaluations at full size (CI runs them small: tests/test_integrity_evaluations.py).
+eval-reuse: $(VENV)/.dev translations
+	$(VENV)/bin/python scripts/eval_photo_reuse.py
+
+eval-copies: $(VENV)/.dev translations
+	$(VENV)/bin/python scripts/eval_report_copies.py
+
+# The reuse search against a million stored photos: a throwaway SQLite file, and PostgreSQL when BENCH_REUSE_PG
+# names a throwaway database (e.g. postgresql://postgres@127.0.0.1:55432/xw_bench_reuse). Seeds once, then times.
+BENCH_REUSE_SQLITE ?= sqlite:///instance/bench-reuse-1m.sqlite3
+bench-reuse: $(VENV)/.dev translations
+	$(VENV)/bin/python bench/reuse_search.py --database $(BENCH_REUSE_SQLITE)
+	@if [ -n "$$BENCH_REUSE_PG" ]; then $(VENV)/bin/python bench/reuse_search.py --database "$$BENCH_REUSE_PG"; fi

@@ -107,6 +107,7 @@ ROUTES: tuple[Route, ...] = (
     r("sweeps.rotation", roles=LEAD),
     r("review.queue", roles=REVIEWERS),
     r("review.samples", roles=REVIEWERS),
+    r("integrity.precision", roles=REVIEWERS),
     r("review.export_archive", roles=REVIEWERS),
     r("review.visit_page", kind="visit", roles=REVIEWERS),
     r("review.record_pdf", kind="visit", roles=REVIEWERS),

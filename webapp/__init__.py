@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
+    from webapp.integrity.routes import bp as integrity_bp
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
@@ -109,7 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, integrity_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,6 +11,7 @@ The rules: data belongs to a sub-branch; nobody sees another branch.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -145,6 +146,14 @@ def visit_condition(user: User) -> ColumnElement[bool]:
             Visit.created_by_id == user.id,
         ),
     )
+
+
+def visible_visit_ids(user: User, visit_ids: Iterable[str]) -> set[str]:
+    """Which of these visits the user may open: flag evidence names only those and counts the rest."""
+    wanted = {v for v in visit_ids if v}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(wanted), visit_condition(user))))
 
 
 def visible_visits(user: User) -> sa.Select[Visit]:

@@ -108,6 +108,7 @@
       fields.exif_lat = String(exif.lat);
       fields.exif_lon = String(exif.lon);
     }
+    if (exif && exif.device) fields.exif_device = exif.device;
     return fields;
   }
 
@@ -321,6 +322,7 @@
         data.append("exif_lat", String(item.exif.lat));
         data.append("exif_lon", String(item.exif.lon));
       }
+      if (item.exif && item.exif.device) data.append("exif_device", item.exif.device);
       self.setState(item, "uploading", self.message("uploading"));
       xhr.send(data);
     });

@@ -20,6 +20,7 @@ const SHELL_URLS = [
   "/offline",
   "/static/css/app.css",
   "/static/css/sync.css",
+  "/static/css/integrity.css",
   "/static/js/app.js",
   "/static/js/outbox.js",
   "/static/vendor/htmx-2.0.11.min.js",

@@ -85,7 +85,13 @@ def openapi_document() -> dict[str, Any]:
                 },
                 "Flag": {"type": "object", "properties": {
                     "code": {"type": "string", "enum": list(FLAG_CODES)}, "detail": {"type": "string"},
-                    "evidence": {"type": "object"}, "photo_id": {"type": "string", "nullable": True}}},
+                    "evidence": {"type": "object", "description": (
+                        "What the flag found. photo_reused/photo_same_scene: verdict, why, transform (scale, "
+                        "rotation_deg, mirrored, shows, crop), region (this/other polygons, fractions of each "
+                        "photo), figures, photos (this/other with thumb_url and display_url). report_copied: both "
+                        "texts and their shared spans. Records the user may not open are left out and counted "
+                        "(earlier_hidden, other_hidden, hidden_matches, hidden_visits).")},
+                    "photo_id": {"type": "string", "nullable": True}}},
                 "Photo": {"type": "object", "properties": {
                     "id": {"type": "string", "format": "uuid"},
                     "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},
@@ -147,7 +153,8 @@ def openapi_document() -> dict[str, Any]:
                             "captured_at": {"type": "string", "format": "date-time"},
                             "exif_taken_at": {"type": "string", "description": "EXIF time read on the phone; "
                                               "without a zone it is China time"},
-                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
+                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"},
+                            "exif_device": {"type": "string", "maxLength": 120}}}}}},
                     "responses": {
                         "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
                         "202": {"description": "The visit has not arrived yet: the photo is held durably and "

@@ -136,6 +136,7 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
         exif_taken_at=request.form.get("exif_taken_at") or None,
         exif_lat=request.form.get("exif_lat") or None,
         exif_lon=request.form.get("exif_lon") or None,
+        exif_device=request.form.get("exif_device") or None,
     )
     ctx = write_context()
     try:

@@ -1,4 +1,5 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from webapp.models.integrity import PhotoFingerprint, PhotoKey, ReportBand, ReportGram, ReportText
 from webapp.models.login_session import LoginSession
 from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
 from webapp.models.org import Branch, SubBranch, Team
@@ -39,7 +40,12 @@ __all__ = [
     "LoginSession",
     "Merchant",
     "Photo",
+    "PhotoFingerprint",
     "PhotoHashBand",
+    "PhotoKey",
+    "ReportBand",
+    "ReportGram",
+    "ReportText",
     "ReviewAuditEntry",
     "ReviewSample",
     "ReviewSampleVisit",

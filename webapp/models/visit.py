@@ -24,6 +24,7 @@ CHECKIN_STATUSES = ("verified", "outside_geofence", "unverifiable")
 FLAG_CODES = (
     "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
     "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+    "photo_same_scene", "photo_camera_changed", "checkin_accuracy_repeated", "report_copied",
 )
 PROPOSAL_STATUSES = ("pending", "confirmed", "rejected", "superseded")
 

@@ -17,9 +17,10 @@ from werkzeug.exceptions import NotFound
 
 from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
+from webapp.integrity.photos import check_and_index
 from webapp.models import PHOTO_CATEGORIES, Photo, Visit, VisitFlag
 from webapp.photos.pipeline import PhotoRejected, ProcessedPhoto, Watermark, process_photo
-from webapp.photos.reuse import band_rows, find_earlier_matches
+from webapp.photos.reuse import band_rows
 from webapp.photos.store import PhotoStore
 from webapp.scope import visit_condition
 from webapp.visits import integrity
@@ -36,6 +37,7 @@ class PhotoFields:
     exif_taken_at: str | None = None
     exif_lat: str | None = None
     exif_lon: str | None = None
+    exif_device: str | None = None  # camera make and model, read on the phone before it shrank the photo
 
 
 class VisitMissing(NotFound):
@@ -158,7 +160,7 @@ def put_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fiel
         store.remove(key)
         raise
     db.session.add_all(band_rows(photo.id, photo.phash, photo.branch_id))
-    _flag_photo(visit, photo, processed, client_exif_time, client_exif_point)
+    _flag_photo(visit, photo, processed, client_exif_time, client_exif_point, fields.exif_device)
     db.session.flush()
     return PhotoWrite("created", photo)
 
@@ -185,16 +187,11 @@ def _evidence_json(processed: ProcessedPhoto) -> dict[str, object]:
     return evidence
 
 
-def _flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto,
-                client_exif_time: datetime | None, client_exif_point: tuple[float, float] | None) -> None:
+def _flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto, client_exif_time: datetime | None,
+                client_exif_point: tuple[float, float] | None, client_camera: str | None) -> None:
     config = current_app.config
-    flags: list[integrity.Flag] = []
-    matches = find_earlier_matches(branch_id=photo.branch_id, visit_id=visit.id, photo_id=photo.id,
-                                   sha256=photo.sha256, phash_hex=photo.phash,
-                                   max_bits=int(config["PHOTO_REUSE_BITS"]))
-    reused = integrity.photo_reused_flag(photo.id, matches)
-    if reused:
-        flags.append(reused)
+    # Reuse, same scene and camera change (webapp.integrity.photos), then the photo joins the reuse index.
+    flags: list[integrity.Flag] = check_and_index(visit, photo, processed, client_camera=client_camera)
     evidence = processed.evidence
     # The server's own reading of the file wins; the phone's reading covers copies it shrank itself.
     exif_lat, exif_lon = evidence.exif_lat, evidence.exif_lon

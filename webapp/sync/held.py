@@ -83,7 +83,7 @@ def _write_durably(path: Path, data: bytes) -> None:
 
 def _fields_json(fields: PhotoFields) -> dict[str, str | None]:
     return {"category": fields.category, "captured_at": fields.captured_at, "exif_taken_at": fields.exif_taken_at,
-            "exif_lat": fields.exif_lat, "exif_lon": fields.exif_lon}
+            "exif_lat": fields.exif_lat, "exif_lon": fields.exif_lon, "exif_device": fields.exif_device}
 
 
 def _check_image(data: bytes) -> None:
@@ -178,7 +178,7 @@ def _attach_one(photo_id: str) -> Literal["attached", "rejected", "missing", "se
     ctx = WriteContext(actor=held.uploaded_by, now=datetime.now(UTC), client_time=held.client_time,
                        device_id=held.device_id)
     fields = PhotoFields(**{key: held.fields.get(key) for key in
-                            ("category", "captured_at", "exif_taken_at", "exif_lat", "exif_lon")})
+                            ("category", "captured_at", "exif_taken_at", "exif_lat", "exif_lon", "exif_device")})
     outcome: Literal["attached", "rejected"]
     reason = ""
     try:

@@ -14,6 +14,7 @@ from flask import current_app, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
+from webapp.integrity.evidence import shown_evidence
 from webapp.models import PHOTO_CATEGORIES, SQUAD_ROLES, VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.pages import FormErrors
 from webapp.review.pages import visit_review
@@ -163,6 +164,7 @@ def visit_page_context(user: User, visit: Visit, form: Mapping[str, str] | None 
         # A refused confirmation shows its form again even to someone the page would not offer it to.
         "confirm_pending": errors is not None or (role in ("support", "observer") and user.id not in confirmations),
         "flags": flag_views(user, visit),
+        "integrity": shown_evidence(user, visit.flags),
         "photo_categories": PHOTO_CATEGORIES,
         "deal_products": DEAL_PRODUCTS,
         "review": visit_review(user, visit),

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import url_for
 
+from webapp.integrity.evidence import evidence_for_viewer
 from webapp.models import Photo, User, Visit, VisitFlag
 
 
@@ -13,7 +14,8 @@ def _iso(moment: Any) -> str | None:
 
 
 def flag_json(flag: VisitFlag) -> dict[str, Any]:
-    return {"code": flag.code, "detail": flag.detail, "evidence": flag.evidence, "photo_id": flag.photo_id}
+    # Evidence of the webapp.integrity codes names only records the viewer may open (others are counted).
+    return {"code": flag.code, "detail": flag.detail, "evidence": evidence_for_viewer(flag), "photo_id": flag.photo_id}
 
 
 def photo_json(photo: Photo, flags: list[VisitFlag]) -> dict[str, Any]:

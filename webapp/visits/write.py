@@ -18,6 +18,8 @@ from werkzeug.exceptions import NotFound
 
 from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
+from webapp.integrity.checkins import accuracy_repeated
+from webapp.integrity.notes import check_visit_notes
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, visit_condition
@@ -31,7 +33,8 @@ from webapp.visits.payload import (
 from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext, canonical_hash, insert_or_winner
 
 WriteStatus = Literal["created", "unchanged", "updated"]
-CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew")
+CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
+                      "checkin_accuracy_repeated")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,7 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
     db.session.add(VisitVersion(visit_id=visit.id, version=1, body=body, body_hash=body_hash,
                                 written_by_id=ctx.actor.id, written_at=ctx.now))
     _rate_and_flag_checkin(ctx, visit)
+    _add_flags(visit.id, check_visit_notes(visit))  # copied reports (webapp.integrity.notes)
     db.session.flush()
     return VisitWrite("created", visit)
 
@@ -108,6 +112,7 @@ def _against_existing(
     if checkin_changed and body["checkin"]:
         changed_times["checkin.captured_at"] = body["checkin"]["captured_at"]
     check_time_window(changed_times, now=ctx.now)
+    notes_changed = (visit.notes or {}) != body["notes"]
     visit.version += 1
     visit.body_hash = body_hash
     visit.updated_at = ctx.now
@@ -118,6 +123,8 @@ def _against_existing(
         db.session.execute(sa.delete(VisitFlag).where(
             VisitFlag.visit_id == visit.id, VisitFlag.code.in_(CHECKIN_FLAG_CODES), VisitFlag.photo_id.is_(None)))
         _rate_and_flag_checkin(ctx, visit)
+    if notes_changed:
+        _add_flags(visit.id, check_visit_notes(visit))  # copied reports (webapp.integrity.notes)
     db.session.flush()
     return VisitWrite("updated", visit)
 
@@ -210,6 +217,9 @@ def _rate_and_flag_checkin(ctx: WriteContext, visit: Visit) -> None:
     if fix is not None and visit.checkin_captured_at is not None:
         flags.extend(integrity.mock_location_flags(visit.checkin_accuracy_m, _repeated_fix_visits(visit)))
         flags.extend(_travel_flags(visit, settings["MAX_TRAVEL_KMH"]))
+        repeated = accuracy_repeated(visit)  # webapp.integrity.checkins
+        if repeated:
+            flags.append(repeated)
         _propose_location(visit, settings["LOCATION_PROPOSAL_ACCURACY_M"])
     _add_flags(visit.id, flags)
 
