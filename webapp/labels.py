@@ -111,6 +111,20 @@ def register_labels(app: Flask) -> None:
         fixed_assets_label=lambda code: _label(FIXED_ASSETS, code),
         proposal_status_label=lambda code: _label(PROPOSAL_STATUS, code),
         inbox_kind_label=lambda code: _label(INBOX_KIND, code),
+        metric_label=lambda code: metric_label(code),
+        period_label=lambda code: _label(TARGET_PERIOD, code),
+        miss_reason_label=lambda code: _label(MISS_REASON, code),
+        item_kind_label=lambda code: _label(MEETING_ITEM_KIND, code),
+        focus_kind_label=lambda code: _label(FOCUS_KIND, code),
+        risk_kind_label=lambda code: _label(RISK_KIND, code),
+        scheme_state_label=lambda code: _label(SCHEME_STATE, code),
+        scheme_scope_label=lambda code: _label(SCHEME_SCOPE, code),
+        rule_type_label=lambda code: _label(RULE_TYPE, code),
+        honour_label=lambda code: _label(HONOUR_CATEGORY, code),
+        talk_rating_label=lambda code: _label(TALK_RATING, code),
+        definition_label=lambda code: _label(DEFINITION_CHOICE, code),
+        weekday_label=lambda code: _label(WEEKDAY, str(code)),
+        credit_label=lambda code: _label(CREDIT, code),
     )
 
 # Why a stop is on a manager's Today list (webapp.today); used by the Today templates.
@@ -124,7 +138,77 @@ TODAY_REASON = {
 INBOX_KIND = {
     "visit_sent_back": _l("Visit sent back"),
     "squad_confirmation": _l("Squad confirmation"),
+    "talk_action": _l("Action agreed at a talk"),
+    "talk_suggested": _l("Performance talk suggested"),
 }
+
+# Meetings and metrics (webapp.meetings, webapp.metrics).
+METRIC = {
+    "consultations": _l("Consultations"),
+    "applications": _l("Applications"),
+    "deals": _l("Deals"),
+    "application_rate": _l("Applications / consultations"),
+    "deal_rate": _l("Deals / applications"),
+}
+TARGET_PERIOD = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month")}
+MISS_REASON = {
+    "merchants_absent": _l("Merchants closed or owners away"),
+    "weather": _l("Weather"),
+    "internal_work": _l("Internal work or meetings"),
+    "on_duty": _l("On duty at the branch"),
+    "leave": _l("Leave"),
+    "long_visits": _l("In-depth visits took the day"),
+    "target_too_high": _l("Target too high"),
+    "other": _l("Other"),
+}
+MEETING_ITEM_KIND = {
+    "news": _l("Business news and regulations"),
+    "policy": _l("Our latest policy"),
+    "success_story": _l("Success story"),
+    "tip": _l("Tip of the day"),
+    "role_play": _l("Role-play topic"),
+    "experience": _l("What worked today"),
+    "market_news": _l("Market and peer news"),
+    "lesson": _l("Lesson of the day"),
+    "recognition": _l("Recognition"),
+    "success_case": _l("Success case"),
+    "plan": _l("Next week's plan"),
+}
+FOCUS_KIND = {"sweep_day": _l("Sweep day"), "follow_up": _l("Follow-ups"),
+              "post_loan": _l("Post-loan checks due"), "collection": _l("Collection deadlines")}
+RISK_KIND = {"post_loan_finding": _l("Post-loan finding"), "risk_warning": _l("Risk warning"),
+             "collection": _l("Collection case")}
+SCHEME_STATE = {"draft": _l("Draft"), "proposed": _l("Waiting for the branch"), "approved": _l("Approved"),
+                "rejected": _l("Rejected")}
+SCHEME_SCOPE = {"branch": _l("The whole branch"), "sub_branch": _l("The sub-branch"), "team": _l("The team")}
+RULE_TYPE = {"points": _l("Points per unit"), "threshold": _l("Bonus at a threshold"),
+             "team_bonus": _l("Team bonus")}
+HONOUR_CATEGORY = {"most_consultations": _l("Most consultations"), "best_conversion": _l("Best conversion"),
+                   "most_cross_sold": _l("Most cross-sold services")}
+TALK_RATING = {"knowledge_ours": _l("Knowledge of our products"),
+               "knowledge_peers": _l("Knowledge of competitors' products"),
+               "sales_skill": _l("Sales-skill maturity"), "morale": _l("Morale")}
+DEFINITION_CHOICE = {
+    "effective": _l("Visits marked effective"),
+    "verified_effective": _l("Effective visits with a verified check-in"),
+    "any_visit": _l("Every visit"),
+    "confirmed": _l("Lead, and members who confirmed"),
+    "lead_only": _l("Lead only"),
+    "named": _l("Everyone named in the squad"),
+    "auto": _l("The loan book once installed, else the visits"),
+    "visits": _l("What the visits recorded"),
+    "loan_book": _l("The loan book"),
+}
+WEEKDAY = {"0": _l("Mon"), "1": _l("Tue"), "2": _l("Wed"), "3": _l("Thu"), "4": _l("Fri"), "5": _l("Sat"),
+           "6": _l("Sun")}
+CREDIT = {"lead": _l("Lead"), "confirmed": _l("Confirmed member"), "named": _l("Named, not confirmed")}
+
+
+def metric_label(code: str | None) -> str:
+    """A target metric: the three figures, the rates, or deals of one product ("deals.credit_card")."""
+    if code and code.startswith("deals."):
+        return str(DEAL_PRODUCT.get(code.split(".", 1)[1], code))
+    return _label(METRIC, code)
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.
 REVIEW_STATE = {

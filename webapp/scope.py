@@ -17,7 +17,23 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Merchant, Photo, ReviewSample, SubBranch, SweepDay, Team, User, Visit, VisitFlag
+from webapp.models import (
+    IncentiveScheme,
+    MeetingItem,
+    Merchant,
+    PerformanceTalk,
+    Photo,
+    ReviewSample,
+    StudySession,
+    SubBranch,
+    SweepDay,
+    Team,
+    TeamBrief,
+    TeamBriefPhoto,
+    User,
+    Visit,
+    VisitFlag,
+)
 
 BRANCH_WIDE_ROLES = ("reviewer", "admin")
 
@@ -217,3 +233,141 @@ def get_sample_or_404(user: User, sample_id: int) -> ReviewSample:
     if sample is None:
         abort(404)
     return sample
+
+
+# Meetings, metrics, people and learning (webapp.meetings, webapp.metrics)
+
+FIELD_ROLES = ("manager", "team_lead")
+
+
+def board_team_condition(user: User) -> ColumnElement[bool]:
+    """The teams whose meeting boards a user opens: a lead and the managers their own team (the lead runs the
+    meetings, the managers take part); reviewers and admins every team of their branch, to read."""
+    in_sub_branches = Team.sub_branch_id.in_(visible_sub_branch_ids(user))
+    if user.role in BRANCH_WIDE_ROLES:
+        return in_sub_branches
+    if user.team_id is None:
+        return sa.false()
+    return sa.and_(in_sub_branches, Team.id == user.team_id)
+
+
+def board_teams(user: User) -> sa.Select[tuple[Team]]:
+    return sa.select(Team).where(board_team_condition(user)).order_by(Team.sub_branch_id, Team.name)
+
+
+def get_board_team_or_404(user: User, team_id: int) -> Team:
+    team = db.session.scalar(board_teams(user).where(Team.id == team_id))
+    if team is None:
+        abort(404)
+    return team
+
+
+def get_sub_branch_or_404(user: User, sub_branch_id: int) -> SubBranch:
+    if sub_branch_id not in visible_sub_branch_ids(user):
+        abort(404)
+    sub_branch = db.session.get(SubBranch, sub_branch_id)
+    if sub_branch is None:
+        abort(404)
+    return sub_branch
+
+
+def board_people(team: Team) -> sa.Select[tuple[User]]:
+    """Whose figures a team's boards show: its enabled managers and leads (the lead visits too)."""
+    return (sa.select(User)
+            .where(User.team_id == team.id, User.sub_branch_id == team.sub_branch_id,
+                   User.is_enabled.is_(True), User.role.in_(FIELD_ROLES))
+            .order_by(User.role.desc(), User.username))
+
+
+def figure_people_condition(user: User) -> ColumnElement[bool]:
+    """People whose figures a user may see: their board teams' people, or the branch's for branch-wide roles."""
+    if user.role in BRANCH_WIDE_ROLES:
+        return User.sub_branch_id.in_(visible_sub_branch_ids(user))
+    if user.team_id is None:
+        return User.id == user.id
+    return sa.and_(User.team_id == user.team_id, User.sub_branch_id == user.sub_branch_id)
+
+
+def get_figure_person_or_404(user: User, person_id: int) -> User:
+    person = db.session.scalar(sa.select(User).where(User.id == person_id, figure_people_condition(user)))
+    if person is None:
+        abort(404)
+    return person
+
+
+def get_meeting_item_or_404(user: User, item_id: int) -> MeetingItem:
+    """A team's item is seen with the team's boards; a branch-wide item by everyone in the branch."""
+    item = db.session.get(MeetingItem, item_id)
+    if item is None or item.branch_id != user.sub_branch.branch_id:
+        abort(404)
+    if item.team_id is not None and db.session.scalar(
+            board_teams(user).where(Team.id == item.team_id)) is None:
+        abort(404)
+    return item
+
+
+def talk_condition(user: User) -> ColumnElement[bool]:
+    """A performance talk is between a lead and a manager: the manager sees their own, a lead their team's.
+    Nobody else, branch reviewers included (403 on the pages: the role never reads talks)."""
+    if user.role == "manager":
+        return PerformanceTalk.manager_id == user.id
+    if user.role == "team_lead" and user.team_id is not None:
+        return sa.and_(PerformanceTalk.team_id == user.team_id, PerformanceTalk.sub_branch_id == user.sub_branch_id)
+    return sa.false()
+
+
+def get_talk_or_404(user: User, talk_id: int) -> PerformanceTalk:
+    require_role(user, *FIELD_ROLES)
+    talk = db.session.scalar(sa.select(PerformanceTalk).where(PerformanceTalk.id == talk_id, talk_condition(user)))
+    if talk is None:
+        abort(404)
+    return talk
+
+
+def scheme_condition(user: User) -> ColumnElement[bool]:
+    """Incentive schemes: the branch sees its branch's; a sub-branch sees the branch's own schemes and its own
+    (a team's only within that team); managers see approved schemes only, leads also what they propose."""
+    in_branch = IncentiveScheme.branch_id == user.sub_branch.branch_id
+    if user.role in BRANCH_WIDE_ROLES:
+        return in_branch
+    mine = sa.or_(IncentiveScheme.sub_branch_id.is_(None), sa.and_(
+        IncentiveScheme.sub_branch_id == user.sub_branch_id,
+        sa.or_(IncentiveScheme.team_id.is_(None), IncentiveScheme.team_id == user.team_id)))
+    if user.role == "team_lead":
+        return sa.and_(in_branch, mine)
+    return sa.and_(in_branch, mine, IncentiveScheme.state == "approved")
+
+
+def get_scheme_or_404(user: User, scheme_id: int) -> IncentiveScheme:
+    scheme = db.session.scalar(sa.select(IncentiveScheme).where(IncentiveScheme.id == scheme_id,
+                                                                 scheme_condition(user)))
+    if scheme is None:
+        abort(404)
+    return scheme
+
+
+def study_condition(user: User) -> ColumnElement[bool]:
+    """Study sessions: the branch's own (no sub-branch) and those of the sub-branches the user sees."""
+    return sa.and_(StudySession.branch_id == user.sub_branch.branch_id,
+                   sa.or_(StudySession.sub_branch_id.is_(None),
+                          StudySession.sub_branch_id.in_(visible_sub_branch_ids(user))))
+
+
+def brief_condition(user: User) -> ColumnElement[bool]:
+    return TeamBrief.sub_branch_id.in_(visible_sub_branch_ids(user))
+
+
+def get_brief_or_404(user: User, brief_id: int) -> TeamBrief:
+    brief = db.session.scalar(sa.select(TeamBrief).where(TeamBrief.id == brief_id, brief_condition(user)))
+    if brief is None:
+        abort(404)
+    return brief
+
+
+def get_brief_photo_or_404(user: User, photo_id: str) -> TeamBriefPhoto:
+    """A culture-wall photo is visible exactly when its brief is."""
+    photo = db.session.scalar(sa.select(TeamBriefPhoto).join(TeamBrief, TeamBriefPhoto.brief_id == TeamBrief.id)
+                              .where(TeamBriefPhoto.id == photo_id, brief_condition(user)))
+    if photo is None:
+        abort(404)
+    return photo

@@ -17,8 +17,50 @@ from webapp.models.visit import (
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.metrics import CREDITS, ActivityMonth, MetricDefinitionSet, VisitCredit
+from webapp.models.meetings import (
+    ITEM_KINDS,
+    MISS_REASONS,
+    TARGET_PERIODS,
+    MeetingItem,
+    MissReason,
+    PersonTarget,
+    SubBranchTarget,
+)
+from webapp.models.people import (
+    HONOUR_CATEGORIES,
+    SCHEME_SCOPES,
+    SCHEME_STATES,
+    Honour,
+    IncentiveScheme,
+    PerformanceTalk,
+    TalkAction,
+)
+from webapp.models.learning import StudyAttendance, StudySession, TeamBrief, TeamBriefPhoto
 
 __all__ = [
+    "CREDITS",
+    "ActivityMonth",
+    "MetricDefinitionSet",
+    "VisitCredit",
+    "ITEM_KINDS",
+    "MISS_REASONS",
+    "TARGET_PERIODS",
+    "MeetingItem",
+    "MissReason",
+    "PersonTarget",
+    "SubBranchTarget",
+    "HONOUR_CATEGORIES",
+    "SCHEME_SCOPES",
+    "SCHEME_STATES",
+    "Honour",
+    "IncentiveScheme",
+    "PerformanceTalk",
+    "TalkAction",
+    "StudyAttendance",
+    "StudySession",
+    "TeamBrief",
+    "TeamBriefPhoto",
     "HELD_PHOTO_STATES",
     "HeldPhoto",
     "FlagReview",

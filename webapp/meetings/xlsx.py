@@ -1,0 +1,112 @@
+"""Excel exports of the weekly and monthly tables, in the layout a bank files: a title, the unit and period,
+a header of target / actual / achievement per figure, one row per person (or sub-branch), a total, and
+lines for who made and who checked the table.
+
+``safe_cell`` is the only way text reaches a cell here: text a user typed (a name, a team) never becomes a
+formula (OWASP: a leading = + - @, tab or CR gets a leading apostrophe).
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from io import BytesIO
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from webapp.metrics.definitions import Totals, achievement
+
+Cell = str | int | float | None
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+THIN = Side(style="thin", color="999999")
+
+
+def safe_cell(value: Cell) -> Cell:
+    """A value as a spreadsheet must hold it: numbers as numbers, text never as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class TableRow:
+    name: str
+    totals: Totals
+    targets: dict[str, int]
+
+
+def _ratio(actual: float, target: int | None) -> float | None:
+    found = achievement(actual, target)
+    return None if found is None else found / 100.0
+
+
+def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_on: date, rows: Sequence[TableRow],
+                     total: TableRow, products: Sequence[str], product_label: Callable[[str], str],
+                     name_header: str) -> bytes:
+    """One sheet: per row the three figures (target, actual, achievement), the conversion rates, deals by product."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = _("Activity")[:31]
+    groups = [(_("Consultations"), "consultations"), (_("Applications"), "applications"), (_("Deals"), "deals")]
+    header_top: list[Cell] = [_("No."), name_header]
+    header: list[Cell] = ["", ""]
+    for label, _metric in groups:
+        header_top += [label, "", ""]
+        header += [_("Target"), _("Actual"), _("Achievement")]
+    header_top += [_("Conversion"), ""]
+    header += [_("Applications / consultations"), _("Deals / applications")]
+    header_top += [_("Deals by product")] + [""] * (len(products) - 1)
+    header += [product_label(p) for p in products]
+    width = len(header)
+    _line(sheet, 1, [title], bold=True, size=14)
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    _line(sheet, 2, [_("Unit: %(unit)s", unit=unit), "", "",
+                     _("Period: %(start)s to %(end)s", start=period[0].isoformat(), end=period[1].isoformat()),
+                     "", "", "", _("Made on: %(day)s", day=made_on.isoformat())])
+    _line(sheet, 4, header_top, bold=True)
+    _line(sheet, 5, header, bold=True)
+    column = 3
+    for _label, _metric in groups:
+        sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 2)
+        column += 3
+    sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 1)
+    if products:
+        sheet.merge_cells(start_row=4, start_column=column + 2, end_row=4, end_column=column + 1 + len(products))
+    row_number = 6
+    for index, row in enumerate([*rows, total], start=1):
+        values: list[Cell] = [index if row is not total else "", row.name]
+        for _label, metric in groups:
+            actual = row.totals.value(metric)
+            values += [row.targets.get(metric), actual, _ratio(actual, row.targets.get(metric))]
+        rates = (row.totals.application_rate, row.totals.deal_rate)
+        values += [None if r is None else r / 100.0 for r in rates]
+        values += [row.totals.by_product.get(p, 0) for p in products]
+        _line(sheet, row_number, values, bold=row is total)
+        for offset in (5, 8, 11, 12, 13):
+            sheet.cell(row=row_number, column=offset).number_format = "0.0%"
+        row_number += 1
+    for line in sheet.iter_rows(min_row=4, max_row=row_number - 1, max_col=width):
+        for cell in line:
+            cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+    _line(sheet, row_number + 1, [_("Made by:"), "", "", "", _("Checked by:")])
+    sheet.column_dimensions["A"].width = 6
+    sheet.column_dimensions["B"].width = 18
+    for index in range(3, width + 1):
+        sheet.column_dimensions[get_column_letter(index)].width = 11
+    sheet.freeze_panes = "C6"
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _line(sheet: Worksheet, row: int, values: Sequence[Cell], *, bold: bool = False, size: int = 11) -> None:
+    for column, value in enumerate(values, start=1):
+        cell = sheet.cell(row=row, column=column, value=safe_cell(value))
+        if bold or size != 11:
+            cell.font = Font(bold=bold, size=size)
