@@ -84,4 +84,4 @@ def form_again(page: str, partial: str | None, context: Mapping[str, Any],
                errors: Mapping[str, str]) -> tuple[str, int]:
     """The form with its errors beside the fields: the partial for htmx, the whole page otherwise."""
     template = partial if partial and wants_partial() else page
-    return render_template(template, **context, errors=dict(errors)), 422
+    return render_template(template, **{**context, "errors": dict(errors)}), 422

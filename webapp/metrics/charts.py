@@ -82,7 +82,7 @@ def funnel_chart(stages: Sequence[tuple[str, float]], *, title: str) -> Markup:
 
 def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[float]]], *, title: str) -> Markup:
     """Trends: one line per person, product or district over the periods in ``labels``; a legend below."""
-    left, right, top_pad, plot_h = 40, 12, 12, 170
+    left, right, top_pad, plot_h = 40, 34, 12, 170
     legend_rows = (len(series) + 3) // 4
     height = top_pad + plot_h + 28 + legend_rows * 20
     top = max([1.0, *(v for _name, values in series for v in values)])
