@@ -114,7 +114,8 @@ def test_bad_schemes_are_refused(world: World, login: Any) -> None:
     assert lead.post("/meetings/incentives/new", _scheme_form(name="")).status_code == 422
     assert lead.post("/meetings/incentives/new", _scheme_form(scope="branch")).status_code == 422
     assert lead.post("/meetings/incentives/new", _scheme_form(period_end="2000-01-01")).status_code == 422
-    assert lead.post("/meetings/incentives/new", {**_scheme_form(), "rule-0-type": "", "rule-1-type": ""}).status_code == 422
+    no_rules = {**_scheme_form(), "rule-0-type": "", "rule-1-type": ""}
+    assert lead.post("/meetings/incentives/new", no_rules).status_code == 422
     assert login("mgr1").post("/meetings/incentives/new", _scheme_form()).status_code == 403
     reviewer = login("reviewer1")
     assert reviewer.post("/meetings/incentives/new", _scheme_form(scope="sub_branch",

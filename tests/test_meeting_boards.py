@@ -126,17 +126,18 @@ def test_every_figure_explains_itself_within_the_viewers_scope(app: Flask, world
     lead = login("lead1").get(f"/metrics/explain?metric=consultations&person={mgr3}&start={day}&end={day}")
     page = lead.get_data(as_text=True)
     assert re.search(r"<strong data-value>2</strong>", page)
-    assert "3 records in this period; 3 of them shown" in page  # two effective visits and the unconfirmed squad one
-    assert "not confirmed by this squad member" in page
+    assert "本期共 3 条记录；显示其中 3 条" in page  # two effective visits and the unconfirmed squad one
+    assert "该小分队成员未确认" in page
     # mgr1 sees mgr3's figure, but only the record they took part in (the squad visit).
     own = login("mgr1").get(f"/metrics/explain?metric=consultations&person={mgr3}&start={day}&end={day}")
-    assert "3 records in this period; 1 of them shown" in own.get_data(as_text=True)
+    assert "本期共 3 条记录；显示其中 1 条" in own.get_data(as_text=True)
     assert login("lead2").get(f"/metrics/explain?metric=consultations&person={mgr1}&start={day}&end={day}"
                               ).status_code == 404
     assert login("reviewerb").get(f"/metrics/explain?metric=deals&team={world.teams['T1']}&start={day}&end={day}"
                                   ).status_code == 404
     for bad in (f"metric=smiles&person={mgr1}&start={day}&end={day}", f"metric=deals&start={day}&end={day}",
-                f"metric=deals&person={mgr1}&start={day}&end=2000-01-01", f"metric=deals&person=x&start={day}&end={day}"):
+                f"metric=deals&person={mgr1}&start={day}&end=2000-01-01",
+                f"metric=deals&person=x&start={day}&end={day}"):
         assert login("lead1").get(f"/metrics/explain?{bad}").status_code in (400, 404), bad
     assert login("lead1").get(f"/metrics/explain?metric=deals&person={mgr1}&start=day&end={day}").status_code == 400
     branch = login("reviewer1").get(
@@ -145,7 +146,7 @@ def test_every_figure_explains_itself_within_the_viewers_scope(app: Flask, world
 
 
 def test_the_definitions_are_an_admin_setting_shown_to_all(app: Flask, world: World, login: Any) -> None:
-    assert "A consultation is" in login("mgr1").get("/metrics/definitions").get_data(as_text=True)
+    assert 'id="definitions-form"' in login("mgr1").get("/metrics/definitions").get_data(as_text=True)
     assert login("lead1").post("/metrics/definitions", {"squad_credit": "lead_only"}).status_code == 403
     admin = login("admin")
     form = {"consultation_rule": "effective", "squad_credit": "lead_only", "loan_deal_source": "auto",

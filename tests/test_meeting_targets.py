@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
 import sqlalchemy as sa
 from flask import Flask
 
@@ -14,9 +13,9 @@ from tests.factories import World, user_by_name
 from tests.metrics_helpers import at, body, write
 from tests.visit_helpers import new_id
 from webapp.bank_time import bank_today
-from webapp.extensions import db
 from webapp.errors import Invalid
-from webapp.meetings.targets import person_targets, period_start, set_team_targets
+from webapp.extensions import db
+from webapp.meetings.targets import period_start, person_targets, set_team_targets
 from webapp.models import PersonTarget, SubBranchTarget, Team
 from webapp.write_kernel import WriteContext
 
@@ -109,7 +108,8 @@ def test_a_week_without_its_own_target_sums_the_day_targets(app: Flask, world: W
         week = person_targets([ids["mgr1"]], "week", monday)[ids["mgr1"]]
         assert (week["consultations"].value, week["consultations"].summed) == (12, True)
     # Any day of the week names its week.
-    lead.post(_grid_url(world, "week", (monday + timedelta(days=3)).isoformat()), {f"t-{ids['mgr1']}-consultations": "20"})
+    lead.post(_grid_url(world, "week", (monday + timedelta(days=3)).isoformat()),
+              {f"t-{ids['mgr1']}-consultations": "20"})
     with app.app_context():
         week = person_targets([ids["mgr1"]], "week", monday)[ids["mgr1"]]
         assert (week["consultations"].value, week["consultations"].summed) == (20, False)
@@ -139,7 +139,8 @@ def test_the_branch_sets_sub_branch_targets(app: Flask, world: World, login: Any
 
 def test_plan_achievement_green_and_red_on_the_evening_board(app: Flask, world: World, login: Any) -> None:
     ids = _ids(app, "mgr1", "mgr2")
-    login("lead1").post(_grid_url(world), {f"t-{ids['mgr1']}-consultations": "1", f"t-{ids['mgr2']}-consultations": "2"})
+    login("lead1").post(_grid_url(world), {f"t-{ids['mgr1']}-consultations": "1",
+                                           f"t-{ids['mgr2']}-consultations": "2"})
     today = bank_today()
     with app.app_context():
         write("mgr1", new_id(), body(world.merchants["a1_owned"], at(today, 0, 5), lead="mgr1"),

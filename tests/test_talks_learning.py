@@ -91,12 +91,12 @@ def test_a_talk_is_suggested_after_days_under_target(app: Flask, world: World, l
         write("mgr2", new_id(), body(world.merchants["a1_owned"], at(days[-1], 10), lead="mgr2"), now=at(days[-1], 11))
         db.session.commit()
     inbox = lead.get("/inbox/").get_data(as_text=True)
-    assert "王芳" in inbox and "under target on 5 working days" in inbox
-    assert "张伟: under target" not in inbox
-    assert "under target" not in login("mgr1").get("/inbox/").get_data(as_text=True)
+    assert "与王芳面谈：已连续 5 个工作日未达标" in inbox
+    assert "与张伟面谈" not in inbox
+    assert "未达标" not in login("mgr1").get("/inbox/").get_data(as_text=True)
     assert "王芳" in lead.get("/meetings/talks/").get_data(as_text=True)
     assert lead.post("/meetings/talks/new", _talk_form(mgr1)).status_code == 303
-    assert "under target on 5" not in lead.get("/inbox/").get_data(as_text=True)
+    assert "与王芳面谈：已连续" not in lead.get("/inbox/").get_data(as_text=True)
 
 
 def test_study_sessions_and_shares_are_recorded(app: Flask, world: World, login: Any) -> None:

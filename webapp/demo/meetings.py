@@ -69,7 +69,8 @@ def _items(team: Team, today: date, now: datetime) -> None:
         (today, "news", "人民银行：延续实施普惠小微贷款支持工具", "政策延续至年底，重点支持首贷户和信用贷。", "mgr4"),
         (today, "success_story", "四季青服装批发：一次走访带出三笔业务",
          "王芳在走访中发现商户旺季备货资金缺口，当场完成经营贷申请，并开通聚合码和商户收单。", "mgr1"),
-        (today, "tip", "今日小知识：个人养老金账户每年缴存上限 12000 元", "缴存可享个税递延，适合向商户老板推荐。", "mgr2"),
+        (today, "tip", "今日小知识：个人养老金账户每年缴存上限 12000 元",
+         "缴存可享个税递延，适合向商户老板推荐。", "mgr2"),
         (today, "role_play", "角色扮演：客户说“别的银行利率更低”怎么回应", "主聊：张伟；辅聊：刘洋；观察：陈静。", ""),
         (today - timedelta(days=1), "lesson", "复盘：扫街前先查辖区商户名单，避免重复拜访", "", "mgr3"),
         (today - timedelta(days=1), "market_news", "同业：某股份行推出 30 万元以内纯信用秒批产品", "", "mgr5"),
@@ -87,11 +88,13 @@ def _people_work(team: Team, today: date, now: datetime) -> None:
         "rule-2-type": "threshold", "rule-2-metric": "applications", "rule-2-at_least": "20", "rule-2-bonus": "30",
         "rule-3-type": "team_bonus", "rule-3-metric": "deals", "rule-3-at_least": "150", "rule-3-bonus": "20"})
     proposed = save_scheme(lead, None, {
-        "name": "武林一队 信用卡专项", "period_start": first.isoformat(), "period_end": last.isoformat(), "scope": "team",
+        "name": "武林一队 信用卡专项", "period_start": first.isoformat(), "period_end": last.isoformat(),
+        "scope": "team",
         "rule-0-type": "points", "rule-0-metric": "deals.credit_card", "rule-0-points": "5"})
     propose_scheme(lead, proposed)
     attendees = [str(p.id) for p in db.session.scalars(board_people(team))]
-    record_study_session(lead, {"topic": "小微企业金融服务监管政策解读", "held_on": (today - timedelta(days=7)).isoformat(),
+    record_study_session(lead, {"topic": "小微企业金融服务监管政策解读",
+                                "held_on": (today - timedelta(days=7)).isoformat(),
                                 "notes": "重点：贷款用途管理、贷后检查频率。"}, attendees)
     mgr3 = db.session.scalar(sa.select(User).where(User.username == "mgr3"))
     assert mgr3 is not None

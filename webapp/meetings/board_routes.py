@@ -148,7 +148,8 @@ def weekly_export(team_id: int) -> Response:
         title=f"{team.sub_branch.name} {team.name} · " + _title("weekly"), unit=team.sub_branch.name,
         period=(board.week, board.week + timedelta(days=6)), made_on=bank_today(), rows=rows,
         total=TableRow(_total_label(), board.team_totals, board.team_targets),
-        products=board.definitions.deal_products, product_label=_deal_label, name_header=_name_header())
+        products=board.definitions.deal_products, product_label=_deal_label, name_header=_name_header(),
+        working_days=board.working_days)
     return xlsx_response(data, f"weekly-{team.id}-{board.week.isoformat()}.xlsx")
 
 
@@ -162,7 +163,8 @@ def monthly_export(team_id: int) -> Response:
         title=f"{team.sub_branch.name} {team.name} · " + _title("monthly"), unit=team.sub_branch.name,
         period=(board.month, next_month(board.month) - timedelta(days=1)), made_on=bank_today(), rows=rows,
         total=TableRow(_total_label(), board.team_totals, board.team_targets),
-        products=board.definitions.deal_products, product_label=_deal_label, name_header=_name_header())
+        products=board.definitions.deal_products, product_label=_deal_label, name_header=_name_header(),
+        working_days=board.working_days)
     return xlsx_response(data, f"monthly-{team.id}-{board.month.strftime('%Y-%m')}.xlsx")
 
 

@@ -28,7 +28,7 @@ from webapp.meetings.hooks import RiskCase, risk_cases
 from webapp.meetings.pipeline import progress_of
 from webapp.meetings.targets import TargetValue, person_targets, sub_branch_targets
 from webapp.metrics.counting import empty_totals, sum_totals, totals_by
-from webapp.metrics.definitions import Definitions, Totals, month_start, next_month
+from webapp.metrics.definitions import Definitions, Totals, month_start, next_month, working_days
 from webapp.metrics.penetration import Penetration, penetration_by
 from webapp.models import Honour, MeetingItem, SubBranch, Team, User, Visit
 from webapp.models.meetings import WEEKLY_ITEM_KINDS
@@ -52,6 +52,7 @@ class WeekBoard:
     next_week: date
     next_targets: dict[int, dict[str, TargetValue]]
     standings: list[SchemeStandings]
+    working_days: int
 
 
 @dataclass
@@ -74,9 +75,11 @@ class MonthBoard:
     sub_branch_target: dict[str, int]
     trends: Trends
     penetration: list[Penetration]
+    industries: list[Penetration]
     honours: list[Honour]
     leaders: dict[str, Leader]
     standings: list[SchemeStandings]
+    working_days: int
 
 
 @dataclass
@@ -109,7 +112,13 @@ def week_board(viewer: User, team: Team, week: date, definitions: Definitions) -
         deals=[v for v in progress_of(ids, team.sub_branch_id, week, end) if (v.outcome or {}).get("deals")],
         risks=risk_cases(team, people, week, end), next_week=end,
         next_targets=person_targets(ids, "week", end),
-        standings=scheme_standings(viewer, team, definitions, min(end - timedelta(days=1), bank_today())))
+        standings=scheme_standings(viewer, team, definitions, min(end - timedelta(days=1), bank_today())),
+        working_days=elapsed_working_days(week, end, definitions))
+
+
+def elapsed_working_days(start: date, end: date, definitions: Definitions) -> int:
+    """Working days of [start, end) up to today: what "per working day" divides by while a period runs."""
+    return working_days(start, min(end, bank_today() + timedelta(days=1)), definitions)
 
 
 def trend_months(month: date) -> list[date]:
@@ -159,9 +168,11 @@ def month_board(viewer: User, team: Team, month: date, definitions: Definitions)
         sub_branch_target=sub_branch_targets([team.sub_branch_id], "month", month)[team.sub_branch_id],
         trends=team_trends(team, people, month, definitions),
         penetration=penetration_by("district", [team.sub_branch_id], definitions)[:12],
+        industries=penetration_by("industry", [team.sub_branch_id], definitions)[:12],
         honours=kept_honours([team.sub_branch_id], trend_months(month)),
         leaders=leaders(team.sub_branch_id, month, definitions),
-        standings=scheme_standings(viewer, team, definitions, min(end - timedelta(days=1), bank_today())))
+        standings=scheme_standings(viewer, team, definitions, min(end - timedelta(days=1), bank_today())),
+        working_days=elapsed_working_days(month, end, definitions))
 
 
 def branch_month(sub_branches: Sequence[SubBranch], month: date, definitions: Definitions) -> BranchMonth:

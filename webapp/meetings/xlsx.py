@@ -46,8 +46,9 @@ def _ratio(actual: float, target: int | None) -> float | None:
 
 def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_on: date, rows: Sequence[TableRow],
                      total: TableRow, products: Sequence[str], product_label: Callable[[str], str],
-                     name_header: str) -> bytes:
-    """One sheet: per row the three figures (target, actual, achievement), the conversion rates, deals by product."""
+                     name_header: str, working_days: int = 0) -> bytes:
+    """One sheet: per row the three figures (target, actual, achievement), the conversion rates, consultations per
+    working day (given the working days so far), deals by product."""
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -58,8 +59,8 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
     for label, _metric in groups:
         header_top += [label, "", ""]
         header += [_("Target"), _("Actual"), _("Achievement")]
-    header_top += [_("Conversion"), ""]
-    header += [_("Applications / consultations"), _("Deals / applications")]
+    header_top += [_("Conversion"), "", ""]
+    header += [_("Applications / consultations"), _("Deals / applications"), _("Consultations per working day")]
     header_top += [_("Deals by product")] + [""] * (len(products) - 1)
     header += [product_label(p) for p in products]
     width = len(header)
@@ -75,9 +76,9 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
     for _label, _metric in groups:
         sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 2)
         column += 3
-    sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 1)
+    sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 2)
     if products:
-        sheet.merge_cells(start_row=4, start_column=column + 2, end_row=4, end_column=column + 1 + len(products))
+        sheet.merge_cells(start_row=4, start_column=column + 3, end_row=4, end_column=column + 2 + len(products))
     row_number = 6
     for index, row in enumerate([*rows, total], start=1):
         values: list[Cell] = [index if row is not total else "", row.name]
@@ -86,6 +87,8 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
             values += [row.targets.get(metric), actual, _ratio(actual, row.targets.get(metric))]
         rates = (row.totals.application_rate, row.totals.deal_rate)
         values += [None if r is None else r / 100.0 for r in rates]
+        people = max(1, len(rows)) if row is total else 1
+        values.append(round(row.totals.consultations / working_days / people, 1) if working_days else None)
         values += [row.totals.by_product.get(p, 0) for p in products]
         _line(sheet, row_number, values, bold=row is total)
         for offset in (5, 8, 11, 12, 13):
