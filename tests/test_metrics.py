@@ -28,7 +28,7 @@ from webapp.metrics.definitions import (
     working_days,
 )
 from webapp.metrics.penetration import penetration_by, penetration_of
-from webapp.models import ActivityMonth, Merchant, Visit, VisitCredit
+from webapp.models import ActivityMonth, ActivitySubBranchMonth, Merchant, Visit, VisitCredit
 
 DEFAULTS = Definitions()
 
@@ -129,15 +129,26 @@ def test_month_cells_agree_with_the_day_facts_and_a_rebuild(app: Flask, day: Han
         for user_id in ids:
             summed = sum(t.consultations for (u, _d), t in from_facts.items() if u == user_id)
             assert from_cells[(user_id,)].consultations == summed
+        # A sub-branch's month (its own cells) is the sum of its people's.
+        a1 = user_by_name("mgr1").sub_branch_id
+        branch = totals_by(("sub_branch_id",), DEFAULTS, month, end, sub_branch_ids=[a1])[(a1,)]
+        people = person_totals(DEFAULTS, ids + [user_by_name("lead1").id], month, end)
+        assert (branch.consultations, branch.applications, branch.deals) == (
+            sum(t.consultations for t in people.values()), sum(t.applications for t in people.values()),
+            sum(t.deals for t in people.values()))
+        assert branch.consultations > 0
         before = _cells()
         rebuild_metric_facts(db.session.connection())
         assert _cells() == before
 
 
 def _cells() -> list[tuple[Any, ...]]:
-    table = ActivityMonth.__table__
-    columns = [c for c in table.c if c.name != "id"]
-    return sorted(tuple(row) for row in db.session.execute(sa.select(*columns)))
+    """Every monthly cell, of people and of sub-branches, without their ids."""
+    rows: list[tuple[Any, ...]] = []
+    for table in (ActivityMonth.__table__, ActivitySubBranchMonth.__table__):
+        columns = [c for c in table.c if c.name != "id"]
+        rows.extend(sorted((table.name, *row) for row in db.session.execute(sa.select(*columns))))
+    return rows
 
 
 def test_replays_new_versions_and_confirmations_keep_the_figures_right(app: Flask, world: World) -> None:

@@ -21,6 +21,30 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('activity_sub_branch_month',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('month', sa.Date(), nullable=False),
+    sa.Column('sub_branch_id', sa.Integer(), nullable=False),
+    sa.Column('district', sa.String(length=60), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('credit', sa.String(length=12), nullable=False),
+    sa.Column('visits', sa.Integer(), nullable=False),
+    sa.Column('effective', sa.Integer(), nullable=False),
+    sa.Column('verified_effective', sa.Integer(), nullable=False),
+    sa.Column('applications', sa.Integer(), nullable=False),
+    sa.Column('application_amount', sa.Float(), nullable=False),
+    sa.Column('deal_loan', sa.Integer(), nullable=False),
+    sa.Column('deal_pension_account', sa.Integer(), nullable=False),
+    sa.Column('deal_credit_card', sa.Integer(), nullable=False),
+    sa.Column('deal_wealth_product', sa.Integer(), nullable=False),
+    sa.Column('deal_bill_payment', sa.Integer(), nullable=False),
+    sa.Column('deal_aggregated_qr', sa.Integer(), nullable=False),
+    sa.Column('deal_merchant_acquiring', sa.Integer(), nullable=False),
+    sa.Column('deal_account_opening', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['sub_branch_id'], ['sub_branch.id'], name=op.f('fk_activity_sub_branch_month_sub_branch_id_sub_branch')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_sub_branch_month')),
+    sa.UniqueConstraint('month', 'sub_branch_id', 'district', 'kind', 'credit', name='uq_activity_sub_branch_month_month')
+    )
     op.create_table('activity_month',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
@@ -382,3 +406,4 @@ def downgrade():
         batch_op.drop_index('ix_activity_month_month_sub_branch')
 
     op.drop_table('activity_month')
+    op.drop_table('activity_sub_branch_month')

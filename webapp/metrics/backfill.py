@@ -40,6 +40,11 @@ activity_month = sa.table("activity_month", sa.column("month", sa.Date),
                             for name in GROUP),
                           *(sa.column(name, sa.Float if name == "application_amount" else sa.Integer)
                             for name in COUNTERS))
+SUB_BRANCH_GROUP = GROUP[1:]
+activity_sub_branch_month = sa.table(
+    "activity_sub_branch_month", sa.column("month", sa.Date),
+    *(sa.column(name, sa.String if name in ("district", "kind", "credit") else sa.Integer) for name in SUB_BRANCH_GROUP),
+    *(sa.column(name, sa.Float if name == "application_amount" else sa.Integer) for name in COUNTERS))
 
 
 def _visits(conn: sa.Connection) -> Iterator[list[Any]]:
@@ -71,6 +76,7 @@ def _month_of(conn: sa.Connection, day: Any) -> Any:
 
 def rebuild_metric_facts(conn: sa.Connection) -> int:
     """Replace every fact row and monthly cell with those the stored visits give. Returns the fact rows made."""
+    conn.execute(sa.delete(activity_sub_branch_month))
     conn.execute(sa.delete(activity_month))
     conn.execute(sa.delete(visit_credit))
     made = 0
@@ -94,4 +100,9 @@ def rebuild_metric_facts(conn: sa.Connection) -> int:
     conn.execute(sa.insert(activity_month).from_select(
         ["month", *GROUP, *COUNTERS],
         sa.select(month, *keys, *(sa.func.sum(visit_credit.c[name]) for name in COUNTERS)).group_by(month, *keys)))
+    cells = [activity_month.c[name] for name in SUB_BRANCH_GROUP]
+    conn.execute(sa.insert(activity_sub_branch_month).from_select(
+        ["month", *SUB_BRANCH_GROUP, *COUNTERS],
+        sa.select(activity_month.c.month, *cells, *(sa.func.sum(activity_month.c[name]) for name in COUNTERS))
+        .group_by(activity_month.c.month, *cells)))
     return made

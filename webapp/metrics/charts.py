@@ -34,7 +34,7 @@ def _number(value: float) -> str:
 
 def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
     """Horizontal bars per person (or sub-branch), a tick at the target, green when met and red when not."""
-    label_w, value_w, row_h = 110, 70, 28
+    label_w, value_w, row_h = 120, 90, 30
     area = WIDTH - label_w - value_w
     top = max([1.0, *(b.value for b in bars), *(b.target or 0 for b in bars)])
     body: list[str] = []
@@ -43,7 +43,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
         state = "none" if not bar.target else ("met" if bar.value >= bar.target else "missed")
         width = area * bar.value / top
         shape = [
-            f'<text class="chart-label" x="{label_w - 6}" y="{y + 17}" text-anchor="end">'
+            f'<text class="chart-label" x="{label_w - 6}" y="{y + 20}" text-anchor="end">'
             f"{escape(bar.label[:10])}</text>",
             f'<rect class="bar bar-{state}" x="{label_w}" y="{y + 4}" width="{max(width, 1.5):.1f}" '
             f'height="{row_h - 10}">'
@@ -54,7 +54,7 @@ def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
             x = label_w + area * bar.target / top
             shape.append(f'<line class="bar-target" x1="{x:.1f}" x2="{x:.1f}" y1="{y}" y2="{y + row_h - 2}"/>')
         value_text = _number(bar.value) + (f" / {_number(bar.target)}" if bar.target else "")
-        shape.append(f'<text class="chart-value" x="{WIDTH - value_w + 6}" y="{y + 17}">{escape(value_text)}</text>')
+        shape.append(f'<text class="chart-value" x="{WIDTH - value_w + 6}" y="{y + 20}">{escape(value_text)}</text>')
         group = "".join(shape)
         body.append(f'<a href="{escape(bar.href)}">{group}</a>' if bar.href else f"<g>{group}</g>")
     return _svg(12 + len(bars) * row_h, title, body, "chart-bars")

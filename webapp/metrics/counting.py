@@ -1,8 +1,9 @@
 """Reading the figures: sums of the facts kept by the write path, under a branch's definitions.
 
-A period [start, end) is read from the monthly cells for the whole months it covers and from the fact rows
-for the days at its edges, so a month's table reads one row per person and category whatever the length
-of the history, and a day's board reads that day's visits only (both through an index). The definitions
+A period [start, end) is read from the monthly cells for the whole months it covers (a sub-branch's cells
+when no people are named, the people's otherwise) and from the fact rows for the days at its edges, so a
+month's table reads one row per sub-branch or person and category whatever the length of the history, and a
+day's board reads that day's visits only (all through an index). The definitions
 are applied to the sums (webapp.metrics.definitions.totals_from_rows), never stored with them.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.metrics.definitions import Definitions, Totals, month_start, next_month, totals_from_rows
 from webapp.metrics.sources import LOAN_DEAL_SOURCES, LoanDeal
-from webapp.models import ActivityMonth, VisitCredit
+from webapp.models import ActivityMonth, ActivitySubBranchMonth, VisitCredit
 from webapp.models.metrics import COUNTER_COLUMNS
 
 GROUPABLE = ("user_id", "sub_branch_id", "district", "day", "month")
@@ -44,7 +45,7 @@ def split_period(start: date, end: date) -> tuple[list[date], list[tuple[date, d
 def _filters(columns: Any, user_ids: Collection[int] | None, sub_branch_ids: Collection[int] | None,
              districts: Collection[str] | None) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    if user_ids is not None:
+    if user_ids is not None and "user_id" in columns:
         conditions.append(columns.user_id.in_(list(user_ids)))
     if sub_branch_ids is not None:
         conditions.append(columns.sub_branch_id.in_(list(sub_branch_ids)))
@@ -69,7 +70,8 @@ def fact_rows(start: date, end: date, by: tuple[str, ...], *, user_ids: Collecti
     if (user_ids is not None and not user_ids) or (sub_branch_ids is not None and not sub_branch_ids) or start >= end:
         return []
     facts = VisitCredit.__table__
-    cells = ActivityMonth.__table__
+    # Without people to pick, whole months come from the sub-branches' cells (one row per sub-branch and category).
+    cells = ActivitySubBranchMonth.__table__ if user_ids is None and "user_id" not in by else ActivityMonth.__table__
     months: list[date]
     edges: list[tuple[date, date]]
     if "day" in by:

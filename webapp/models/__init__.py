@@ -17,7 +17,7 @@ from webapp.models.visit import (
 )
 from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
-from webapp.models.metrics import CREDITS, ActivityMonth, MetricDefinitionSet, VisitCredit
+from webapp.models.metrics import CREDITS, ActivityMonth, ActivitySubBranchMonth, MetricDefinitionSet, VisitCredit
 from webapp.models.meetings import (
     ITEM_KINDS,
     MISS_REASONS,
@@ -41,6 +41,7 @@ from webapp.models.learning import StudyAttendance, StudySession, TeamBrief, Tea
 __all__ = [
     "CREDITS",
     "ActivityMonth",
+    "ActivitySubBranchMonth",
     "MetricDefinitionSet",
     "VisitCredit",
     "ITEM_KINDS",

@@ -1,5 +1,6 @@
-"""Activity metrics kept by the visit write path: one fact row per visit and credited person, and a monthly
-roll-up of those facts per person, so that boards read the period they show and never the whole history.
+"""Activity metrics kept by the visit write path: one fact row per visit and credited person, a monthly roll-up
+of those facts per person, and one per sub-branch, so that boards read the period they show and never the whole
+history.
 
 Both tables are derived data: ``webapp.metrics.facts.refresh_visit_metrics`` rewrites a visit's facts and
 the monthly cells they feed, from the visit as it now stands, whenever the write path changes a visit or a
@@ -84,6 +85,23 @@ class ActivityMonth(_Counters, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date)  # the first day of the month
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"))
+    district: Mapped[str] = mapped_column(String(60), default="")
+    kind: Mapped[str] = mapped_column(String(16))
+    credit: Mapped[str] = mapped_column(String(12))
+
+
+class ActivitySubBranchMonth(_Counters, db.Model):
+    """The sum of a sub-branch's monthly cells, per district, visit kind and credit: the branch's monthly table and
+    its trends read one row per sub-branch and category, however many people and visits there are."""
+
+    __table_args__ = (
+        UniqueConstraint("month", "sub_branch_id", "district", "kind", "credit",
+                         name="uq_activity_sub_branch_month_month"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)
     sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"))
     district: Mapped[str] = mapped_column(String(60), default="")
     kind: Mapped[str] = mapped_column(String(16))
