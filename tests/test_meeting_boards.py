@@ -84,6 +84,9 @@ def test_items_and_miss_reasons_are_captured_at_the_meeting(app: Flask, world: W
                                                                       "shared_by": "mgr7"},
                 {"day": today, "kind": "tip", "title": "x" * 201}, {"day": today, "kind": "tip", "title": "a\x00b"}):
         assert mgr2.post(url, bad, headers={"HX-Request": "true"}).status_code == 422, bad
+    plain = mgr2.post(url, {"day": today, "kind": "tip", "title": ""})  # without htmx: the form on its own page
+    assert plain.status_code == 422 and "返回看板" in plain.get_data(as_text=True) and "tabbar" in plain.get_data(
+        as_text=True)
     assert login("reviewer1").post(url, {"day": today, "kind": "tip", "title": "x"}).status_code == 403
     assert login("lead2").post(url, {"day": today, "kind": "tip", "title": "x"}).status_code == 404
     morning = login("mgr1").get(_board(world, "T1", "morning")).get_data(as_text=True)

@@ -204,6 +204,14 @@ def _sub_branch_header() -> str:
 # --- captured at the meeting ------------------------------------------------------------------------------
 
 
+def _refused(partial: str, error: AppError, back_url: str, **context: Any) -> tuple[str, int]:
+    """A refused meeting form: the form partial for htmx, the form on a page of its own otherwise."""
+    status = 422 if error.status == 422 else error.status
+    if wants_partial():
+        return render_template(partial, **context), status
+    return render_template("meetings/form_page.html", partial=partial, back_url=back_url, **context), status
+
+
 @bp.post("/teams/<int:team_id>/items")
 @login_required
 def add_item(team_id: int) -> Page:
@@ -220,9 +228,9 @@ def add_item(team_id: int) -> Page:
         db.session.rollback()
         people = list(db.session.scalars(board_people(team)))
         kinds = {"morning": MORNING_ITEM_KINDS, "evening": EVENING_ITEM_KINDS, "weekly": WEEKLY_ITEM_KINDS}[back]
-        return render_template("meetings/_item_form.html", team=team, people=people, item_kinds=kinds, back=back,
-                               day=form.get("day", ""), values=form, errors=error.fields or {"title": error.message}), \
-            422 if error.status == 422 else error.status
+        return _refused("meetings/_item_form.html", error, url_for(f"meetings.{back}", team_id=team.id),
+                        team=team, people=people, item_kinds=kinds, back=back, day=form.get("day", ""),
+                        values=form, errors=error.fields or {"title": error.message})
     db.session.commit()
     return finished(url_for(f"meetings.{back}", team_id=team.id, day=form.get("day") if back != "weekly" else None,
                             week=form.get("day") if back == "weekly" else None))
@@ -255,9 +263,9 @@ def record_miss(team_id: int, user_id: int) -> Page:
                                   text=form.get("text"))
     except AppError as error:
         db.session.rollback()
-        return render_template("meetings/_miss_form.html", team=team, person=person, day=form.get("day", ""),
-                               miss=None, values=form, errors=error.fields or {"code": error.message},
-                               miss_reasons=MISS_REASONS), 422 if error.status == 422 else error.status
+        return _refused("meetings/_miss_form.html", error, url_for("meetings.evening", team_id=team.id),
+                        team=team, person=person, day=form.get("day", ""), miss=None, values=form,
+                        errors=error.fields or {"code": error.message}, miss_reasons=MISS_REASONS)
     db.session.commit()
     if wants_partial():
         return render_template("meetings/_miss_form.html", team=team, person=person, day=miss.day.isoformat(),
