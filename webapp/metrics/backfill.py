@@ -29,22 +29,21 @@ visit = sa.table("visit", sa.column("id", sa.String), sa.column("merchant_id", s
                  sa.column("checkin_status", sa.String), sa.column("outcome", sa.JSON))
 merchant = sa.table("merchant", sa.column("id", sa.Integer), sa.column("district", sa.String))
 confirmation = sa.table("squad_confirmation", sa.column("visit_id", sa.String), sa.column("user_id", sa.Integer))
-visit_credit = sa.table("visit_credit", sa.column("visit_id", sa.String), sa.column("user_id", sa.Integer),
-                        sa.column("day", sa.Date), sa.column("credit", sa.String),
-                        sa.column("sub_branch_id", sa.Integer), sa.column("merchant_id", sa.Integer),
-                        sa.column("district", sa.String), sa.column("kind", sa.String),
-                        *(sa.column(name, sa.Float if name == "application_amount" else sa.Integer)
-                          for name in COUNTERS))
-activity_month = sa.table("activity_month", sa.column("month", sa.Date),
-                          *(sa.column(name, sa.String if name in ("district", "kind", "credit") else sa.Integer)
-                            for name in GROUP),
-                          *(sa.column(name, sa.Float if name == "application_amount" else sa.Integer)
-                            for name in COUNTERS))
+TEXT_COLUMNS = ("district", "kind", "credit")
+
+
+def _typed(names: tuple[str, ...]) -> list[sa.ColumnClause[Any]]:
+    """Columns of the metric tables by name: text for the categories, a float amount, integers otherwise."""
+    return [sa.column(name, sa.String if name in TEXT_COLUMNS else sa.Float if name == "application_amount"
+                      else sa.Integer) for name in names]
+
+
+visit_credit = sa.table("visit_credit", sa.column("visit_id", sa.String), sa.column("day", sa.Date),
+                        *_typed(("user_id", "credit", "sub_branch_id", "merchant_id", "district", "kind", *COUNTERS)))
+activity_month = sa.table("activity_month", sa.column("month", sa.Date), *_typed((*GROUP, *COUNTERS)))
 SUB_BRANCH_GROUP = GROUP[1:]
-activity_sub_branch_month = sa.table(
-    "activity_sub_branch_month", sa.column("month", sa.Date),
-    *(sa.column(name, sa.String if name in ("district", "kind", "credit") else sa.Integer) for name in SUB_BRANCH_GROUP),
-    *(sa.column(name, sa.Float if name == "application_amount" else sa.Integer) for name in COUNTERS))
+activity_sub_branch_month = sa.table("activity_sub_branch_month", sa.column("month", sa.Date),
+                                     *_typed((*SUB_BRANCH_GROUP, *COUNTERS)))
 
 
 def _visits(conn: sa.Connection) -> Iterator[list[Any]]:
