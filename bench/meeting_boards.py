@@ -8,7 +8,8 @@ with 10 thousand visits and on the same branch with a million (scripts/seed_larg
 Both databases are measured in one process, interleaved run by run, so a busy machine slows both alike. Each
 figure is the median of the warm runs in milliseconds; the first (cold) run is shown in brackets. Measured:
 - the evening board of team 1 on the newest day (its people's figures against targets, misses, progress,
-  standings), as assembled by the app, and the whole page over HTTP;
+  standings), as assembled by the app, and the whole page over HTTP; and the same figures for all 45 people
+  of a sub-branch;
 - the branch's monthly table (plan achievement of the 20 sub-branches, six months of trend), for the current
   month and for the last full month, and the whole page over HTTP.
 """
@@ -86,6 +87,24 @@ class Branch:
             assert board.rows
             db.session.remove()
 
+    def sub_branch_day(self) -> None:
+        """The evening board's figures for a whole sub-branch (its five teams, 45 people) on the newest day."""
+        from webapp.meetings.targets import person_targets
+        from webapp.metrics.counting import person_totals
+        from webapp.metrics.store import definitions_for
+        from webapp.models import User
+
+        with self.app.app_context():
+            from webapp.extensions import db
+
+            people = list(db.session.scalars(sa.select(User.id).where(User.sub_branch_id == 1,
+                                                                      User.role.in_(("manager", "team_lead")))))
+            totals = person_totals(definitions_for(1), people, self.day, self.day + timedelta(days=1),
+                                   sub_branch_ids=[1])
+            targets = person_targets(people, "day", self.day)
+            assert len(totals) == len(targets) == 45
+            db.session.remove()
+
     def branch_table(self, month: date) -> Callable[[], None]:
         def run() -> None:
             from webapp.meetings.period_boards import branch_month, visible_sub_branches
@@ -112,6 +131,7 @@ def measure(branches: dict[str, Branch], runs: int) -> dict[str, dict[str, list[
         "evening board of a team (assembled)": lambda b: b.evening,
         "evening board, the whole page over HTTP": lambda b: b.page(
             b.lead, f"/meetings/teams/1/evening?day={b.day.isoformat()}"),
+        "evening figures of a whole sub-branch (45 people)": lambda b: b.sub_branch_day,
         "branch monthly table, this month (assembled)": lambda b: b.branch_table(b.month),
         "branch monthly table, last full month (assembled)": lambda b: b.branch_table(b.last_month),
         "branch monthly table, last full month, whole page over HTTP": lambda b: b.page(

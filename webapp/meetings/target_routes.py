@@ -85,8 +85,8 @@ def save_team_grid(team_id: int) -> Page:
         changes = set_team_targets(write_context(), team, period, start, request.form)
     except AppError as error:
         db.session.rollback()
-        return form_again("meetings/targets.html", "meetings/_target_grid.html",
-                          _grid_context(team_id, period, start, request.form),
+        context = {**_grid_context(team_id, period, start, request.form), "back": request.form.get("back", "")}
+        return form_again("meetings/targets.html", "meetings/_target_grid.html", context,
                           error.fields or {"targets": error.message})
     db.session.commit()
     flash(_("Targets saved (%(count)d changed).", count=changes), "info")
