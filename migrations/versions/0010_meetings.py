@@ -25,7 +25,6 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('month', sa.Date(), nullable=False),
     sa.Column('sub_branch_id', sa.Integer(), nullable=False),
-    sa.Column('district', sa.String(length=60), nullable=False),
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('credit', sa.String(length=12), nullable=False),
     sa.Column('visits', sa.Integer(), nullable=False),
@@ -43,7 +42,7 @@ def upgrade():
     sa.Column('deal_account_opening', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['sub_branch_id'], ['sub_branch.id'], name=op.f('fk_activity_sub_branch_month_sub_branch_id_sub_branch')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_activity_sub_branch_month')),
-    sa.UniqueConstraint('month', 'sub_branch_id', 'district', 'kind', 'credit', name='uq_activity_sub_branch_month_month')
+    sa.UniqueConstraint('month', 'sub_branch_id', 'kind', 'credit', name='uq_activity_sub_branch_month_month')
     )
     op.create_table('activity_month',
     sa.Column('id', sa.Integer(), nullable=False),

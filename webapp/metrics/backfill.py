@@ -41,7 +41,7 @@ def _typed(names: tuple[str, ...]) -> list[sa.ColumnClause[Any]]:
 visit_credit = sa.table("visit_credit", sa.column("visit_id", sa.String), sa.column("day", sa.Date),
                         *_typed(("user_id", "credit", "sub_branch_id", "merchant_id", "district", "kind", *COUNTERS)))
 activity_month = sa.table("activity_month", sa.column("month", sa.Date), *_typed((*GROUP, *COUNTERS)))
-SUB_BRANCH_GROUP = GROUP[1:]
+SUB_BRANCH_GROUP = ("sub_branch_id", "kind", "credit")
 activity_sub_branch_month = sa.table("activity_sub_branch_month", sa.column("month", sa.Date),
                                      *_typed((*SUB_BRANCH_GROUP, *COUNTERS)))
 

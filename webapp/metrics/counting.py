@@ -45,7 +45,7 @@ def split_period(start: date, end: date) -> tuple[list[date], list[tuple[date, d
 def _filters(columns: Any, user_ids: Collection[int] | None, sub_branch_ids: Collection[int] | None,
              districts: Collection[str] | None) -> list[sa.ColumnElement[bool]]:
     conditions: list[sa.ColumnElement[bool]] = []
-    if user_ids is not None and "user_id" in columns:
+    if user_ids is not None:
         conditions.append(columns.user_id.in_(list(user_ids)))
     if sub_branch_ids is not None:
         conditions.append(columns.sub_branch_id.in_(list(sub_branch_ids)))
@@ -70,8 +70,9 @@ def fact_rows(start: date, end: date, by: tuple[str, ...], *, user_ids: Collecti
     if (user_ids is not None and not user_ids) or (sub_branch_ids is not None and not sub_branch_ids) or start >= end:
         return []
     facts = VisitCredit.__table__
-    # Without people to pick, whole months come from the sub-branches' cells (one row per sub-branch and category).
-    cells = ActivitySubBranchMonth.__table__ if user_ids is None and "user_id" not in by else ActivityMonth.__table__
+    # Without people or districts to pick, whole months come from the sub-branches' own cells.
+    by_sub_branch = user_ids is None and districts is None and not {"user_id", "district"} & set(by)
+    cells = ActivitySubBranchMonth.__table__ if by_sub_branch else ActivityMonth.__table__
     months: list[date]
     edges: list[tuple[date, date]]
     if "day" in by:

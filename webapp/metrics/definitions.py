@@ -184,12 +184,14 @@ class Totals:
         return conversion(self.deals, self.applications)
 
 
+CONSULTATION_COLUMN = {"effective": "effective", "verified_effective": "verified_effective", "any_visit": "visits"}
+
+
 def counts_as_consultation(row: Mapping[str, Any], definitions: Definitions) -> int:
     """How many of a row's visits are consultations under the rule (0 for kinds that are not consultations)."""
     if row["kind"] not in definitions.consultation_kinds:
         return 0
-    column = {"effective": "effective", "verified_effective": "verified_effective", "any_visit": "visits"}
-    return int(row[column[definitions.consultation_rule]])
+    return int(row[CONSULTATION_COLUMN[definitions.consultation_rule]])
 
 
 def totals_from_rows(rows: Iterable[Mapping[str, Any]], definitions: Definitions, *,
@@ -199,22 +201,27 @@ def totals_from_rows(rows: Iterable[Mapping[str, Any]], definitions: Definitions
     ``loan_book_loans``: the loans the loan book counts for the same people and period; when given, loans
     recorded on visits are replaced by it (a loan is counted once, from the book)."""
     counted = CREDITS_COUNTED[definitions.squad_credit]
-    totals = Totals(by_product={p: 0 for p in definitions.deal_products})
+    consultation = CONSULTATION_COLUMN[definitions.consultation_rule]
+    kinds = definitions.consultation_kinds
+    from_visits = [(product, f"deal_{product}") for product in definitions.deal_products
+                   if not (product == "loan" and loan_book_loans is not None)]
+    by_product = dict.fromkeys(definitions.deal_products, 0)
+    visits = consultations = applications = 0
+    amount = 0.0
     for row in rows:
         if row["credit"] not in counted:
             continue
-        totals.visits += int(row["visits"])
-        totals.consultations += counts_as_consultation(row, definitions)
-        totals.applications += int(row["applications"])
-        totals.application_amount += float(row["application_amount"] or 0)
-        for product in definitions.deal_products:
-            if product == "loan" and loan_book_loans is not None:
-                continue
-            totals.by_product[product] += int(row[f"deal_{product}"])
-    if loan_book_loans is not None and "loan" in definitions.deal_products:
-        totals.by_product["loan"] = loan_book_loans
-    totals.deals = sum(totals.by_product.values())
-    return totals
+        visits += int(row["visits"])
+        if row["kind"] in kinds:
+            consultations += int(row[consultation])
+        applications += int(row["applications"])
+        amount += float(row["application_amount"] or 0)
+        for product, column in from_visits:
+            by_product[product] += int(row[column])
+    if loan_book_loans is not None and "loan" in by_product:
+        by_product["loan"] = loan_book_loans
+    return Totals(consultations=consultations, applications=applications, deals=sum(by_product.values()),
+                  by_product=by_product, visits=visits, application_amount=amount)
 
 
 def conversion(numerator: float, denominator: float) -> float | None:

@@ -23,7 +23,7 @@ from webapp.models.metrics import COUNTER_COLUMNS
 PERSON_LOCKS = 700_000_000
 SUB_BRANCH_LOCKS = 710_000_000
 GROUP_COLUMNS = ("user_id", "sub_branch_id", "district", "kind", "credit")
-SUB_BRANCH_GROUP = ("sub_branch_id", "district", "kind", "credit")
+SUB_BRANCH_GROUP = ("sub_branch_id", "kind", "credit")
 
 
 def refresh_visit_metrics(visit: Visit) -> None:

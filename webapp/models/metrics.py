@@ -92,18 +92,16 @@ class ActivityMonth(_Counters, db.Model):
 
 
 class ActivitySubBranchMonth(_Counters, db.Model):
-    """The sum of a sub-branch's monthly cells, per district, visit kind and credit: the branch's monthly table and
-    its trends read one row per sub-branch and category, however many people and visits there are."""
+    """The sum of a sub-branch's monthly cells, per visit kind and credit: the branch's monthly table and its
+    trends read a handful of rows per sub-branch and month, however many people, districts and visits there are."""
 
     __table_args__ = (
-        UniqueConstraint("month", "sub_branch_id", "district", "kind", "credit",
-                         name="uq_activity_sub_branch_month_month"),
+        UniqueConstraint("month", "sub_branch_id", "kind", "credit", name="uq_activity_sub_branch_month_month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     month: Mapped[date] = mapped_column(Date)
     sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"))
-    district: Mapped[str] = mapped_column(String(60), default="")
     kind: Mapped[str] = mapped_column(String(16))
     credit: Mapped[str] = mapped_column(String(12))
 
