@@ -54,11 +54,20 @@ def _filters(columns: Any, user_ids: Collection[int] | None, sub_branch_ids: Col
     return conditions
 
 
-def _summed(table: Any, group: list[str], conditions: list[sa.ColumnElement[bool]]) -> list[dict[str, Any]]:
+# The key of a sub-branch's monthly cell: rows grouped by all of it are the cells themselves.
+SUB_BRANCH_CELL = frozenset({"month", "sub_branch_id", "kind", "credit"})
+
+
+def _summed(table: Any, group: list[str], conditions: list[sa.ColumnElement[bool]], *,
+            one_month: bool = False) -> list[dict[str, Any]]:
     columns = table.c
-    keys = [columns[name] for name in (*group, "credit", "kind")]
-    query = sa.select(*keys, *(sa.func.sum(columns[name]).label(name) for name in COUNTER_COLUMNS)) \
-        .where(*conditions).group_by(*keys)
+    names = (*group, "credit", "kind")
+    keys = [columns[name] for name in names]
+    if table is ActivitySubBranchMonth.__table__ and SUB_BRANCH_CELL <= {*names, *(("month",) if one_month else ())}:
+        query = sa.select(*keys, *(columns[name] for name in COUNTER_COLUMNS)).where(*conditions)
+    else:
+        query = sa.select(*keys, *(sa.func.sum(columns[name]).label(name) for name in COUNTER_COLUMNS)) \
+            .where(*conditions).group_by(*keys)
     return [dict(row._mapping) for row in db.session.execute(query)]
 
 
@@ -82,7 +91,7 @@ def fact_rows(start: date, end: date, by: tuple[str, ...], *, user_ids: Collecti
     rows: list[dict[str, Any]] = []
     if months:
         conditions = [cells.c.month.in_(months), *_filters(cells.c, user_ids, sub_branch_ids, districts)]
-        rows.extend(_summed(cells, [name for name in by], conditions))
+        rows.extend(_summed(cells, [name for name in by], conditions, one_month=len(months) == 1))
     fact_group = [name for name in by if name != "month"] + (["day"] if "month" in by and "day" not in by else [])
     for edge_start, edge_end in edges:
         conditions = [facts.c.day >= edge_start, facts.c.day < edge_end,
