@@ -8,7 +8,7 @@ PYBABEL := $(VENV)/bin/pybabel
 MO := webapp/translations/zh/LC_MESSAGES/messages.mo
 PO := webapp/translations/zh/LC_MESSAGES/messages.po
 
-.PHONY: run test test-pg translations extract-messages fonts db seed bench seed-large bench-review bench-meetings
+.PHONY: run test lint test-pg translations extract-messages fonts db seed bench seed-large bench-review bench-meetings
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ db: $(VENV)/.runtime translations
 run: fonts db
 	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# Lint and type check: seconds, so they run first and a slip is reported before the long suites start.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
 # Both passes run even when the first fails, so one CI run reports on both databases.
-test: $(VENV)/.dev translations fonts
+test: lint $(VENV)/.dev translations fonts
 	@status=0; \
 	echo "== whole suite on SQLite, browser tests included =="; \
 	DB_BACKEND=sqlite $(VENV)/bin/python -m pytest $(PYTEST_ARGS) || status=$$?; \

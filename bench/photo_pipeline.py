@@ -14,18 +14,18 @@ import io
 import statistics
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from PIL import Image, ImageOps  # noqa: E402
+from PIL import Image, ImageOps
 
-from tests import photo_samples as samples  # noqa: E402
-from webapp.photos.pipeline import Watermark, draw_watermark, process_photo  # noqa: E402
+from tests import photo_samples as samples
+from webapp.photos.pipeline import Watermark, draw_watermark, process_photo
 
 WATERMARK = Watermark(
-    taken_at=datetime(2026, 11, 28, 6, 3, tzinfo=timezone.utc),
+    taken_at=datetime(2026, 11, 28, 6, 3, tzinfo=UTC),
     merchant_name="老王便利店",
     lat=31.230416,
     lon=121.473701,

@@ -30,10 +30,10 @@ import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402
 
 from webapp import create_app  # noqa: E402
+from webapp.bank_time import BANK_ZONE, bank_today  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Photo, User, Visit  # noqa: E402
-from webapp.review.queue import QueueFilters, bank_today, flag_counts, queue_page, state_counts  # noqa: E402
-from webapp.review.sampling import BANK_ZONE  # noqa: E402
+from webapp.review.queue import QueueFilters, flag_counts, queue_page, state_counts  # noqa: E402
 
 LIMIT = 2.0
 GATED = ("queue first page", "flag counts", "whole page (HTTP)")

@@ -17,11 +17,37 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.api_helpers import good_body, put
+from tests.factories import World, build_world
+from tests.visit_helpers import new_id
 from webapp import create_app
 from webapp.extensions import db
-from tests.factories import World, build_world
 
 PASSWORD = "fieldwork-demo"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "webapp" / "translations"
+
+
+def compile_translations(root: Path = TRANSLATIONS) -> list[Path]:
+    """Compile each catalogue whose .mo is missing or older than its .po (as ``make translations`` does), so a
+    bare ``pytest`` in a fresh checkout tests the Chinese pages too. Returns the files written."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    written = []
+    for po in sorted(root.glob("*/LC_MESSAGES/messages.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        with po.open("rb") as source:
+            catalog = read_po(source)
+        with mo.open("wb") as target:
+            write_mo(target, catalog, use_fuzzy=True)
+        written.append(mo)
+    return written
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    compile_translations()
 
 
 def postgres_url() -> str | None:
@@ -144,3 +170,12 @@ def login_client(app: Flask, username: str, password: str = PASSWORD) -> LoggedI
 def login(app: Flask, world: World) -> Any:
     """login('mgr1') -> a LoggedIn client."""
     return lambda username, password=PASSWORD: login_client(app, username, password)
+
+
+@pytest.fixture
+def squad_visit(world: World, login: Any) -> str:
+    """mgr1 leads, mgr2 supports, mgr3 observes, at mgr1's merchant."""
+    vid = new_id()
+    response = put(login("mgr1"), vid, good_body(world, support="mgr2", observer="mgr3"))
+    assert response.status_code == 201
+    return vid

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import pillow_heif
 from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFilter, ImageFont
-from PIL.ExifTags import IFD, Base, GPS
+from PIL.ExifTags import GPS, IFD, Base
 from PIL.TiffImagePlugin import IFDRational
 
 pillow_heif.register_heif_opener()

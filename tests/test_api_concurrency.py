@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests import photo_samples as samples
+from tests.api_helpers import good_body, put, stored_state
 from tests.factories import World
-from tests.test_api_visit_writes import good_body, put, stored_state
 from tests.visit_helpers import new_id, now_iso
 from webapp.extensions import db
 from webapp.models import Photo, Visit

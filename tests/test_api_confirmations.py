@@ -6,29 +6,9 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests.api_helpers import confirm, good_body, member_body, put, stored_state
 from tests.factories import World
-from tests.test_api_visit_writes import good_body, point_at, put, stored_state
 from tests.visit_helpers import new_id, now_iso
-
-
-def confirm(user: Any, visit_id: str, username: str, body: Any, **headers: str) -> Any:
-    return user.api("PUT", f"/api/v1/visits/{visit_id}/confirmations/{username}", json=body, headers=headers)
-
-
-def member_body(offset_m: float = 20.0, *, seconds_after: float = 60, note: str = "库存充足") -> dict[str, Any]:
-    """A member's own fix near the lead's (good_body puts the lead 3 m from the shop, 240 s ago)."""
-    lat, lon = point_at(offset_m, 300.0)
-    return {"checkin": {"lat": lat, "lon": lon, "accuracy_m": 8.0, "captured_at": now_iso(-240 + seconds_after)},
-            "note": note}
-
-
-@pytest.fixture
-def squad_visit(world: World, login: Any) -> str:
-    """mgr1 leads, mgr2 supports, mgr3 observes, at mgr1's merchant."""
-    vid = new_id()
-    response = put(login("mgr1"), vid, good_body(world, support="mgr2", observer="mgr3"))
-    assert response.status_code == 201
-    return vid
 
 
 def test_support_and_observer_confirm_with_their_own_check_in(

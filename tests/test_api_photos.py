@@ -12,8 +12,8 @@ from flask import Flask
 from PIL import Image
 
 from tests import photo_samples as samples
+from tests.api_helpers import good_body, put, stored_state
 from tests.factories import World
-from tests.test_api_visit_writes import good_body, put, stored_state
 from tests.visit_helpers import jpeg_bytes, new_id, now_iso
 
 

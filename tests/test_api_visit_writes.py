@@ -8,62 +8,22 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from geopy.distance import geodesic
 
+from tests.api_helpers import good_body, point_at, put, put_raw, stored_state
 from tests.factories import WULIN, World, user_by_name
 from tests.visit_helpers import new_id, now_iso, visit_body
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
-from webapp.visits.write import put_visit
-from webapp.write_kernel import WriteContext
 from webapp.models import (
-    LocationProposal,
-    Photo,
-    PhotoHashBand,
-    SquadConfirmation,
-    Visit,
-    VisitFlag,
     VisitVersion,
 )
-
-STORED_MODELS = (Visit, VisitVersion, VisitFlag, SquadConfirmation, Photo, PhotoHashBand, LocationProposal)
-
-
-def stored_state(app: Flask) -> dict[str, Any]:
-    """Row counts of every visit table plus the files in the photo store: a failed write changes neither."""
-    with app.app_context():
-        rows = {model.__name__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
-                for model in STORED_MODELS}
-    root = Path(app.config["PHOTO_STORE"])
-    files = sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
-    return {"rows": rows, "files": files}
-
-
-def point_at(distance_m: float, bearing: float = 0.0, origin: tuple[float, float] = WULIN) -> tuple[float, float]:
-    """A WGS-84 point at a given distance from origin, rounded like the server stores it (7 decimals)."""
-    moved = geodesic(meters=distance_m).destination(origin, bearing)
-    return round(moved.latitude, 7), round(moved.longitude, 7)
-
-
-def put(user: Any, visit_id: str, body: Any, **headers: str) -> Any:
-    return user.api("PUT", f"/api/v1/visits/{visit_id}", json=body, headers=headers)
-
-
-def put_raw(user: Any, visit_id: str, text: str, content_type: str = "application/json", **headers: str) -> Any:
-    return user.api("PUT", f"/api/v1/visits/{visit_id}", data=text, content_type=content_type, headers=headers)
-
-
-def good_body(world: World, offset_m: float = 3.0, *, merchant_id: int | None = None,
-              **overrides: Any) -> dict[str, Any]:
-    """A valid visit of mgr1 at his own merchant, with a fix a few metres from the shop."""
-    lat, lon = point_at(offset_m, 45.0)
-    return visit_body(merchant_id or world.merchants["a1_owned"], lat=lat, lon=lon, **overrides)
+from webapp.visits.write import put_visit
+from webapp.write_kernel import WriteContext
 
 
 def version_rows(app: Flask, visit_id: str) -> list[VisitVersion]:

@@ -65,9 +65,9 @@ def test_sqlite_pragmas_hold_on_every_connection(sqlite_app: Flask) -> None:
 
 
 def test_foreign_keys_are_enforced(sqlite_app: Flask) -> None:
-    with sqlite_app.app_context(), db.engine.connect() as conn:
-        with pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
-            conn.exec_driver_sql("INSERT INTO team (sub_branch_id, name) VALUES (999, 'nowhere')")
+    with sqlite_app.app_context(), db.engine.connect() as conn, \
+            pytest.raises(sa.exc.IntegrityError, match="FOREIGN KEY"):
+        conn.exec_driver_sql("INSERT INTO team (sub_branch_id, name) VALUES (999, 'nowhere')")
 
 
 def test_requests_that_write_begin_immediate(sqlite_app: Flask) -> None:

@@ -5,9 +5,9 @@ from typing import Any
 
 from flask import Flask
 
+from tests.api_helpers import confirm, member_body
 from tests.factories import World
 from tests.review_helpers import create_visit, decision
-from tests.test_api_confirmations import confirm, member_body, squad_visit  # noqa: F401  (fixture)
 
 
 def inbox_kinds(user: Any) -> list[str]:
@@ -43,7 +43,7 @@ def test_a_sent_back_visit_waits_in_its_leads_inbox_until_resubmitted(app: Flask
 
 
 def test_a_squad_member_is_asked_to_confirm_until_they_do(app: Flask, world: World, login: Any,
-                                                          squad_visit: str) -> None:  # noqa: F811
+                                                          squad_visit: str) -> None:
     mgr1, mgr2, mgr3, mgr7 = login("mgr1"), login("mgr2"), login("mgr3"), login("mgr7")
     assert inbox_kinds(mgr2) == ["squad_confirmation"] and inbox_kinds(mgr3) == ["squad_confirmation"]
     assert inbox_kinds(mgr1) == [] and inbox_kinds(mgr7) == []

@@ -23,7 +23,7 @@ from webapp.write_kernel import FieldErrors
 
 
 def totals(consultations: int = 0, applications: int = 0, **products: int) -> Totals:
-    by_product = {p: 0 for p in Definitions().deal_products} | products
+    by_product = dict.fromkeys(Definitions().deal_products, 0) | products
     return Totals(consultations=consultations, applications=applications, deals=sum(by_product.values()),
                   by_product=by_product)
 

@@ -17,8 +17,8 @@ import pytest
 from flask import Flask
 
 from tests import photo_samples as samples
+from tests.api_helpers import point_at, put, stored_state
 from tests.factories import SIJIQING, WULIN, World
-from tests.test_api_visit_writes import point_at, put, stored_state
 from tests.visit_helpers import new_id, visit_body
 from webapp.geo.geofence import CheckinRating
 from webapp.photos.reuse import BAND_WIDTHS, hash_bands

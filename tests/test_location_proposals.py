@@ -10,7 +10,7 @@ from flask import Flask
 
 from tests.conftest import LoggedIn
 from tests.factories import World
-from tests.test_visit_pages import HX, english, submit_visit
+from tests.page_helpers import HX, english, submit_visit
 from webapp.extensions import db
 from webapp.models import LocationProposal, Merchant, Visit
 

@@ -60,7 +60,7 @@ def test_the_hand_built_day_counts_as_the_guide_defines(app: Flask, day: HandBui
         # Deals: every product sold; mgr2's pension account is a deal without an application.
         assert (mgr1.deals, mgr2.deals, mgr3.deals) == (3, 3, 1)
         assert mgr2.by_product["pension_account"] == 1 and mgr2.by_product["loan"] == 1
-        assert mgr1.by_product == {**{p: 0 for p in DEFAULTS.deal_products}, "credit_card": 1, "loan": 1,
+        assert mgr1.by_product == {**dict.fromkeys(DEFAULTS.deal_products, 0), "credit_card": 1, "loan": 1,
                                    "aggregated_qr": 1}
         # The post-loan check is a visit, not a consultation.
         assert mgr2.visits == 3  # the squad visit, the pension account, the post-loan check

@@ -7,14 +7,15 @@ import struct
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image, ImageDraw, ImageFile, ImageOps, JpegImagePlugin
-from PIL.ExifTags import IFD, Base, GPS
+from PIL.ExifTags import GPS, IFD, Base
 
 from tests import photo_samples as samples
-from webapp.photos import pipeline
+from webapp.photos import exif, pipeline
+from webapp.photos import watermark as watermarks
 from webapp.photos.phash import hamming
 from webapp.photos.pipeline import (
     PhotoEvidence,
@@ -26,7 +27,7 @@ from webapp.photos.pipeline import (
 )
 
 WATERMARK = Watermark(
-    taken_at=datetime(2026, 11, 28, 6, 3, 41, tzinfo=timezone.utc),
+    taken_at=datetime(2026, 11, 28, 6, 3, 41, tzinfo=UTC),
     merchant_name="老王便利店",
     lat=31.230416,
     lon=121.473701,
@@ -245,7 +246,7 @@ def test_watermark_scales_with_a_small_image() -> None:
 
 
 def test_watermark_text_lines() -> None:
-    assert pipeline.watermark_lines(WATERMARK) == [
+    assert watermarks.watermark_lines(WATERMARK) == [
         "2026-11-28 14:03 · 老王便利店",
         "31.230416, 121.473701 (WGS-84)",
         "客户经理：张三",
@@ -256,7 +257,7 @@ def test_watermark_text_lines() -> None:
         lat=None,
         lon=121.5,
     )
-    assert pipeline.watermark_lines(no_fix) == ["2026-11-29 12:59 · 阿芳 早餐店", "无定位"]
+    assert watermarks.watermark_lines(no_fix) == ["2026-11-29 12:59 · 阿芳 早餐店", "无定位"]
 
 
 def test_watermark_needs_an_aware_time() -> None:
@@ -273,12 +274,12 @@ def test_long_merchant_name_is_cut_to_fit() -> None:
 
 
 def test_missing_font_falls_back_to_pillows_own(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pipeline, "FONT_PATH", "/nonexistent/font.ttc")
-    pipeline._font.cache_clear()
+    monkeypatch.setattr(watermarks, "FONT_PATH", "/nonexistent/font.ttc")
+    watermarks._font.cache_clear()
     try:
         result = process_photo(samples.jpeg_bytes(samples.quadrant_image()), WATERMARK)
     finally:
-        pipeline._font.cache_clear()
+        watermarks._font.cache_clear()
     assert samples.decode(result.display_jpeg).size == (400, 300)
 
 
@@ -654,7 +655,7 @@ BAD_INPUTS: dict[str, tuple[object, int, str]] = {
     "tiff-named-jpg": (_tiff_named_jpg, 415, "unsupported_type"),
     "svg": (samples.svg_bytes, 415, "unsupported_type"),
     "pdf": (samples.pdf_bytes, 415, "unsupported_type"),
-    "text": (lambda: "营业执照照片.jpg\n".encode(), 415, "unsupported_type"),
+    "text": ("营业执照照片.jpg\n".encode, 415, "unsupported_type"),
     "gif": (_gif, 415, "unsupported_type"),
     "webp": (_webp, 415, "unsupported_type"),
     "avif": (_avif, 415, "unsupported_type"),
@@ -706,7 +707,7 @@ def test_bomb_warning_is_an_error_even_when_our_own_cap_is_higher() -> None:
 
     assert (caught.value.status, caught.value.code) == (422, "too_many_pixels")
     assert isinstance(caught.value.__cause__, Image.DecompressionBombWarning)
-    assert Image.MAX_IMAGE_PIXELS == limit_before
+    assert limit_before == Image.MAX_IMAGE_PIXELS
     assert warnings.filters == filters_before
 
 
@@ -719,7 +720,8 @@ def test_bomb_is_refused_even_if_the_warning_filter_is_lost(monkeypatch: pytest.
             warnings.simplefilter("ignore")
             yield
 
-    monkeypatch.setattr(pipeline, "_pillow_warnings", filters_reset_elsewhere)
+    monkeypatch.setattr(pipeline, "pillow_warnings", filters_reset_elsewhere)
+    monkeypatch.setattr(exif, "pillow_warnings", filters_reset_elsewhere)
     with pytest.raises(PhotoRejected) as caught:
         process_photo(samples.png_header_only(10_000, 10_000), WATERMARK, max_pixels=10**9)
     assert caught.value.code == "too_many_pixels"

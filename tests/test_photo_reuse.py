@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import datetime, timezone
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cache
 
 import pytest
 from PIL import Image
@@ -28,7 +28,7 @@ SIZE = (1200, 900)
 SEEDS = [7, 21]
 
 WATERMARK = Watermark(
-    taken_at=datetime(2026, 11, 28, 6, 3, tzinfo=timezone.utc),
+    taken_at=datetime(2026, 11, 28, 6, 3, tzinfo=UTC),
     merchant_name="老王便利店",
     lat=31.230416,
     lon=121.473701,
@@ -43,13 +43,13 @@ OTHER_VISITS = {
 }
 
 
-@lru_cache(maxsize=None)
-def uploaded(seed: int, shot: Shot = Shot()) -> bytes:
+@cache
+def uploaded(seed: int, shot: Shot = Shot()) -> bytes:  # noqa: B008 - a frozen value, made once
     """The photo as the phone uploads it."""
     return samples.jpeg_bytes(samples.shop_scene(seed, SIZE, shot), quality=92)
 
 
-@lru_cache(maxsize=None)
+@cache
 def stored_phash(data: bytes) -> str:
     return process_photo(data, WATERMARK).phash
 

@@ -10,9 +10,9 @@ from flask import Flask
 
 from tests.factories import World
 from tests.review_helpers import create_visit, decision
+from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
 from webapp.models import VisitFlag
-from webapp.review.sampling import BANK_ZONE
 
 
 @pytest.fixture

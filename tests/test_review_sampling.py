@@ -14,9 +14,10 @@ from flask import Flask
 
 from tests.factories import World
 from tests.review_helpers import create_visit
+from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
 from webapp.models.review import ReviewSample, ReviewSampleVisit
-from webapp.review.sampling import BANK_ZONE, draw, population_digest, rank, sample_size
+from webapp.review.sampling import draw, population_digest, rank, sample_size
 
 
 @pytest.mark.parametrize(("population", "percent", "minimum", "expected"), [

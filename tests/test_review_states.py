@@ -15,8 +15,8 @@ from tests.visit_helpers import visit_body
 from webapp.extensions import db
 from webapp.models import Photo, Visit, VisitFlag, VisitVersion
 from webapp.models.review import REVIEW_ACTIONS, REVIEW_STATES, FlagReview, ReviewAuditEntry, VisitReview
-from webapp.models.user import ROLES
 from webapp.review import states
+from webapp.roles import ROLES
 from webapp.write_kernel import canonical_hash
 
 # The whole table, written out by hand rather than read from the code under test.

@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 from geopy.distance import geodesic
 
-from webapp.sweeps.board import day_window, share_target
+from webapp.bank_time import day_bounds
+from webapp.sweeps.board import share_target
 from webapp.sweeps.planning import (
     Point,
     form_squads,
@@ -188,6 +189,6 @@ def test_targets_shared_by_squad_size_add_up(total: int, weights: list[int], sha
 
 
 def test_the_sweep_date_is_the_day_in_shanghai() -> None:
-    start, end = day_window(date(2026, 12, 5))
+    start, end = day_bounds(date(2026, 12, 5))
     assert start.isoformat() == "2026-12-04T16:00:00+00:00"
     assert end.isoformat() == "2026-12-05T16:00:00+00:00"

@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 
 from tests.factories import World, add_merchant, user_by_name
 from tests.visit_helpers import new_id, visit_body
+from webapp.bank_time import bank_today, day_bounds
 from webapp.extensions import db
 from webapp.models import Merchant, SweepDay, SweepRotation, SweepStop, Visit
-from webapp.sweeps.board import day_window, local_today
 from webapp.sweeps.planning import (
     MerchantCriteria,
     NewSweepDay,
@@ -53,7 +53,7 @@ def district(app: Flask, world: World) -> dict[str, int]:
 def plan_form(csrf: str, **fields: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "csrf_token": csrf,
-        "sweep_date": local_today().isoformat(),
+        "sweep_date": bank_today().isoformat(),
         "district": DISTRICT,
         "target_consultations": "6",
         "target_applications": "2",
@@ -73,7 +73,7 @@ def plan_today(lead: Any, **fields: Any) -> int:
 
 def started_today(offset_s: int = 60) -> str:
     """A start time today in Shanghai and in the past, even just after midnight."""
-    start, _ = day_window(local_today())
+    start, _ = day_bounds(bank_today())
     moment = max(datetime.now(UTC) - timedelta(seconds=offset_s), start + timedelta(seconds=1))
     return moment.isoformat(timespec="seconds")
 
@@ -204,7 +204,7 @@ def test_radius_and_drawn_area_pick_merchants(app: Flask, world: World, district
     assert names == ["测试00号店", "测试01号店"]  # the third shop is 89 m north, 58 m east: 106 m
 
     square = [[30.2775, 120.1590], [30.2775, 120.1615], [30.2815, 120.1615], [30.2815, 120.1590]]
-    tomorrow = (local_today() + timedelta(days=1)).isoformat()
+    tomorrow = (bank_today() + timedelta(days=1)).isoformat()
     sweep_day_id = plan_today(lead1, district="", sweep_date=tomorrow, polygon=json.dumps(square))
     with app.app_context():
         sweep_day = db.session.get(SweepDay, sweep_day_id)
@@ -354,14 +354,14 @@ def test_board_counts_visits_started_on_the_sweep_date_for_planned_merchants(
     mgr1, mgr2 = login("mgr1"), login("mgr2")
     effective = {"effective": True, "application": {"product": "经营贷", "amount": 200000},
                  "deals": ["credit_card", "aggregated_qr"], "next_step": "送申请材料",
-                 "follow_up_date": (local_today() + timedelta(days=3)).isoformat()}
+                 "follow_up_date": (bank_today() + timedelta(days=3)).isoformat()}
     put_visit(mgr1, district["测试00号店"], started_at=started_today(), outcome=effective)
     put_visit(mgr2, district["测试20号店"], started_at=started_today(120), outcome={"effective": False})
     # The same merchant again that day counts once.
     put_visit(mgr2, district["测试20号店"], started_at=started_today(30), outcome={"effective": True})
     # Not in the plan, or started the day before: not on the board.
     put_visit(mgr1, world.merchants["a1_other"], started_at=started_today())
-    day_start, _ = day_window(local_today())
+    day_start, _ = day_bounds(bank_today())
     put_visit(mgr1, district["测试10号店"], started_at=(day_start - timedelta(minutes=5)).isoformat())
 
     response = lead1.htmx_get(f"/sweeps/{sweep_day_id}/board")
@@ -390,7 +390,7 @@ def test_board_counts_visits_started_on_the_sweep_date_for_planned_merchants(
 def test_a_visit_synced_the_next_day_counts_on_its_sweep_day(app: Flask, world: World, district: dict[str, int],
                                                              login: Any) -> None:
     """The phone was offline: yesterday's visit reaches the server today and fills in yesterday's board."""
-    yesterday = local_today() - timedelta(days=1)
+    yesterday = bank_today() - timedelta(days=1)
     with app.app_context():
         lead = user_by_name("lead1")
         merchants = [db.session.get(Merchant, i) for i in district.values()]
@@ -400,7 +400,7 @@ def test_a_visit_synced_the_next_day_counts_on_its_sweep_day(app: Flask, world: 
         sweep_day = create_sweep_day(lead, plan, merchants, sweepers)  # type: ignore[arg-type]
         db.session.commit()
         sweep_day_id = sweep_day.id
-    start, _ = day_window(yesterday)
+    start, _ = day_bounds(yesterday)
     put_visit(login("mgr1"), district["测试01号店"], started_at=(start + timedelta(hours=15)).isoformat())
     html = login("lead1").htmx_get(f"/sweeps/{sweep_day_id}/board").get_data(as_text=True)
     assert re.search(r'class="visited-count">1<', html)
@@ -410,7 +410,7 @@ def test_summary_lists_follow_ups_and_merchants_not_reached(app: Flask, world: W
                                                             login: Any) -> None:
     lead1 = login("lead1")
     sweep_day_id = plan_today(lead1)
-    due = (local_today() + timedelta(days=2)).isoformat()
+    due = (bank_today() + timedelta(days=2)).isoformat()
     put_visit(login("mgr1"), district["测试00号店"], started_at=started_today(),
               outcome={"effective": True, "follow_up_date": due, "next_step": "带申请表"})
     html = lead1.get(f"/sweeps/{sweep_day_id}/summary").get_data(as_text=True)
@@ -430,20 +430,36 @@ def test_excel_export_has_one_row_per_assigned_merchant(app: Flask, world: World
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     disposition = response.headers["Content-Disposition"]
-    assert disposition == f'attachment; filename="sweep-day-{local_today().isoformat()}-{sweep_day_id}.xlsx"'
+    assert disposition == f'attachment; filename="sweep-day-{bank_today().isoformat()}-{sweep_day_id}.xlsx"'
     book = load_workbook(io.BytesIO(response.data), read_only=True)
     summary, merchants = book.worksheets
     rows = list(merchants.iter_rows(values_only=True))
-    header, body = rows[0], rows[1:]
+    body = rows[1:]
     assert len(body) == len(district)
     code_column = 2  # squad, order, merchant code, ...
     assert sorted(r[code_column] for r in body) == sorted(f"T-{c}{k}" for c in range(3) for k in range(3)) + ["T-X"]
     text = "\n".join(str(cell) for row in rows for cell in row if cell is not None)
     assert "13912345678" not in text and "139****5678" in text
-    visited = [r for r in body if r[2] == "T-00"][0]
+    visited = next(r for r in body if r[2] == "T-00")
     assert "王芳" in str(visited)
     overall = [r for r in summary.iter_rows(values_only=True) if r and r[0]][-1]
     assert overall[2:4] == (len(district), 1)  # assigned, visited
+
+
+def test_excel_export_keeps_formula_like_text_as_text(app: Flask, world: World, district: dict[str, int],
+                                                       login: Any) -> None:
+    lead1 = login("lead1")
+    sweep_day_id = plan_today(lead1)
+    evil = '=HYPERLINK("http://evil.example/","点这里")'
+    put_visit(login("mgr1"), district["测试00号店"], started_at=started_today(),
+              outcome={"effective": True, "next_step": evil})
+    response = lead1.get(f"/sweeps/{sweep_day_id}/export.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert [cell.value for cell in cells] == [evil]
+    assert all(cell.data_type == "s" for cell in cells)
 
 
 # --- rotation -------------------------------------------------------------------------------------------
@@ -453,7 +469,7 @@ def test_rotation_shows_when_each_district_was_last_swept_and_what_comes_next(
     app: Flask, world: World, district: dict[str, int], login: Any
 ) -> None:
     lead1 = login("lead1")
-    today = local_today()
+    today = bank_today()
     with app.app_context():
         lead = user_by_name("lead1")
         merchants = list(db.session.scalars(sa.select(Merchant).where(Merchant.district == "湖墅南路沿线")))

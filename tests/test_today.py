@@ -11,10 +11,10 @@ from geopy.distance import geodesic
 
 from tests.factories import WULIN, World, add_merchant, user_by_name
 from tests.visit_helpers import new_id, visit_body
+from webapp.bank_time import bank_today, day_bounds
 from webapp.extensions import db
 from webapp.geo.routing import path_length_m, route_order
 from webapp.models import Merchant
-from webapp.sweeps.board import day_window, local_today
 from webapp.sweeps.planning import MerchantCriteria, NewSweepDay, Targets, create_sweep_day
 from webapp.today.routes import format_distance
 from webapp.today.worklist import Stop, plan_route, workday
@@ -44,7 +44,7 @@ def sweep_today(app: Flask, merchant_ids: list[int], sweepers: tuple[str, ...] =
     """Today's sweep day for T1 with one squad (mgr1 leads) covering the given merchants."""
     with app.app_context():
         merchants = [db.session.get(Merchant, i) for i in merchant_ids]
-        plan = NewSweepDay(sweep_date=local_today(), title="", criteria=MerchantCriteria(district=STREET),
+        plan = NewSweepDay(sweep_date=bank_today(), title="", criteria=MerchantCriteria(district=STREET),
                            targets=Targets())
         sweep_day = create_sweep_day(user_by_name("lead1"), plan, merchants,  # type: ignore[arg-type]
                                      [user_by_name(u) for u in sweepers])
@@ -129,28 +129,28 @@ def test_follow_ups_due_until_a_later_visit_follows_them_up(app: Flask, world: W
     mgr1 = login("mgr1")
     now = datetime.now(UTC)
     other = world.merchants["a1_other"]
-    yesterday = (local_today() - timedelta(days=1)).isoformat()
+    yesterday = (bank_today() - timedelta(days=1)).isoformat()
     put_visit(mgr1, other, now - timedelta(days=3), outcome={"effective": True, "follow_up_date": yesterday})
     with app.app_context():
-        day = workday(user_by_name("mgr1"), local_today(), now)
+        day = workday(user_by_name("mgr1"), bank_today(), now)
         assert [(s.merchant.id, s.reasons, s.follow_up_date) for s in day.stops if s.merchant.id == other] == [
             (other, ["follow_up"], yesterday)]
         # Someone else's follow-up is not on mgr1's list.
         assert all(s.merchant.id == other or "follow_up" not in s.reasons
-                   for s in workday(user_by_name("mgr2"), local_today(), now).stops)
+                   for s in workday(user_by_name("mgr2"), bank_today(), now).stops)
     put_visit(mgr1, other, now - timedelta(minutes=5), outcome={"effective": True})
     with app.app_context():
-        day = workday(user_by_name("mgr1"), local_today(), now)
+        day = workday(user_by_name("mgr1"), bank_today(), now)
         assert other not in [s.merchant.id for s in day.stops]
 
 
 def test_a_follow_up_set_for_later_is_not_due_yet(app: Flask, world: World, login: Any) -> None:
     mgr2 = login("mgr2")
-    later = (local_today() + timedelta(days=2)).isoformat()
+    later = (bank_today() + timedelta(days=2)).isoformat()
     put_visit(mgr2, world.merchants["a1_other"], datetime.now(UTC) - timedelta(hours=1),
               outcome={"effective": True, "follow_up_date": later})
     with app.app_context():
-        assert workday(user_by_name("mgr2"), local_today(), datetime.now(UTC)).stops == []
+        assert workday(user_by_name("mgr2"), bank_today(), datetime.now(UTC)).stops == []
 
 
 def test_post_loan_checks_due_by_the_interim_thirty_day_rule(app: Flask, world: World, login: Any) -> None:
@@ -161,7 +161,7 @@ def test_post_loan_checks_due_by_the_interim_thirty_day_rule(app: Flask, world: 
 
     def due() -> list[str]:
         with app.app_context():
-            day = workday(user_by_name("mgr1"), local_today(), now)
+            day = workday(user_by_name("mgr1"), bank_today(), now)
             return [r for s in day.stops if s.merchant.id == borrower for r in s.reasons]
 
     assert due() == ["post_loan"]  # never checked
@@ -170,7 +170,7 @@ def test_post_loan_checks_due_by_the_interim_thirty_day_rule(app: Flask, world: 
     put_visit(mgr1, borrower, now - timedelta(days=29), kind="post_loan", lat=WULIN[0], lon=WULIN[1])
     assert due() == []
     with app.app_context():  # a borrower of someone else is not mgr1's check
-        assert all(s.merchant.id != borrower for s in workday(user_by_name("mgr2"), local_today(), now).stops)
+        assert all(s.merchant.id != borrower for s in workday(user_by_name("mgr2"), bank_today(), now).stops)
 
 
 def test_one_tap_starts_the_visit_and_visited_sweep_stops_move_to_done(
@@ -187,7 +187,7 @@ def test_one_tap_starts_the_visit_and_visited_sweep_stops_move_to_done(
     assert f'href="{post_loan_link.replace("&", "&amp;")}"' in html
     assert "today.js" in html and 'data-route-url="/today/route"' in html
 
-    start, _ = day_window(local_today())
+    start, _ = day_bounds(bank_today())
     put_visit(mgr1, street["east1"], max(datetime.now(UTC) - timedelta(minutes=1), start + timedelta(seconds=1)))
     html = mgr1.htmx_get("/today/route").get_data(as_text=True)
     assert street["east1"] not in route_ids(html)

@@ -11,10 +11,11 @@ from flask_wtf.csrf import generate_csrf
 from webapp import config as config_module
 from webapp.bank_time import register_time_filters
 from webapp.database import configure_engine, reset_immediate, set_immediate
-from webapp.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
 from webapp.i18n import select_locale
 from webapp.labels import register_labels
 from webapp.security import init_security
+from webapp.urls import register_converters
 
 ROOT = Path(__file__).resolve().parent.parent
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -43,6 +44,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     register_labels(app)
     register_time_filters(app)
+    register_converters(app)
     _init_request_hooks(app)
     _register_blueprints(app)
     _register_cli(app)

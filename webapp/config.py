@@ -10,6 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from webapp.bank_time import BANK_ZONE
+
 
 def default_config(instance_path: str) -> dict[str, Any]:
     """Safe defaults: production-grade unless a setting is explicitly relaxed."""
@@ -27,7 +29,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; offline replays come hours later
         "BABEL_DEFAULT_LOCALE": "zh",
-        "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+        "BABEL_DEFAULT_TIMEZONE": BANK_ZONE.key,
         "LANGUAGES": ["zh", "en"],
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
@@ -37,7 +39,7 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PHOTO_MAX_PIXELS": 60_000_000,
         "IMPORT_MAX_ROWS": 20_000,
         "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-        # Field rules (the bank's settings; DOMAIN.md and the field-visit issue give the defaults).
+        # Field rules: the bank's settings for check-ins, travel, clocks, squads and photos (README, Configuration).
         "GEOFENCE_RADIUS_M": 200.0,
         "CHECKIN_MAX_ACCURACY_M": 100.0,
         "CHECKIN_GOOD_ACCURACY_M": 50.0,

@@ -2,9 +2,10 @@
 
 Every write path raises an ``AppError`` (or a subclass) for anything the client must correct or learn. A
 view never maps exceptions to statuses by hand: the JSON API lets them reach the handler registered here,
-which rolls the session back and answers ``{"error": code, "message": ..., "fields": {...}}``; a page that
-re-renders its form with the errors calls ``webapp.forms_util.render_with_errors`` (or catches
-``AppError`` and passes ``error.fields`` to its template). A 500 rolls the session back first.
+which rolls the session back and answers ``{"error": code, "message": ..., "fields": {...}}``; a page view
+catches ``AppError`` only to show its form again, through ``webapp.pages.form_error`` (the errors beside
+their fields, 422 for htmx); anything else reaches the same handler, which renders the error page. A 500
+rolls the session back first.
 """
 from __future__ import annotations
 
@@ -81,7 +82,7 @@ class Conflict(AppError):
 
     def __init__(self, message: str | None = None, *, etag: str | None = None, code: str | None = None,
                  fields: dict[str, str] | None = None) -> None:
-        extra = {"etag": etag} if etag is not None else {}
+        extra: dict[str, Any] = {"etag": etag} if etag is not None else {}
         super().__init__(message, code=code, fields=fields, **extra)
         self.etag = etag
 

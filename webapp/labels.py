@@ -1,8 +1,46 @@
-"""Display names of the codes stored in the database, translated at render time."""
+"""Display names of the codes stored in the database, translated at render time: one table per code list.
+
+``label(TABLE, code)`` is the one lookup (a code the table lacks shows as itself, never as an empty cell);
+``labeller(TABLE)`` is the same as a callable for a template. ``LABELLED_CODES`` pairs every code list with
+its table, and a test proves each code has a label in both languages.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Collection, Mapping
+from functools import partial
+
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from webapp.meetings.hooks import FOCUS_KINDS, RISK_KINDS
+from webapp.metrics.definitions import (
+    BASE_METRICS,
+    CONSULTATION_RULES,
+    LOAN_DEAL_SOURCES,
+    RATE_METRICS,
+    SQUAD_CREDIT_RULES,
+)
+from webapp.models import (
+    CHECKIN_STATUSES,
+    FLAG_CODES,
+    LOCATION_SOURCES,
+    MERCHANT_STATUSES,
+    PHOTO_CATEGORIES,
+    PROPOSAL_STATUSES,
+    SQUAD_ROLES,
+    VISIT_KINDS,
+    SweepSquad,
+)
+from webapp.models.meetings import ITEM_KINDS, MISS_REASONS, TARGET_PERIODS
+from webapp.models.metrics import CREDITS
+from webapp.models.people import HONOUR_CATEGORIES, RULE_TYPES, SCHEME_SCOPES, SCHEME_STATES, TALK_RATINGS
+from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
+from webapp.roles import ROLES
+from webapp.today.worklist import REASON_ORDER
+from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
+
+LabelTable = Mapping[str, str]
 
 MERCHANT_STATUS = {
     "prospect": _l("Prospect"),
@@ -91,42 +129,6 @@ PROPOSAL_STATUS = {
 }
 
 
-def _label(table: dict[str, object], code: str | None) -> str:
-    return str(table.get(code or "", code or ""))
-
-
-def register_labels(app: Flask) -> None:
-    app.jinja_env.globals.update(
-        merchant_status_label=lambda code: _label(MERCHANT_STATUS, code),
-        location_source_label=lambda code: _label(LOCATION_SOURCE, code),
-        role_label=lambda code: _label(ROLE, code),
-        visit_kind_label=lambda code: _label(VISIT_KIND, code),
-        squad_role_label=lambda code: _label(SQUAD_ROLE, code),
-        checkin_status_label=lambda code: _label(CHECKIN_STATUS, code),
-        flag_label=lambda code: _label(FLAG_CODE, code),
-        photo_category_label=lambda code: _label(PHOTO_CATEGORY, code),
-        deal_product_label=lambda code: _label(DEAL_PRODUCT, code),
-        operating_state_label=lambda code: _label(OPERATING_STATE, code),
-        inventory_level_label=lambda code: _label(INVENTORY_LEVEL, code),
-        fixed_assets_label=lambda code: _label(FIXED_ASSETS, code),
-        proposal_status_label=lambda code: _label(PROPOSAL_STATUS, code),
-        inbox_kind_label=lambda code: _label(INBOX_KIND, code),
-        metric_label=lambda code: metric_label(code),
-        period_label=lambda code: _label(TARGET_PERIOD, code),
-        miss_reason_label=lambda code: _label(MISS_REASON, code),
-        item_kind_label=lambda code: _label(MEETING_ITEM_KIND, code),
-        focus_kind_label=lambda code: _label(FOCUS_KIND, code),
-        risk_kind_label=lambda code: _label(RISK_KIND, code),
-        scheme_state_label=lambda code: _label(SCHEME_STATE, code),
-        scheme_scope_label=lambda code: _label(SCHEME_SCOPE, code),
-        rule_type_label=lambda code: _label(RULE_TYPE, code),
-        honour_label=lambda code: _label(HONOUR_CATEGORY, code),
-        talk_rating_label=lambda code: _label(TALK_RATING, code),
-        definition_label=lambda code: _label(DEFINITION_CHOICE, code),
-        weekday_label=lambda code: _label(WEEKDAY, str(code)),
-        credit_label=lambda code: _label(CREDIT, code),
-    )
-
 # Why a stop is on a manager's Today list (webapp.today); used by the Today templates.
 TODAY_REASON = {
     "sweep": _l("Sweep day"),
@@ -204,11 +206,6 @@ WEEKDAY = {"0": _l("Mon"), "1": _l("Tue"), "2": _l("Wed"), "3": _l("Thu"), "4": 
 CREDIT = {"lead": _l("Lead"), "confirmed": _l("Confirmed member"), "named": _l("Named, not confirmed")}
 
 
-def metric_label(code: str | None) -> str:
-    """A target metric: the three figures, the rates, or deals of one product ("deals.credit_card")."""
-    if code and code.startswith("deals."):
-        return str(DEAL_PRODUCT.get(code.split(".", 1)[1], code))
-    return _label(METRIC, code)
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.
 REVIEW_STATE = {
@@ -229,3 +226,110 @@ FLAG_DECISION = {
     "dismissed": _l("Dismissed"),
     "confirmed": _l("Confirmed"),
 }
+
+
+def label(table: LabelTable, code: str | None) -> str:
+    """The display name of ``code``; the code itself when the table has none."""
+    return str(table.get(code or "", code or ""))
+
+
+def labeller(table: LabelTable) -> Callable[[str | None], str]:
+    """``label`` bound to one table, for a template that shows codes of one list."""
+    return partial(label, table)
+
+
+def squad_name(number: int | None) -> str:
+    """A sweep squad by its number, or the bucket of merchants no squad has yet."""
+    return _("Squad %(number)d", number=number) if number is not None else _("Unassigned")
+
+
+def sweep_squad_name(squad: SweepSquad | None) -> str:
+    return squad_name(squad.number if squad is not None else None)
+
+
+def metric_label(code: str | None) -> str:
+    """A target metric: the three figures, the rates, or deals of one product ("deals.credit_card")."""
+    if code and code.startswith("deals."):
+        return label(DEAL_PRODUCT, code.split(".", 1)[1])
+    return label(METRIC, code)
+
+
+def weekday_label(day: int | str | None) -> str:
+    """A weekday by its Python number (Monday is 0), as the boards' day columns show it."""
+    return label(WEEKDAY, None if day is None else str(day))
+
+
+# Every code list the database stores, with the table that names its codes.
+LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
+    "merchant status": (MERCHANT_STATUSES, MERCHANT_STATUS),
+    "location source": (LOCATION_SOURCES, LOCATION_SOURCE),
+    "role": (ROLES, ROLE),
+    "visit kind": (VISIT_KINDS, VISIT_KIND),
+    "squad role": (SQUAD_ROLES, SQUAD_ROLE),
+    "check-in status": (CHECKIN_STATUSES, CHECKIN_STATUS),
+    "flag code": (FLAG_CODES, FLAG_CODE),
+    "photo category": (PHOTO_CATEGORIES, PHOTO_CATEGORY),
+    "deal product": (DEAL_PRODUCTS, DEAL_PRODUCT),
+    "operating state": (OPERATING_STATES, OPERATING_STATE),
+    "inventory level": (INVENTORY_LEVELS, INVENTORY_LEVEL),
+    "fixed assets": (FIXED_ASSET_STATES, FIXED_ASSETS),
+    "proposal status": (PROPOSAL_STATUSES, PROPOSAL_STATUS),
+    "review state": (REVIEW_STATES, REVIEW_STATE),
+    "review action": (AUDIT_ACTIONS, REVIEW_ACTION),
+    "flag decision": (FLAG_DECISIONS, FLAG_DECISION),
+    "today reason": (REASON_ORDER, TODAY_REASON),
+    "metric": (BASE_METRICS + RATE_METRICS, METRIC),
+    "target period": (TARGET_PERIODS, TARGET_PERIOD),
+    "miss reason": (MISS_REASONS, MISS_REASON),
+    "meeting item kind": (ITEM_KINDS, MEETING_ITEM_KIND),
+    "focus kind": (FOCUS_KINDS, FOCUS_KIND),
+    "risk kind": (RISK_KINDS, RISK_KIND),
+    "scheme state": (SCHEME_STATES, SCHEME_STATE),
+    "scheme scope": (SCHEME_SCOPES, SCHEME_SCOPE),
+    "incentive rule type": (RULE_TYPES, RULE_TYPE),
+    "honour category": (HONOUR_CATEGORIES, HONOUR_CATEGORY),
+    "talk rating": (TALK_RATINGS, TALK_RATING),
+    "metric definition choice": (CONSULTATION_RULES + SQUAD_CREDIT_RULES + LOAN_DEAL_SOURCES, DEFINITION_CHOICE),
+    "weekday": (tuple(str(day) for day in range(7)), WEEKDAY),
+    "visit credit": (CREDITS, CREDIT),
+}
+
+# The label functions every template may call, registered on the app (not by any one blueprint).
+TEMPLATE_LABELS: dict[str, LabelTable] = {
+    "merchant_status_label": MERCHANT_STATUS,
+    "location_source_label": LOCATION_SOURCE,
+    "role_label": ROLE,
+    "visit_kind_label": VISIT_KIND,
+    "squad_role_label": SQUAD_ROLE,
+    "checkin_status_label": CHECKIN_STATUS,
+    "flag_label": FLAG_CODE,
+    "photo_category_label": PHOTO_CATEGORY,
+    "deal_product_label": DEAL_PRODUCT,
+    "operating_state_label": OPERATING_STATE,
+    "inventory_level_label": INVENTORY_LEVEL,
+    "fixed_assets_label": FIXED_ASSETS,
+    "proposal_status_label": PROPOSAL_STATUS,
+    "inbox_kind_label": INBOX_KIND,
+    "review_state_label": REVIEW_STATE,
+    "review_action_label": REVIEW_ACTION,
+    "flag_decision_label": FLAG_DECISION,
+    "period_label": TARGET_PERIOD,
+    "miss_reason_label": MISS_REASON,
+    "item_kind_label": MEETING_ITEM_KIND,
+    "focus_kind_label": FOCUS_KIND,
+    "risk_kind_label": RISK_KIND,
+    "scheme_state_label": SCHEME_STATE,
+    "scheme_scope_label": SCHEME_SCOPE,
+    "rule_type_label": RULE_TYPE,
+    "honour_label": HONOUR_CATEGORY,
+    "talk_rating_label": TALK_RATING,
+    "definition_label": DEFINITION_CHOICE,
+    "credit_label": CREDIT,
+}
+
+
+def register_labels(app: Flask) -> None:
+    app.jinja_env.globals.update({name: labeller(table) for name, table in TEMPLATE_LABELS.items()})
+    app.jinja_env.globals["sweep_squad_name"] = sweep_squad_name
+    app.jinja_env.globals["metric_label"] = metric_label
+    app.jinja_env.globals["weekday_label"] = weekday_label

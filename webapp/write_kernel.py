@@ -12,16 +12,25 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import Conflict, Forbidden, Invalid
+from webapp.extensions import db
 
 if TYPE_CHECKING:
     from webapp.models import User
 
-__all__ = ["Conflict", "FieldErrors", "Forbidden", "Invalid", "WriteContext", "canonical_hash", "parse_uuid"]
+__all__ = [
+    "Conflict", "FieldErrors", "Forbidden", "Invalid", "WriteContext",
+    "canonical_hash", "insert_or_winner", "parse_uuid",
+]
+
+_RowT = TypeVar("_RowT")
 
 
 @dataclass(frozen=True)
@@ -69,3 +78,22 @@ def canonical_hash(body: dict[str, Any]) -> str:
     """The hash of a clean body: sorted keys and fixed separators, so key order and spacing do not matter."""
     text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def insert_or_winner(row: object, find_winner: Callable[[], _RowT | None]) -> _RowT | None:
+    """Insert ``row`` under a savepoint; None when it went in.
+
+    When a concurrent request inserted the same key first, the savepoint is rolled back and the row that
+    won is returned (``find_winner``), for the caller to judge like a replay. An integrity error that no
+    winner explains is a real fault and propagates.
+    """
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:
+        winner = find_winner()
+        if winner is None:
+            raise
+        return winner
+    return None

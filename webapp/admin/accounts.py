@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from webapp.auth.sessions import end_all_sessions
 from webapp.extensions import db
 from webapp.models import ROLES, SubBranch, Team, User
+from webapp.roles import FIELD_ROLES
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
 MIN_PASSWORD = 10
@@ -45,13 +46,11 @@ def validate_user(raw: UserInput, existing: User | None) -> dict[str, str]:
         team = db.session.get(Team, raw.team_id)
         if team is None or team.sub_branch_id != raw.sub_branch_id:
             errors["team"] = "team_not_in_sub_branch"
-    elif raw.role in ("manager", "team_lead"):
+    elif raw.role in FIELD_ROLES:
         errors["team"] = "team_required"
     if raw.phone and not re.match(r"^\+?[0-9\- ]{6,20}$", raw.phone.strip()):
         errors["phone"] = "invalid_phone"
-    if existing is None and len(raw.password) < MIN_PASSWORD:
-        errors["password"] = "password_too_short"
-    elif raw.password and len(raw.password) < MIN_PASSWORD:
+    if (existing is None and len(raw.password) < MIN_PASSWORD) or (raw.password and len(raw.password) < MIN_PASSWORD):
         errors["password"] = "password_too_short"
     return errors
 
@@ -65,7 +64,7 @@ def save_user(raw: UserInput, existing: User | None = None) -> tuple[User | None
     user.display_name = raw.display_name.strip()
     user.role = raw.role
     user.sub_branch_id = raw.sub_branch_id
-    user.team_id = raw.team_id if raw.role in ("manager", "team_lead") else None
+    user.team_id = raw.team_id if raw.role in FIELD_ROLES else None
     user.phone = raw.phone.strip() or None
     if raw.password:
         user.set_password(raw.password)

@@ -6,7 +6,7 @@ for every post by CSRFProtect before any of this runs.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import cast
 
@@ -18,6 +18,7 @@ from webapp.admin.accounts import MIN_PASSWORD, UserInput
 from webapp.admin.merchant_import import ENCODINGS
 from webapp.geo.coords import COORD_SYSTEMS, CoordSystem
 from webapp.models import User
+from webapp.roles import ADMIN, MANAGER
 
 # An id the admin may not use becomes this, which names no row, so the write path reports it as unknown.
 NO_SUCH_ID = 0
@@ -65,7 +66,7 @@ IMPORT_ERRORS = {
 }
 
 
-def _message(table: dict[str, object], code: str) -> str:
+def _message(table: Mapping[str, str], code: str) -> str:
     if code == "password_too_short":
         return _("The password needs at least %(count)s characters.", count=MIN_PASSWORD)
     return str(table.get(code, _("This value is not accepted.")))
@@ -86,7 +87,7 @@ class UserForm:
 
     username: str = ""
     display_name: str = ""
-    role: str = "manager"
+    role: str = MANAGER
     sub_branch_id: str = ""
     team_id: str = ""
     phone: str = ""
@@ -136,7 +137,7 @@ class UserForm:
         """An admin who disables or demotes themself locks the branch out of its admin pages."""
         if editor.id != target.id:
             return
-        if self.role != "admin":
+        if self.role != ADMIN:
             self.errors["role"] = str(USER_ERRORS["own_role"])
         if not self.enabled:
             self.errors["enabled"] = str(USER_ERRORS["own_account"])

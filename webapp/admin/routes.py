@@ -4,52 +4,53 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import contains_eager, joinedload
-from werkzeug.wrappers import Response
 
 from webapp.admin.accounts import save_user, validate_user
 from webapp.admin.forms import COORD_CHOICES, ENCODING_CHOICES, ImportForm, UserForm, org_messages
+from webapp.admin.import_report import describe_file_error, field_label, report_lines
 from webapp.admin.merchant_import import (
     DEFAULT_MAX_BYTES,
     ImportFileError,
     accepted_headers,
-    describe_file_error,
-    field_label,
     import_merchants,
     parse_merchant_csv,
-    report_lines,
 )
 from webapp.admin.org_units import create_sub_branch, create_team, rename_sub_branch, rename_team
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.masking import mask_phone
 from webapp.models import ROLES, Branch, SubBranch, Team, User
-from webapp.scope import require_role, visible_sub_branch_ids, visible_teams, visible_users
+from webapp.pages import Page, finished
+from webapp.roles import ADMIN
+from webapp.scope import (
+    get_sub_branch_or_404,
+    get_team_or_404,
+    get_user_or_404,
+    require_role,
+    visible_sub_branch_ids,
+    visible_teams,
+    visible_users,
+)
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # The page lists this many row problems; a file with thousands of bad rows is fixed in rounds anyway.
 REPORT_LIMIT = 200
 
-Page = str | tuple[str, int] | Response
-
-
 @bp.before_request
 @login_required
 def _admins_only() -> None:
-    require_role(current_user, "admin")
+    require_role(current_user, ADMIN)
 
 
 @bp.get("/")
 def index() -> str:
     return render_template("admin/index.html")
-
-
-# Loaders: anything outside the admin's branch is 404, exactly like what does not exist.
 
 
 def _branch() -> Branch:
@@ -63,37 +64,6 @@ def _sub_branch_ids() -> list[int]:
 
 def _team_ids() -> list[int]:
     return list(db.session.scalars(visible_teams(current_user).with_only_columns(Team.id)))
-
-
-def get_user_or_404(user_id: int) -> User:
-    user = db.session.scalar(visible_users(current_user).where(User.id == user_id))
-    if user is None:
-        abort(404)
-    return user
-
-
-def get_sub_branch_or_404(sub_branch_id: int) -> SubBranch:
-    sub_branch = db.session.get(SubBranch, sub_branch_id) if sub_branch_id in _sub_branch_ids() else None
-    if sub_branch is None:
-        abort(404)
-    return sub_branch
-
-
-def get_team_or_404(team_id: int) -> Team:
-    team = db.session.scalar(visible_teams(current_user).where(Team.id == team_id))
-    if team is None:
-        abort(404)
-    return team
-
-
-def _finished(url: str) -> Response:
-    """After a successful post: 303 for a plain form; for htmx a whole-page redirect, as the next page
-    is not a fragment of this one."""
-    if wants_partial():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
 
 
 # Users
@@ -136,18 +106,18 @@ def user_new_post() -> Page:
         return _render_user_form(form, None, 422)
     db.session.commit()
     flash(_("User %(username)s was created.", username=user.username), "info")
-    return _finished(url_for("admin.users"))
+    return finished(url_for("admin.users"))
 
 
 @bp.get("/users/<int:user_id>")
 def user_edit(user_id: int) -> Page:
-    user = get_user_or_404(user_id)
+    user = get_user_or_404(current_user, user_id)
     return _render_user_form(UserForm.from_user(user), user)
 
 
 @bp.post("/users/<int:user_id>")
 def user_edit_post(user_id: int) -> Page:
-    user = get_user_or_404(user_id)
+    user = get_user_or_404(current_user, user_id)
     form = UserForm.from_request(request.form)
     form.username = user.username  # a username never changes: sessions, logs and merchant owners name it
     raw = form.to_input(_sub_branch_ids(), _team_ids())
@@ -161,7 +131,7 @@ def user_edit_post(user_id: int) -> Page:
         return _render_user_form(form, user, 422)
     db.session.commit()
     flash(_("User %(username)s was saved.", username=saved.username), "info")
-    return _finished(url_for("admin.users"))
+    return finished(url_for("admin.users"))
 
 
 # Org units
@@ -231,7 +201,7 @@ def sub_branch_create() -> Page:
 
 @bp.post("/org/sub-branches/<int:sub_branch_id>")
 def sub_branch_rename(sub_branch_id: int) -> Page:
-    sub_branch = get_sub_branch_or_404(sub_branch_id)
+    sub_branch = get_sub_branch_or_404(current_user, sub_branch_id)
     codes = rename_sub_branch(sub_branch, request.form.get("name", ""))
     if codes:
         return _org_rejected(f"sub_branch_{sub_branch.id}", codes)
@@ -244,7 +214,7 @@ def team_create() -> Page:
         sub_branch_id = int(request.form.get("sub_branch_id", ""))
     except ValueError:
         return _org_rejected("team_new", {"sub_branch_id": "unknown_sub_branch"})
-    sub_branch = get_sub_branch_or_404(sub_branch_id)
+    sub_branch = get_sub_branch_or_404(current_user, sub_branch_id)
     team, codes = create_team(sub_branch, request.form.get("name", ""))
     if team is None:
         return _org_rejected("team_new", codes)
@@ -253,7 +223,7 @@ def team_create() -> Page:
 
 @bp.post("/org/teams/<int:team_id>")
 def team_rename(team_id: int) -> Page:
-    team = get_team_or_404(team_id)
+    team = get_team_or_404(current_user, team_id)
     codes = rename_team(team, request.form.get("name", ""))
     if codes:
         return _org_rejected(f"team_{team.id}", codes)
@@ -319,9 +289,6 @@ def merchant_import_post() -> Page:
         return _render_import(form, 422, file_error=_(
             "These merchants were changed by someone else at the same time. Nothing was imported; "
             "please upload the file again."))
-    except Exception:
-        db.session.rollback()
-        raise
     if not result.ok:
         return _render_import(
             form, 422,

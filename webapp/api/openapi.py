@@ -3,13 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from webapp.models import CHECKIN_STATUSES, PHOTO_CATEGORIES, VISIT_KINDS
+from webapp.models import CHECKIN_STATUSES, FLAG_CODES, PHOTO_CATEGORIES, VISIT_KINDS
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
-
-FLAG_CODES = (
-    "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
-    "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
-)
 
 
 def _error(description: str) -> dict[str, Any]:

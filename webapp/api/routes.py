@@ -25,10 +25,10 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.api.openapi import openapi_document
+from webapp.errors import AppError, Invalid, NotFoundError
 from webapp.extensions import db
 from webapp.masking import mask_phone
 from webapp.models import Merchant
-from webapp.errors import AppError, Invalid, NotFoundError
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
 from webapp.sync.held import attach_held_photos, hold_photo, may_hold, settle_after_direct_write

@@ -11,6 +11,7 @@ from webapp.auth.forms import LoginForm
 from webapp.auth.sessions import end_session, start_session
 from webapp.extensions import db, limiter
 from webapp.models import User
+from webapp.redirects import local_path, local_path_or
 
 bp = Blueprint("auth", __name__)
 
@@ -32,8 +33,9 @@ def login_post() -> tuple[str, int] | Response:
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, next=_next_path()), 422
-    user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
-    if user is None or not user.is_enabled or not user.check_password(form.password.data):
+    username, password = (form.username.data or "").strip(), form.password.data or ""
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None or not user.is_enabled or not user.check_password(password):
         # One message for an unknown user, a wrong password and a disabled account.
         form.form_errors.append(_("Wrong username or password."))
         return render_template("auth/login.html", form=form, next=_next_path()), 401
@@ -64,15 +66,9 @@ def set_language() -> Response:
         if current_user.is_authenticated:
             current_user.locale = lang
             db.session.commit()
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("home.index")
-    return redirect(target, code=303)
+    return redirect(local_path_or(request.form.get("next"), url_for("home.index")), code=303)
 
 
 def _next_path() -> str | None:
     """A local path only: an open redirect would let a phishing link bounce through our login."""
-    target = request.values.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return local_path(request.values.get("next"))

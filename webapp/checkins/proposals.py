@@ -11,7 +11,7 @@ from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db
 from webapp.models import LocationProposal, Merchant, User, VisitFlag
-from webapp.scope import merchant_condition
+from webapp.roles import TEAM_LEAD
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,7 @@ class Decision:
 
 def pending_proposals(user: User, merchant_id: int | None = None) -> list[LocationProposal]:
     """What waits for this team lead: pending proposals of their own sub-branch. Others decide nothing."""
-    if user.role != "team_lead":
+    if user.role != TEAM_LEAD:
         return []
     query = (sa.select(LocationProposal)
              .join(Merchant, LocationProposal.merchant_id == Merchant.id)
@@ -42,20 +42,9 @@ def proposing_flags(proposal: LocationProposal) -> list[str]:
     return sorted(set(db.session.scalars(sa.select(VisitFlag.code).where(VisitFlag.visit_id == proposal.visit_id))))
 
 
-def get_proposal_or_404(user: User, proposal_id: int) -> LocationProposal:
-    """Scoped through its merchant: a proposal whose merchant the user cannot see does not exist for them."""
-    proposal = db.session.scalar(
-        sa.select(LocationProposal).join(Merchant, LocationProposal.merchant_id == Merchant.id)
-        .where(LocationProposal.id == proposal_id, merchant_condition(user))
-    )
-    if proposal is None:
-        abort(404)
-    return proposal
-
-
 def require_deciding_lead(user: User, proposal: LocationProposal) -> None:
     """Only the team lead of the merchant's sub-branch decides; a colleague who can see it gets 403."""
-    if user.role != "team_lead" or user.sub_branch_id != proposal.merchant.sub_branch_id:
+    if user.role != TEAM_LEAD or user.sub_branch_id != proposal.merchant.sub_branch_id:
         abort(403)
 
 

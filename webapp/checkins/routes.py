@@ -1,8 +1,8 @@
 """Location proposals for team leads: the list, and confirm or reject one."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from webapp.checkins.proposals import (
     Decision,
     confirm_proposal,
-    get_proposal_or_404,
     pending_proposals,
     proposing_flags,
     reject_proposal,
@@ -20,8 +19,10 @@ from webapp.checkins.proposals import (
 )
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
-from webapp.models import LocationProposal, Merchant
-from webapp.scope import require_role
+from webapp.models import LocationProposal, User
+from webapp.redirects import local_path_or
+from webapp.roles import TEAM_LEAD
+from webapp.scope import get_proposal_or_404, require_role
 
 bp = Blueprint("checkins", __name__)
 
@@ -29,9 +30,9 @@ bp = Blueprint("checkins", __name__)
 @bp.get("/location-proposals")
 @login_required
 def proposals() -> str:
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     return render_template("checkins/proposals.html", proposals=pending_proposals(current_user),
-                           next_url=url_for("checkins.proposals"))
+                           proposing_flags=proposing_flags, next_url=url_for("checkins.proposals"))
 
 
 def _message(decision: Decision) -> str:
@@ -46,43 +47,29 @@ def _message(decision: Decision) -> str:
 
 def _decided(proposal: LocationProposal, decision: Decision) -> str | Response:
     message = _message(decision)
+    next_url = local_path_or(request.form.get("next"), url_for("checkins.proposals"))
     if wants_partial():
         return render_template("checkins/_proposal.html", proposal=proposal, decision_message=message,
-                               next_url=request.form.get("next") or url_for("checkins.proposals"))
+                               proposing_flags=proposing_flags, next_url=next_url)
     flash(message, "info")
-    target = request.form.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("checkins.proposals")
-    return redirect(target, code=303)
+    return redirect(next_url, code=303)
+
+
+def _decide(proposal_id: int, decide: Callable[[User, LocationProposal, datetime], Decision]) -> str | Response:
+    proposal = get_proposal_or_404(current_user, proposal_id)
+    require_deciding_lead(current_user, proposal)
+    decision = decide(current_user, proposal, datetime.now(UTC))
+    db.session.commit()
+    return _decided(proposal, decision)
 
 
 @bp.post("/location-proposals/<int:proposal_id>/confirm")
 @login_required
 def confirm(proposal_id: int) -> str | Response:
-    proposal = get_proposal_or_404(current_user, proposal_id)
-    require_deciding_lead(current_user, proposal)
-    decision = confirm_proposal(current_user, proposal, datetime.now(UTC))
-    db.session.commit()
-    return _decided(proposal, decision)
+    return _decide(proposal_id, confirm_proposal)
 
 
 @bp.post("/location-proposals/<int:proposal_id>/reject")
 @login_required
 def reject(proposal_id: int) -> str | Response:
-    proposal = get_proposal_or_404(current_user, proposal_id)
-    require_deciding_lead(current_user, proposal)
-    decision = reject_proposal(current_user, proposal, datetime.now(UTC))
-    db.session.commit()
-    return _decided(proposal, decision)
-
-
-def location_proposals_for(merchant: Merchant) -> list[LocationProposal]:
-    """Pending proposals of this merchant, for the team lead who decides them (empty for everyone else)."""
-    if not current_user.is_authenticated:
-        return []
-    return pending_proposals(current_user, merchant.id)
-
-
-@bp.app_context_processor
-def _merchant_page_helpers() -> dict[str, Any]:
-    return {"location_proposals_for": location_proposals_for, "proposing_flags": proposing_flags}
+    return _decide(proposal_id, reject_proposal)

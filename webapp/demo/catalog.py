@@ -1,5 +1,8 @@
 """Deterministic demo merchants on real Hangzhou streets for the 杭州分行 demo.
 
+Longer than 400 lines because most of it is data (street waypoints, industries, name parts) with the few
+functions that place shops along it; split, one catalogue would be read in several files.
+
 Why a generator rather than a fixture file: the demo must look like a real
 customer book (shops strung along real streets, a believable industry mix per
 商圈, house numbers that grow along the street) while staying reproducible, so
@@ -22,11 +25,11 @@ from dataclasses import dataclass
 __all__ = [
     "BRANCH_NAME",
     "DISTRICTS",
-    "DemoMerchant",
     "INDUSTRIES",
     "STATUSES",
     "STREETS",
     "SUB_BRANCHES",
+    "DemoMerchant",
     "Street",
     "demo_merchants",
 ]

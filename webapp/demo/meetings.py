@@ -19,6 +19,7 @@ from webapp.meetings.talks import record_talk
 from webapp.meetings.targets import period_start, set_sub_branch_targets, set_team_targets
 from webapp.metrics.definitions import month_start, next_month
 from webapp.models import SubBranch, Team, User
+from webapp.roles import FIELD_ROLES
 from webapp.scope import board_people
 from webapp.write_kernel import WriteContext
 
@@ -55,7 +56,7 @@ def _targets(team: Team, today: date, now: datetime) -> None:
     branch = _ctx("reviewer1", now)
     for sub_branch in db.session.scalars(sa.select(SubBranch).order_by(SubBranch.code)):
         size = len(list(db.session.scalars(sa.select(User.id).where(User.sub_branch_id == sub_branch.id,
-                                                                    User.role.in_(("manager", "team_lead"))))))
+                                                                    User.role.in_(FIELD_ROLES)))))
         set_sub_branch_targets(branch, sub_branch, "month", month_start(today), {
             "consultations": str(100 * size), "applications": str(30 * size), "deals": str(40 * size),
             "deals.credit_card": str(8 * size)})

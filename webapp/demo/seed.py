@@ -12,6 +12,7 @@ from webapp.demo.meetings import seed_meetings
 from webapp.extensions import db
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Branch, SubBranch, Team, User
+from webapp.roles import MANAGER
 
 DEMO_USERS: tuple[tuple[str, str, str, str, str | None], ...] = (
     # username, display name, role, sub-branch code, team name
@@ -45,7 +46,7 @@ def seed_demo(password: str) -> dict[str, int]:
     sub_branches = {"A1": a1, "A2": a2}
 
     for index, (username, name, role, sub_code, team_name) in enumerate(DEMO_USERS):
-        user, errors = save_user(
+        _user, errors = save_user(
             UserInput(
                 username=username,
                 display_name=name,
@@ -62,7 +63,7 @@ def seed_demo(password: str) -> dict[str, int]:
 
     owners = {
         code: [u.username for u in db.session.scalars(
-            sa.select(User).where(User.sub_branch_id == sb.id, User.role == "manager").order_by(User.username)
+            sa.select(User).where(User.sub_branch_id == sb.id, User.role == MANAGER).order_by(User.username)
         )]
         for code, sb in sub_branches.items()
     }

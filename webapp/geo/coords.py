@@ -35,7 +35,7 @@ _BD_DLON = 0.0065
 _BD_DLAT = 0.006
 
 # Fixed-point inversion stops when the forward image of the estimate is
-# within this many degrees of the target.  The brief asks for < 1e-7 deg;
+# within this many degrees of the target.  1e-7 deg (about 1 cm) would do;
 # we go tighter (1e-9 deg is about 0.1 mm) because each iteration costs
 # microseconds and round trips then agree to far better than 1 cm.
 _INVERSE_TOL_DEG = 1e-9

@@ -1,1 +1,1 @@
-"""Needs your action: one list per person of what they must do next, fed by every module (issue 17)."""
+"""Needs your action: one list per person of what they must do next, fed by every module."""

@@ -12,9 +12,9 @@ from webapp.extensions import db
 from webapp.inbox.items import InboxItem
 from webapp.models import SquadConfirmation, User, Visit
 from webapp.models.review import VisitReview
+from webapp.roles import FIELD_ROLES
 from webapp.scope import visit_condition
 
-FIELD_ROLES = ("manager", "team_lead")
 # A confirmation carries one's own check-in, so it is asked for while it can still be given near the visit.
 CONFIRMATION_WINDOW = timedelta(days=7)
 

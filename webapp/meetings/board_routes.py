@@ -6,10 +6,11 @@ Leads run their team's boards, managers see them, reviewers and admins read ever
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -23,19 +24,21 @@ from webapp.meetings import charts_context as charts
 from webapp.meetings.day_boards import evening_board, morning_board
 from webapp.meetings.items import add_meeting_item, delete_meeting_item, record_miss_reason
 from webapp.meetings.period_boards import branch_month, month_board, visible_sub_branches, week_board
-from webapp.meetings.targets import BASE_METRICS, PRODUCT_METRICS
-from webapp.meetings.views import Page, arg_day, arg_month, arg_week, board_layout, board_mode, finished, xlsx_response
+from webapp.meetings.targets import PRODUCT_METRICS
+from webapp.meetings.views import arg_day, arg_month, arg_week, board_layout, board_mode, xlsx_response
 from webapp.meetings.xlsx import TableRow, figures_workbook
-from webapp.metrics.definitions import next_month
+from webapp.metrics.definitions import BASE_METRICS, next_month
 from webapp.metrics.store import definitions_for
 from webapp.models import MISS_REASONS, Team, User
 from webapp.models.meetings import EVENING_ITEM_KINDS, MORNING_ITEM_KINDS, WEEKLY_ITEM_KINDS
+from webapp.pages import FormErrors, Page, finished, form_error
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
 from webapp.scope import (
-    BRANCH_WIDE_ROLES,
     board_people,
     board_teams,
     get_board_team_or_404,
     get_meeting_item_or_404,
+    one_or_404,
     require_role,
     visible_sub_branch_ids,
 )
@@ -54,7 +57,7 @@ def _definitions() -> Any:
 
 def _common(team: Team | None, mode: str) -> dict[str, Any]:
     return {"team": team, "mode": mode, "layout": board_layout(mode), "today": bank_today(),
-            "can_run": team is not None and current_user.role == "team_lead" and current_user.team_id == team.id,
+            "can_run": team is not None and current_user.role == TEAM_LEAD and current_user.team_id == team.id,
             "is_member": team is not None and current_user.team_id == team.id,
             "miss_reasons": MISS_REASONS, "timedelta": timedelta, "next_month": next_month}
 
@@ -204,19 +207,25 @@ def _sub_branch_header() -> str:
 # --- captured at the meeting ------------------------------------------------------------------------------
 
 
-def _refused(partial: str, error: AppError, back_url: str, **context: Any) -> tuple[str, int]:
-    """A refused meeting form: the form partial for htmx, the form on a page of its own otherwise."""
-    status = 422 if error.status == 422 else error.status
-    if wants_partial():
-        return render_template(partial, **context), status
-    return render_template("meetings/form_page.html", partial=partial, back_url=back_url, **context), status
+def _refused(partial: str, error: AppError, back_url: str, message_field: str,
+             context: Callable[[], dict[str, Any]]) -> tuple[str, int]:
+    """A refused meeting form, with the error's own status: the form partial for htmx, the form on a page of its
+    own otherwise. ``context`` is read after the rollback, so nothing of the refused write shows."""
+    def render(errors: FormErrors) -> str:
+        shown = errors.fields or {message_field: errors.first}
+        if wants_partial():
+            return render_template(partial, **context(), errors=shown)
+        return render_template("meetings/form_page.html", partial=partial, back_url=back_url, **context(),
+                               errors=shown)
+
+    return form_error(error, render, htmx_status=None)
 
 
 @bp.post("/teams/<int:team_id>/items")
 @login_required
 def add_item(team_id: int) -> Page:
     """A team's lead or member adds news, a policy, a success story, the tip of the day (and who shares it)."""
-    require_role(current_user, "manager", "team_lead")
+    require_role(current_user, *FIELD_ROLES)
     team = get_board_team_or_404(current_user, team_id)
     form = request.form
     back = form.get("back", "morning")
@@ -225,12 +234,10 @@ def add_item(team_id: int) -> Page:
         add_meeting_item(write_context(), team, day=form.get("day"), kind=form.get("kind"), title=form.get("title"),
                          body=form.get("body"), shared_by=form.get("shared_by"))
     except AppError as error:
-        db.session.rollback()
-        people = list(db.session.scalars(board_people(team)))
         kinds = {"morning": MORNING_ITEM_KINDS, "evening": EVENING_ITEM_KINDS, "weekly": WEEKLY_ITEM_KINDS}[back]
-        return _refused("meetings/_item_form.html", error, url_for(f"meetings.{back}", team_id=team.id),
-                        team=team, people=people, item_kinds=kinds, back=back, day=form.get("day", ""),
-                        values=form, errors=error.fields or {"title": error.message})
+        return _refused("meetings/_item_form.html", error, url_for(f"meetings.{back}", team_id=team.id), "title",
+                        lambda: {"team": team, "people": list(db.session.scalars(board_people(team))),
+                                 "item_kinds": kinds, "back": back, "day": form.get("day", ""), "values": form})
     db.session.commit()
     return finished(url_for(f"meetings.{back}", team_id=team.id, day=form.get("day") if back != "weekly" else None,
                             week=form.get("day") if back == "weekly" else None))
@@ -252,20 +259,17 @@ def delete_item(item_id: int) -> Page:
 @login_required
 def record_miss(team_id: int, user_id: int) -> Page:
     """The reason a person missed the day's target, captured on the spot at the evening meeting."""
-    require_role(current_user, "manager", "team_lead")
+    require_role(current_user, *FIELD_ROLES)
     team = get_board_team_or_404(current_user, team_id)
-    person = db.session.scalar(board_people(team).where(User.id == user_id))
-    if person is None:
-        abort(404)
+    person = one_or_404(board_people(team).where(User.id == user_id))
     form = request.form
     try:
         miss = record_miss_reason(write_context(), team, person, day=form.get("day"), code=form.get("code"),
                                   text=form.get("text"))
     except AppError as error:
-        db.session.rollback()
-        return _refused("meetings/_miss_form.html", error, url_for("meetings.evening", team_id=team.id),
-                        team=team, person=person, day=form.get("day", ""), miss=None, values=form,
-                        errors=error.fields or {"code": error.message}, miss_reasons=MISS_REASONS)
+        return _refused("meetings/_miss_form.html", error, url_for("meetings.evening", team_id=team.id), "code",
+                        lambda: {"team": team, "person": person, "day": form.get("day", ""), "miss": None,
+                                 "values": form, "miss_reasons": MISS_REASONS})
     db.session.commit()
     if wants_partial():
         return render_template("meetings/_miss_form.html", team=team, person=person, day=miss.day.isoformat(),

@@ -16,9 +16,9 @@ from webapp.extensions import db
 from webapp.meetings.hooks import FocusItem, focus_items
 from webapp.meetings.pipeline import PipelineEntry, applications_in_progress, follow_ups, progress_of
 from webapp.meetings.schemes import StandingRow, active_schemes, standings
-from webapp.meetings.targets import BASE_METRICS, TargetValue, person_targets
+from webapp.meetings.targets import TargetValue, person_targets
 from webapp.metrics.counting import person_totals, sum_totals
-from webapp.metrics.definitions import Definitions, Totals, achievement, met
+from webapp.metrics.definitions import BASE_METRICS, Definitions, Totals, achievement, met
 from webapp.models import IncentiveScheme, MeetingItem, MissReason, Team, User, Visit
 from webapp.models.meetings import EVENING_ITEM_KINDS, MORNING_ITEM_KINDS
 from webapp.scope import board_people

@@ -17,7 +17,7 @@ from webapp.extensions import db
 from webapp.metrics.counting import person_totals
 from webapp.metrics.definitions import Definitions, Totals, month_start, next_month
 from webapp.models import HONOUR_CATEGORIES, Honour, SubBranch, User
-from webapp.scope import BRANCH_WIDE_ROLES, FIELD_ROLES
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
 from webapp.write_kernel import Conflict, Forbidden, WriteContext
 
 
@@ -71,7 +71,7 @@ def kept_honours(sub_branch_ids: list[int], months: list[date]) -> list[Honour]:
 def award_honours(ctx: WriteContext, sub_branch: SubBranch, month: date, definitions: Definitions) -> list[Honour]:
     """Keep a finished month's honours for a sub-branch; awarding again changes nothing."""
     actor: User = ctx.actor
-    allowed = (actor.role == "team_lead" and actor.sub_branch_id == sub_branch.id) or (
+    allowed = (actor.role == TEAM_LEAD and actor.sub_branch_id == sub_branch.id) or (
         actor.role in BRANCH_WIDE_ROLES and actor.sub_branch.branch_id == sub_branch.branch_id)
     if not allowed:
         raise Forbidden(_("A team lead of the sub-branch or the branch awards its honours."))

@@ -15,6 +15,11 @@ from datetime import date, datetime
 
 from webapp.models import Team, User
 
+# Every kind a provider may give, each with its label in webapp.labels (FOCUS_KIND, RISK_KIND); post-loan
+# checks and collection deadlines are named now so that their modules only add a provider.
+FOCUS_KINDS = ("sweep_day", "follow_up", "post_loan", "collection")
+RISK_KINDS = ("post_loan_finding", "risk_warning", "collection")
+
 
 @dataclass(frozen=True)
 class FocusItem:

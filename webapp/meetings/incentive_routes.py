@@ -12,10 +12,10 @@ from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
 
 from webapp.bank_time import bank_today
-from webapp.errors import AppError, Conflict
+from webapp.errors import AppError, Conflict, Invalid
 from webapp.extensions import db
 from webapp.meetings.honours import award_honours, kept_honours, leaders
-from webapp.meetings.incentives import MAX_RULES, RULE_TYPES
+from webapp.meetings.incentives import MAX_RULES
 from webapp.meetings.period_boards import visible_sub_branches
 from webapp.meetings.schemes import (
     decide_scheme,
@@ -26,12 +26,14 @@ from webapp.meetings.schemes import (
     standings,
 )
 from webapp.meetings.targets import TARGET_METRICS
-from webapp.meetings.views import Page, arg_month, finished, form_again
+from webapp.meetings.views import arg_month, form_again
 from webapp.metrics.definitions import month_start
 from webapp.metrics.store import definitions_for
 from webapp.models import IncentiveScheme
+from webapp.models.people import RULE_TYPES
+from webapp.pages import Page, finished, form_error
+from webapp.roles import BRANCH_WIDE_ROLES, TEAM_LEAD
 from webapp.scope import (
-    BRANCH_WIDE_ROLES,
     get_scheme_or_404,
     get_sub_branch_or_404,
     require_role,
@@ -41,7 +43,7 @@ from webapp.scope import (
 from webapp.visits.request_context import write_context
 
 bp = Blueprint("incentives", __name__, url_prefix="/meetings/incentives")
-MAKERS = ("team_lead", *BRANCH_WIDE_ROLES)
+MAKERS = (TEAM_LEAD, *BRANCH_WIDE_ROLES)
 
 
 def _definitions() -> Any:
@@ -88,7 +90,7 @@ def _values_of(scheme: IncentiveScheme) -> MultiDict[str, str]:
 def new() -> str:
     require_role(current_user, *MAKERS)
     today = bank_today()
-    values = {"period_start": month_start(today).isoformat(), "scope": "team" if current_user.role == "team_lead"
+    values = {"period_start": month_start(today).isoformat(), "scope": "team" if current_user.role == TEAM_LEAD
               else "branch", "period_end": (month_start(today + timedelta(days=32)) - timedelta(days=1)).isoformat()}
     return render_template("incentives/form.html", errors={}, **_form_context(None, values))
 
@@ -100,8 +102,7 @@ def create() -> Page:
     try:
         scheme = save_scheme(write_context(), None, request.form)
     except AppError as error:
-        db.session.rollback()
-        return form_again("incentives/form.html", None, _form_context(None, request.form), error.fields)
+        return form_again(error, "incentives/form.html", None, _form_context(None, request.form))
     db.session.commit()
     return finished(url_for("incentives.show", scheme_id=scheme.id))
 
@@ -132,11 +133,8 @@ def update(scheme_id: int) -> Page:
     scheme = get_scheme_or_404(current_user, scheme_id)
     try:
         save_scheme(write_context(), scheme, request.form)
-    except AppError as error:
-        db.session.rollback()
-        if error.status != 422:
-            raise
-        return form_again("incentives/form.html", None, _form_context(scheme, request.form), error.fields)
+    except Invalid as error:
+        return form_again(error, "incentives/form.html", None, _form_context(scheme, request.form))
     db.session.commit()
     return finished(url_for("incentives.show", scheme_id=scheme.id))
 
@@ -144,7 +142,7 @@ def update(scheme_id: int) -> Page:
 @bp.post("/<int:scheme_id>/propose")
 @login_required
 def propose(scheme_id: int) -> Page:
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     scheme = get_scheme_or_404(current_user, scheme_id)
     propose_scheme(write_context(), scheme)
     db.session.commit()
@@ -162,12 +160,10 @@ def decide(scheme_id: int) -> Page:
         abort(400)
     try:
         decide_scheme(write_context(), scheme, approve=decision == "approve", note=request.form.get("note"))
-    except AppError as error:
-        db.session.rollback()
-        if error.status != 422:
-            raise
-        return render_template("incentives/show.html", scheme=scheme, rows=[], rule_summary=rule_summary,
-                               errors=error.fields, today=bank_today()), 422
+    except Invalid as error:
+        return form_error(error, lambda errors: render_template(
+            "incentives/show.html", scheme=scheme, rows=[], rule_summary=rule_summary, errors=errors.fields,
+            today=bank_today()))
     db.session.commit()
     return finished(url_for("incentives.show", scheme_id=scheme.id))
 

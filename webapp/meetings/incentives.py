@@ -16,9 +16,9 @@ from flask_babel import gettext as _
 
 from webapp.meetings.targets import TARGET_METRICS
 from webapp.metrics.definitions import Totals
+from webapp.models.people import RULE_TYPES
 from webapp.write_kernel import FieldErrors
 
-RULE_TYPES = ("points", "threshold", "team_bonus")
 MAX_RULES = 8
 MAX_POINTS = 10_000
 MAX_COUNT = 100_000

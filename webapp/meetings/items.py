@@ -12,7 +12,8 @@ from flask_babel import gettext as _
 from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.models import ITEM_KINDS, MISS_REASONS, MeetingItem, MissReason, SubBranch, Team, User
-from webapp.scope import BRANCH_WIDE_ROLES, board_people
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
+from webapp.scope import board_people
 from webapp.visits.payload import USERNAME_RE
 from webapp.write_kernel import FieldErrors, Forbidden, WriteContext
 
@@ -55,7 +56,7 @@ def add_meeting_item(ctx: WriteContext, team: Team | None, *, day: str | None, k
     if team is None:
         if actor.role not in BRANCH_WIDE_ROLES:
             raise Forbidden(_("Only the branch posts items for every team."))
-    elif actor.team_id != team.id or actor.role not in ("manager", "team_lead"):
+    elif actor.team_id != team.id or actor.role not in FIELD_ROLES:
         raise Forbidden(_("Only the team's members add items to its meetings."))
     errors = FieldErrors()
     when = parse_day(day, "day", errors)
@@ -98,7 +99,7 @@ def delete_meeting_item(ctx: WriteContext, item: MeetingItem) -> None:
     """The one who added an item, the team's lead, or (for a branch item) the branch removes it."""
     actor: User = ctx.actor
     allowed = item.created_by_id == actor.id or (
-        item.team_id is not None and actor.role == "team_lead" and actor.team_id == item.team_id) or (
+        item.team_id is not None and actor.role == TEAM_LEAD and actor.team_id == item.team_id) or (
         item.team_id is None and actor.role in BRANCH_WIDE_ROLES)
     if not allowed:
         raise Forbidden(_("Only who added the item or the team's lead removes it."))
@@ -111,7 +112,7 @@ def record_miss_reason(ctx: WriteContext, team: Team, person: User, *, day: str 
     """Why a person missed the day's target: said at the evening meeting, recorded by the lead or the person.
     A second reason for the same day replaces the first."""
     actor: User = ctx.actor
-    if not (actor.role == "team_lead" and actor.team_id == team.id) and actor.id != person.id:
+    if not (actor.role == TEAM_LEAD and actor.team_id == team.id) and actor.id != person.id:
         raise Forbidden(_("The lead or the person records the reason for a miss."))
     if person.team_id != team.id:
         raise Forbidden(_("Only the team's members have targets on this board."))

@@ -23,7 +23,7 @@ from webapp.models import StudySession, SubBranch, TeamBrief, TeamBriefPhoto, Us
 from webapp.photos.pipeline import PhotoRejected, Watermark, process_photo
 from webapp.photos.store import PhotoStore
 from webapp.photos.write import rejection_message
-from webapp.scope import BRANCH_WIDE_ROLES, FIELD_ROLES
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
 from webapp.write_kernel import Conflict, FieldErrors, Forbidden, WriteContext
 
 DAYS_BACK = timedelta(days=366)
@@ -36,7 +36,7 @@ def record_study_session(ctx: WriteContext, form: Mapping[str, str], attendee_id
     actor: User = ctx.actor
     errors = FieldErrors()
     sub_branch_id: int | None
-    if actor.role == "team_lead":
+    if actor.role == TEAM_LEAD:
         sub_branch_id = actor.sub_branch_id
     elif actor.role in BRANCH_WIDE_ROLES:
         raw = (form.get("sub_branch_id") or "").strip()
@@ -81,7 +81,7 @@ def _branch_of(sub_branch_id: int) -> int | None:
 def create_brief(ctx: WriteContext, form: Mapping[str, str]) -> TeamBrief:
     """A team lead writes the brief of a team-building activity for the sub-branch's culture wall."""
     actor: User = ctx.actor
-    if actor.role != "team_lead":
+    if actor.role != TEAM_LEAD:
         raise Forbidden(_("A team lead writes the team-building briefs."))
     errors = FieldErrors()
     title = clean_text(form.get("title"), "title", errors, 200, required=True)
@@ -110,7 +110,7 @@ def add_brief_photo(ctx: WriteContext, brief: TeamBrief, photo_id: str, data: by
     The files are stored under a key the server makes, so no client id can ever name another photo's files."""
     actor: User = ctx.actor
     if actor.role not in FIELD_ROLES or actor.sub_branch_id != brief.sub_branch_id or not (
-            actor.id == brief.created_by_id or actor.role == "team_lead"):
+            actor.id == brief.created_by_id or actor.role == TEAM_LEAD):
         raise Forbidden(_("The brief's author or a team lead of the sub-branch adds its photos."))
     existing = db.session.get(TeamBriefPhoto, photo_id)
     if existing is not None:

@@ -3,81 +3,43 @@ culture wall of team-building briefs with their photos."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, render_template, request, send_file, url_for
+from flask import Blueprint, current_app, flash, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.orm import selectinload
 from werkzeug.wrappers import Response
 
-from webapp.bank_time import bank_today
-from webapp.errors import AppError
+from webapp.errors import AppError, Invalid
 from webapp.extensions import db
 from webapp.meetings.learning import add_brief_photo, create_brief, record_study_session
-from webapp.meetings.period_boards import visible_sub_branches
-from webapp.meetings.views import Page, finished, form_again
-from webapp.models import MeetingItem, StudySession, TeamBrief, User
-from webapp.models.meetings import MORNING_ITEM_KINDS
+from webapp.meetings.learning_pages import learning_page
+from webapp.meetings.views import form_again
+from webapp.models import TeamBrief
+from webapp.pages import Page, finished
 from webapp.photos.store import PhotoStore
-from webapp.scope import (
-    BRANCH_WIDE_ROLES,
-    FIELD_ROLES,
-    brief_condition,
-    get_brief_or_404,
-    get_brief_photo_or_404,
-    require_role,
-    study_condition,
-    visible_sub_branch_ids,
-)
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
+from webapp.scope import get_brief_or_404, get_brief_photo_or_404, require_role
 from webapp.visits.request_context import write_context
 from webapp.write_kernel import parse_uuid
 
 bp = Blueprint("learning", __name__, url_prefix="/meetings/learning")
-SHARE_KINDS = ("tip", "success_story", "policy", "market_news", "news", "experience", "lesson")
-
-
-def _context(**extra: Any) -> dict[str, Any]:
-    ids = visible_sub_branch_ids(current_user)
-    sessions = list(db.session.scalars(sa.select(StudySession).where(study_condition(current_user))
-                                       .order_by(StudySession.held_on.desc()).limit(50)
-                                       .options(selectinload(StudySession.attendees))))
-    shares = list(db.session.scalars(
-        sa.select(MeetingItem).where(MeetingItem.branch_id == current_user.sub_branch.branch_id,
-                                     MeetingItem.shared_by_id.is_not(None), MeetingItem.kind.in_(SHARE_KINDS),
-                                     sa.or_(MeetingItem.sub_branch_id.is_(None), MeetingItem.sub_branch_id.in_(ids)))
-        .order_by(MeetingItem.day.desc(), MeetingItem.id.desc()).limit(100)
-        .options(selectinload(MeetingItem.shared_by))))
-    briefs = list(db.session.scalars(sa.select(TeamBrief).where(brief_condition(current_user))
-                                     .order_by(TeamBrief.held_on.desc()).limit(30)
-                                     .options(selectinload(TeamBrief.photos))))
-    people = list(db.session.scalars(sa.select(User).where(User.sub_branch_id.in_(ids), User.is_enabled.is_(True))
-                                     .order_by(User.sub_branch_id, User.username)))
-    return {"sessions": sessions, "shares": shares, "briefs": briefs, "people": people, "today": bank_today(),
-            "sub_branches": visible_sub_branches(ids), "branch_wide": current_user.role in BRANCH_WIDE_ROLES,
-            "can_study": current_user.role in ("team_lead", *BRANCH_WIDE_ROLES),
-            "can_brief": current_user.role == "team_lead", "share_kinds": MORNING_ITEM_KINDS,
-            "values": {}, "errors": {}, "form": "", **extra}
 
 
 @bp.get("/")
 @login_required
 def index() -> str:
-    return render_template("learning/index.html", **_context())
+    return render_template("learning/index.html", **learning_page(current_user))
 
 
 @bp.post("/studies")
 @login_required
 def add_study() -> Page:
-    require_role(current_user, "team_lead", *BRANCH_WIDE_ROLES)
+    require_role(current_user, TEAM_LEAD, *BRANCH_WIDE_ROLES)
     try:
         record_study_session(write_context(), request.form, request.form.getlist("attendees"))
-    except AppError as error:
-        db.session.rollback()
-        if error.status != 422:
-            raise
-        return form_again("learning/index.html", None, _context(values=request.form, form="study"), error.fields)
+    except Invalid as error:
+        return form_again(error, "learning/index.html", None,
+                          learning_page(current_user, values=request.form, form="study"))
     db.session.commit()
     flash(_("The study session was recorded."), "info")
     return finished(url_for("learning.index"))
@@ -86,14 +48,12 @@ def add_study() -> Page:
 @bp.post("/briefs")
 @login_required
 def add_brief() -> Page:
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     try:
         brief = create_brief(write_context(), request.form)
-    except AppError as error:
-        db.session.rollback()
-        if error.status != 422:
-            raise
-        return form_again("learning/index.html", None, _context(values=request.form, form="brief"), error.fields)
+    except Invalid as error:
+        return form_again(error, "learning/index.html", None,
+                          learning_page(current_user, values=request.form, form="brief"))
     db.session.commit()
     return finished(url_for("learning.brief", brief_id=brief.id))
 
@@ -109,7 +69,7 @@ def brief(brief_id: int) -> str:
 def _may_add_photos(brief: TeamBrief) -> bool:
     """The brief's author or a team lead of its sub-branch (the write path decides; the page only offers)."""
     return current_user.role in FIELD_ROLES and current_user.sub_branch_id == brief.sub_branch_id and (
-        current_user.role == "team_lead" or current_user.id == brief.created_by_id)
+        current_user.role == TEAM_LEAD or current_user.id == brief.created_by_id)
 
 
 def _new_photo_id() -> str:
@@ -130,23 +90,19 @@ def add_photo(brief_id: int) -> Page:
     try:
         add_brief_photo(write_context(), found, photo_id, upload.read())
     except AppError as error:
-        db.session.rollback()
-        if error.status >= 500:
-            raise
-        return render_template("learning/brief.html", brief=found, photo_id=_new_photo_id(), can_add=True,
-                               errors={"file": error.message}), error.status
+        # The photo's own refusals (too large, not a photo, a replay with other bytes) keep their status.
+        return form_again(error, "learning/brief.html", None,
+                          {"brief": found, "photo_id": _new_photo_id(), "can_add": True},
+                          message_field="file", htmx_status=None)
     db.session.commit()
     return finished(url_for("learning.brief", brief_id=found.id))
 
 
-@bp.get("/photos/<photo_id>/<any(display, thumb):variant>.jpg")
+@bp.get("/photos/<uuid:photo_id>/<any(display, thumb):variant>.jpg")
 @login_required
 def photo_file(photo_id: str, variant: str) -> Response:
     """Culture-wall photos leave the server only through here, scoped like their brief."""
-    parsed = parse_uuid(photo_id)
-    if parsed is None:
-        abort(404)
-    photo = get_brief_photo_or_404(current_user, parsed)
+    photo = get_brief_photo_or_404(current_user, photo_id)
     path = PhotoStore(current_app.config["PHOTO_STORE"]).path(photo.storage_key, variant)
     response = send_file(path, mimetype="image/jpeg", max_age=0, conditional=True)
     response.headers["Cache-Control"] = "private, max-age=86400"

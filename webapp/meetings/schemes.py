@@ -20,7 +20,8 @@ from webapp.meetings.items import clean_text, parse_day
 from webapp.metrics.counting import person_totals
 from webapp.metrics.definitions import Definitions
 from webapp.models import IncentiveScheme, SubBranch, Team, User
-from webapp.scope import BRANCH_WIDE_ROLES, FIELD_ROLES, scheme_condition
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
+from webapp.scope import scheme_condition
 from webapp.write_kernel import Conflict, FieldErrors, Forbidden, WriteContext
 
 MAX_PERIOD = timedelta(days=366)
@@ -36,7 +37,7 @@ def _scope(actor: User, form: Mapping[str, str], errors: FieldErrors) -> tuple[s
     """(scope, sub-branch id, team id): a lead chooses their sub-branch or team, the branch itself or one
     of its sub-branches."""
     scope = form.get("scope", "")
-    if actor.role == "team_lead":
+    if actor.role == TEAM_LEAD:
         if scope == "team" and actor.team_id is not None:
             return scope, actor.sub_branch_id, actor.team_id
         if scope == "sub_branch":
@@ -58,7 +59,7 @@ def _scope(actor: User, form: Mapping[str, str], errors: FieldErrors) -> tuple[s
 def save_scheme(ctx: WriteContext, scheme: IncentiveScheme | None, form: Mapping[str, str]) -> IncentiveScheme:
     """Create a scheme, or change one still in draft (or rejected, to propose it again)."""
     actor: User = ctx.actor
-    if actor.role not in ("team_lead", *BRANCH_WIDE_ROLES):
+    if actor.role not in (TEAM_LEAD, *BRANCH_WIDE_ROLES):
         raise Forbidden(_("Only a team lead or the branch makes incentive schemes."))
     if scheme is not None and not may_change(actor, scheme):
         raise Conflict(_("Only a draft or rejected scheme can be changed, by the sub-branch that made it."))
@@ -93,12 +94,12 @@ def may_change(actor: User, scheme: IncentiveScheme) -> bool:
 def _may_edit(actor: User, scheme: IncentiveScheme) -> bool:
     if actor.role in BRANCH_WIDE_ROLES:
         return scheme.sub_branch_id is None or scheme.created_by_id == actor.id
-    return actor.role == "team_lead" and scheme.sub_branch_id == actor.sub_branch_id
+    return actor.role == TEAM_LEAD and scheme.sub_branch_id == actor.sub_branch_id
 
 
 def propose_scheme(ctx: WriteContext, scheme: IncentiveScheme) -> None:
     """The sub-branch submits its draft to the branch (again, after a rejection)."""
-    if ctx.actor.role != "team_lead" or not _may_edit(ctx.actor, scheme):
+    if ctx.actor.role != TEAM_LEAD or not _may_edit(ctx.actor, scheme):
         raise Forbidden(_("The sub-branch's team lead proposes its schemes."))
     if scheme.state not in ("draft", "rejected"):
         raise Conflict(_("This scheme was already proposed."))

@@ -13,11 +13,11 @@ from flask_babel import gettext as _
 from webapp.bank_time import BANK_ZONE, bank_today
 from webapp.extensions import db
 from webapp.inbox.items import InboxItem, Urgency
-from webapp.meetings.targets import BASE_METRICS
 from webapp.metrics.counting import totals_by
-from webapp.metrics.definitions import Definitions
+from webapp.metrics.definitions import BASE_METRICS, Definitions
 from webapp.metrics.store import definitions_for
 from webapp.models import PerformanceTalk, PersonTarget, TalkAction, Team, User
+from webapp.roles import FIELD_ROLES, MANAGER, TEAM_LEAD
 from webapp.scope import board_people
 
 SOON = timedelta(days=3)
@@ -25,7 +25,7 @@ SOON = timedelta(days=3)
 
 def talk_actions(user: User, now: datetime) -> Iterator[InboxItem]:
     """Open actions of talks I had, as the manager or as the lead."""
-    if user.role not in ("manager", "team_lead"):
+    if user.role not in FIELD_ROLES:
         return
     today = bank_today(now)
     rows = db.session.execute(
@@ -75,7 +75,7 @@ def under_target_days(people: Sequence[User], days: list[date], definitions: Def
 
 def talks_to_suggest(team: Team, definitions: Definitions, today: date) -> list[tuple[User, list[date]]]:
     """Members under target on each of the last ``talk_after_days`` working days, with no talk since."""
-    people = [p for p in db.session.scalars(board_people(team)) if p.role == "manager"]
+    people = [p for p in db.session.scalars(board_people(team)) if p.role == MANAGER]
     days = working_days_before(today, definitions.talk_after_days, definitions)
     if len(days) < definitions.talk_after_days:
         return []
@@ -93,7 +93,7 @@ def talks_to_suggest(team: Team, definitions: Definitions, today: date) -> list[
 
 def talk_suggestions(user: User, now: datetime) -> Iterator[InboxItem]:
     """For a lead: a talk with each member who stayed under target, until one is recorded."""
-    if user.role != "team_lead" or user.team_id is None or user.team is None:
+    if user.role != TEAM_LEAD or user.team_id is None or user.team is None:
         return
     definitions = definitions_for(user.sub_branch.branch_id)
     for person, days in talks_to_suggest(user.team, definitions, bank_today(now)):

@@ -14,11 +14,14 @@ from webapp.bank_time import bank_today
 from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.meetings.talk_inbox import talks_to_suggest
-from webapp.meetings.talks import RATINGS, complete_action, last_talk_on, record_talk, talk_figures
-from webapp.meetings.views import Page, finished, form_again
+from webapp.meetings.talks import complete_action, last_talk_on, record_talk, talk_figures
+from webapp.meetings.views import form_again
 from webapp.metrics.store import definitions_for
-from webapp.models import PerformanceTalk, TalkAction, User
-from webapp.scope import FIELD_ROLES, board_people, get_talk_or_404, require_role, talk_condition
+from webapp.models import PerformanceTalk, User
+from webapp.models.people import TALK_RATINGS
+from webapp.pages import Page, finished
+from webapp.roles import FIELD_ROLES, TEAM_LEAD
+from webapp.scope import board_people, get_talk_action_or_404, get_talk_or_404, one_or_404, require_role, talk_condition
 from webapp.visits.request_context import write_context
 
 bp = Blueprint("talks", __name__, url_prefix="/meetings/talks")
@@ -34,7 +37,7 @@ def index() -> str:
         .options(selectinload(PerformanceTalk.actions), selectinload(PerformanceTalk.manager)).limit(200)))
     people: list[User] = []
     suggested: list[Any] = []
-    if current_user.role == "team_lead" and current_user.team is not None:
+    if current_user.role == TEAM_LEAD and current_user.team is not None:
         people = [p for p in db.session.scalars(board_people(current_user.team)) if p.id != current_user.id]
         suggested = talks_to_suggest(current_user.team, definitions_for(current_user.sub_branch.branch_id),
                                      bank_today())
@@ -43,18 +46,16 @@ def index() -> str:
 
 
 def _team_member_or_404(manager_id: int) -> User:
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     if current_user.team is None:
         abort(404)
-    person = db.session.scalar(board_people(current_user.team).where(User.id == manager_id))
-    if person is None or person.id == current_user.id:
-        abort(404)
+    person = one_or_404(board_people(current_user.team).where(User.id == manager_id, User.id != current_user.id))
     return person
 
 
 def _new_context(person: User) -> dict[str, Any]:
     today = bank_today()
-    return {"person": person, "today": today, "ratings": RATINGS,
+    return {"person": person, "today": today, "ratings": TALK_RATINGS,
             "figures": talk_figures(person, definitions_for(person.sub_branch.branch_id), today)}
 
 
@@ -63,7 +64,7 @@ def _new_context(person: User) -> dict[str, Any]:
 def new() -> str:
     raw = request.args.get("manager_id", "")
     if not raw.isdigit() or len(raw) > 9:
-        require_role(current_user, "team_lead")
+        require_role(current_user, TEAM_LEAD)
         abort(404)
     person = _team_member_or_404(int(raw))
     return render_template("talks/new.html", values={"held_on": bank_today().isoformat()}, errors={},
@@ -75,14 +76,13 @@ def new() -> str:
 def create() -> Page:
     raw = request.form.get("manager_id", "")
     if not raw.isdigit() or len(raw) > 9:
-        require_role(current_user, "team_lead")
+        require_role(current_user, TEAM_LEAD)
         abort(404)
     person = _team_member_or_404(int(raw))
     try:
         talk = record_talk(write_context(), person, request.form)
     except AppError as error:
-        db.session.rollback()
-        return form_again("talks/new.html", None, {**_new_context(person), "values": request.form}, error.fields)
+        return form_again(error, "talks/new.html", None, {**_new_context(person), "values": request.form})
     db.session.commit()
     flash(_("The talk was recorded; its actions are in both inboxes."), "info")
     return finished(url_for("talks.show", talk_id=talk.id))
@@ -92,17 +92,13 @@ def create() -> Page:
 @login_required
 def show(talk_id: int) -> str:
     talk = get_talk_or_404(current_user, talk_id)
-    return render_template("talks/show.html", talk=talk, ratings=RATINGS, today=bank_today())
+    return render_template("talks/show.html", talk=talk, ratings=TALK_RATINGS, today=bank_today())
 
 
 @bp.post("/actions/<int:action_id>/done")
 @login_required
 def action_done(action_id: int) -> Page:
-    require_role(current_user, *FIELD_ROLES)
-    action = db.session.get(TalkAction, action_id)
-    if action is None:
-        abort(404)
-    talk = get_talk_or_404(current_user, action.talk_id)
+    action = get_talk_action_or_404(current_user, action_id)
     complete_action(write_context(), action)
     db.session.commit()
-    return finished(url_for("talks.show", talk_id=talk.id, _anchor=f"action-{action.id}"))
+    return finished(url_for("talks.show", talk_id=action.talk_id, _anchor=f"action-{action.id}"))

@@ -14,14 +14,15 @@ from flask_babel import gettext as _
 from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.meetings.items import clean_text, parse_day
-from webapp.meetings.targets import BASE_METRICS, person_targets
+from webapp.meetings.targets import person_targets
 from webapp.metrics.counting import person_totals, totals_by
-from webapp.metrics.definitions import Definitions, achievement, month_start, next_month, week_start
+from webapp.metrics.definitions import BASE_METRICS, Definitions, achievement, month_start, next_month, week_start
 from webapp.metrics.store import definitions_for
 from webapp.models import PerformanceTalk, TalkAction, User
+from webapp.models.people import TALK_RATINGS
+from webapp.roles import TEAM_LEAD
 from webapp.write_kernel import FieldErrors, Forbidden, WriteContext
 
-RATINGS = ("knowledge_ours", "knowledge_peers", "sales_skill", "morale")
 MAX_ACTIONS = 5
 TREND_WEEKS = 6
 TALK_DAYS_BACK = timedelta(days=60)
@@ -59,7 +60,7 @@ def talk_figures(person: User, definitions: Definitions, today: date) -> dict[st
 def record_talk(ctx: WriteContext, person: User, form: Mapping[str, str]) -> PerformanceTalk:
     """A lead records a talk with a member of their team, with up to five agreed actions."""
     actor: User = ctx.actor
-    if actor.role != "team_lead" or actor.team_id is None or person.team_id != actor.team_id \
+    if actor.role != TEAM_LEAD or actor.team_id is None or person.team_id != actor.team_id \
             or person.id == actor.id:
         raise Forbidden(_("A team lead records talks with the members of their team."))
     errors = FieldErrors()
@@ -68,7 +69,7 @@ def record_talk(ctx: WriteContext, person: User, form: Mapping[str, str]) -> Per
     if held_on is not None and not today - TALK_DAYS_BACK <= held_on <= today:
         errors.add("held_on", _("A talk is recorded on its day or within 60 days after it."))
     ratings: dict[str, int] = {}
-    for name in RATINGS:
+    for name in TALK_RATINGS:
         raw = (form.get(name) or "").strip()
         if raw not in ("1", "2", "3", "4", "5"):
             errors.add(name, _("Choose from 1 to 5."))
@@ -105,7 +106,7 @@ def complete_action(ctx: WriteContext, action: TalkAction) -> None:
     """The manager or the lead of the talk marks an agreed action done (it leaves both inboxes)."""
     talk = action.talk
     if ctx.actor.id not in (talk.manager_id, talk.lead_id) and not (
-            ctx.actor.role == "team_lead" and ctx.actor.team_id == talk.team_id):
+            ctx.actor.role == TEAM_LEAD and ctx.actor.team_id == talk.team_id):
         raise Forbidden(_("Only the two people of the talk mark its actions done."))
     if action.done_at is None:
         action.done_at, action.done_by_id = ctx.now, ctx.actor.id

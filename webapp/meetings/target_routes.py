@@ -16,7 +16,6 @@ from webapp.htmx_utils import wants_partial
 from webapp.meetings.board_routes import render_morning
 from webapp.meetings.period_boards import visible_sub_branches
 from webapp.meetings.targets import (
-    BASE_METRICS,
     BRANCH_PERIODS,
     PRODUCT_METRICS,
     TARGET_METRICS,
@@ -27,10 +26,12 @@ from webapp.meetings.targets import (
     set_team_targets,
     sub_branch_targets,
 )
-from webapp.meetings.views import Page, finished, form_again
+from webapp.meetings.views import form_again
+from webapp.metrics.definitions import BASE_METRICS
 from webapp.models import TARGET_PERIODS
+from webapp.pages import Page, finished, form_error
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
 from webapp.scope import (
-    BRANCH_WIDE_ROLES,
     board_people,
     get_board_team_or_404,
     get_sub_branch_or_404,
@@ -62,7 +63,7 @@ def _grid_context(team_id: int, period: str, start: date, values: Any = None) ->
     return {"team": team, "people": people, "period": period, "start": start, "periods": TARGET_PERIODS,
             "targets": person_targets([p.id for p in people], period, start), "base_metrics": BASE_METRICS,
             "product_metrics": PRODUCT_METRICS, "values": values,
-            "can_edit": current_user.role == "team_lead" and current_user.team_id == team.id,
+            "can_edit": current_user.role == TEAM_LEAD and current_user.team_id == team.id,
             "sub_branch_target": sub_branch_targets([team.sub_branch_id], period, start)[team.sub_branch_id]
             if period in BRANCH_PERIODS else {}}
 
@@ -78,16 +79,15 @@ def team_grid(team_id: int) -> str:
 @login_required
 def save_team_grid(team_id: int) -> Page:
     """The lead's grid (from the targets page, or today's quick grid on the morning board)."""
-    require_role(current_user, "team_lead")
+    require_role(current_user, TEAM_LEAD)
     team = get_board_team_or_404(current_user, team_id)
     period, start = _period()
     try:
         changes = set_team_targets(write_context(), team, period, start, request.form)
     except AppError as error:
-        db.session.rollback()
         context = {**_grid_context(team_id, period, start, request.form), "back": request.form.get("back", "")}
-        return form_again("meetings/targets.html", "meetings/_target_grid.html", context,
-                          error.fields or {"targets": error.message})
+        return form_again(error, "meetings/targets.html", "meetings/_target_grid.html", context,
+                          message_field="targets")
     db.session.commit()
     flash(_("Targets saved (%(count)d changed).", count=changes), "info")
     back = request.form.get("back", "")
@@ -100,21 +100,25 @@ def save_team_grid(team_id: int) -> Page:
 @login_required
 def confirm_mine() -> Page:
     """A person confirms today's targets as set, or adjusts them (the morning board's own row)."""
-    require_role(current_user, "manager", "team_lead")
+    require_role(current_user, *FIELD_ROLES)
     adjust = request.form.get("action") == "adjust"
     try:
         confirm_own_targets(write_context(), request.form, adjust=adjust)
     except Invalid as error:
-        db.session.rollback()
-        team = get_board_team_or_404(current_user, current_user.team_id or 0)
-        if wants_partial():
-            mine = person_targets([current_user.id], "day", bank_today())[current_user.id]
-            return render_template("meetings/_own_targets.html", team=team, mine=mine, values=request.form,
-                                   errors=error.fields, base_metrics=BASE_METRICS), 422
-        return render_morning(team, bank_today(), own_errors=error.fields, own_values=request.form), 422
+        return form_error(error, lambda errors: _own_targets_again(errors.fields))
     db.session.commit()
     flash(_("Your targets for today are confirmed."), "info")
     return finished(_morning_url())
+
+
+def _own_targets_again(errors: dict[str, str]) -> str:
+    """A refused own-targets row: the row alone for htmx, else the whole morning board with it."""
+    team = get_board_team_or_404(current_user, current_user.team_id or 0)
+    if wants_partial():
+        mine = person_targets([current_user.id], "day", bank_today())[current_user.id]
+        return render_template("meetings/_own_targets.html", team=team, mine=mine, values=request.form,
+                               errors=errors, base_metrics=BASE_METRICS)
+    return render_morning(team, bank_today(), own_errors=errors, own_values=request.form)
 
 
 def _morning_url() -> str:
@@ -148,11 +152,11 @@ def save_branch_targets(sub_branch_id: int) -> Page:
     form = {metric: request.form.get(metric, "") for metric in TARGET_METRICS if metric in request.form}
     try:
         set_sub_branch_targets(write_context(), sub_branch, period, start, form)
-    except AppError as error:
-        db.session.rollback()
+    except Invalid as error:
         context = _branch_context(period, start, request.form, sub_branch.id)
-        return form_again("meetings/branch_targets.html", None, context,
-                          {f"{sub_branch.id}.{k}": v for k, v in error.fields.items()})
+        return form_error(error, lambda errors: render_template(
+            "meetings/branch_targets.html", **context,
+            errors={f"{sub_branch.id}.{k}": v for k, v in errors.fields.items()}))
     db.session.commit()
     flash(_("Targets of %(name)s saved.", name=sub_branch.name), "info")
     return finished(url_for("targets.branch_grid", period=period, start=start.isoformat()))

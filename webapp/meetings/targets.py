@@ -13,13 +13,13 @@ from flask_babel import gettext as _
 
 from webapp.bank_time import bank_today
 from webapp.extensions import db
-from webapp.metrics.definitions import month_start, next_month, week_start
+from webapp.metrics.definitions import BASE_METRICS, month_start, next_month, week_start
 from webapp.models import TARGET_PERIODS, PersonTarget, SubBranch, SubBranchTarget, Team, User
+from webapp.roles import BRANCH_WIDE_ROLES, FIELD_ROLES, TEAM_LEAD
 from webapp.scope import board_people
 from webapp.visits.payload import DEAL_PRODUCTS
 from webapp.write_kernel import FieldErrors, Forbidden, Invalid, WriteContext
 
-BASE_METRICS = ("consultations", "applications", "deals")
 PRODUCT_METRICS = tuple(f"deals.{product}" for product in DEAL_PRODUCTS)
 TARGET_METRICS = BASE_METRICS + PRODUCT_METRICS
 MAX_TARGET = 9999
@@ -107,7 +107,7 @@ def check_period(period: str, start: date, allowed: tuple[str, ...] = TARGET_PER
 def set_team_targets(ctx: WriteContext, team: Team, period: str, start: date, form: Mapping[str, str]) -> int:
     """A lead sets their team's targets for one period; form keys are ``t-<person id>-<metric>``. An empty
     field removes that target. A changed day target asks its person to confirm it again. Returns changes."""
-    if ctx.actor.role != "team_lead" or ctx.actor.team_id != team.id:
+    if ctx.actor.role != TEAM_LEAD or ctx.actor.team_id != team.id:
         raise Forbidden(_("Only the team's lead sets its targets."))
     check_period(period, start)
     people = {person.id: person for person in db.session.scalars(board_people(team))}
@@ -150,7 +150,7 @@ def confirm_own_targets(ctx: WriteContext, form: Mapping[str, str], *, adjust: b
     """In the morning meeting a person confirms today's targets as set, or adjusts them (form keys are the
     metrics); the lead's value is kept beside an adjusted one. Only today's, only one's own."""
     actor: User = ctx.actor
-    if actor.role not in ("manager", "team_lead") or actor.team_id is None:
+    if actor.role not in FIELD_ROLES or actor.team_id is None:
         raise Forbidden(_("Only a member of a team has targets to confirm."))
     today = bank_today(ctx.now)
     rows = {row.metric: row for row in db.session.scalars(sa.select(PersonTarget).where(
@@ -188,7 +188,7 @@ def confirm_own_targets(ctx: WriteContext, form: Mapping[str, str], *, adjust: b
 def set_sub_branch_targets(ctx: WriteContext, sub_branch: SubBranch, period: str, start: date,
                            form: Mapping[str, str]) -> int:
     """The branch sets a sub-branch's week or month targets (form keys are the metrics)."""
-    if ctx.actor.role not in ("reviewer", "admin") or sub_branch.branch_id != ctx.actor.sub_branch.branch_id:
+    if ctx.actor.role not in BRANCH_WIDE_ROLES or sub_branch.branch_id != ctx.actor.sub_branch.branch_id:
         raise Forbidden(_("Only the branch sets a sub-branch's targets."))
     check_period(period, start, BRANCH_PERIODS)
     errors = FieldErrors()

@@ -1,20 +1,21 @@
 """What the meeting pages share: reading a day, week or month from the query, the board mode (phone or
-projector), the answer after a successful post, an Excel download, and rendering a form again with its
-errors (422 for htmx, as every form of the app does)."""
+projector), an Excel download, and a refused form shown again with its errors (through the app's
+``webapp.pages.form_error``, so a 403 or 404 still reaches the one error page)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from flask import abort, make_response, redirect, render_template, request
+from flask import abort, make_response, render_template, request
 from werkzeug.wrappers import Response
 
 from webapp.bank_time import bank_today
+from webapp.errors import AppError
 from webapp.htmx_utils import wants_partial
 from webapp.metrics.definitions import month_start, week_start
+from webapp.pages import FormErrors, form_error
 
-Page = str | tuple[str, int] | Response
 MODES = ("phone", "projector")
 # Boards may look back and ahead this far (a bad or absurd date is a 400, never a 500).
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -62,15 +63,6 @@ def board_layout(mode: str) -> str:
     return "meetings/projector_base.html" if mode == "projector" else "base.html"
 
 
-def finished(url: str) -> Response:
-    """303 after a plain form; a whole-page redirect for htmx, as the next page is not a fragment of this one."""
-    if wants_partial():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
-
-
 def xlsx_response(data: bytes, filename: str) -> Response:
     """A workbook download; the file name carries dates and ids only, never a person's name."""
     response = make_response(data)
@@ -80,8 +72,13 @@ def xlsx_response(data: bytes, filename: str) -> Response:
     return response
 
 
-def form_again(page: str, partial: str | None, context: Mapping[str, Any],
-               errors: Mapping[str, str]) -> tuple[str, int]:
-    """The form with its errors beside the fields: the partial for htmx, the whole page otherwise."""
-    template = partial if partial and wants_partial() else page
-    return render_template(template, **{**context, "errors": dict(errors)}), 422
+def form_again(error: AppError, page: str, partial: str | None, context: Mapping[str, Any], *,
+               message_field: str = "form", htmx_status: int | None = 422) -> tuple[str, int]:
+    """The form with its errors beside the fields: the partial for htmx, the whole page otherwise. A refusal
+    that names no field shows beside ``message_field`` (the form's one line for it)."""
+    def render(errors: FormErrors) -> str:
+        template = partial if partial and wants_partial() else page
+        shown = errors.fields or {message_field: errors.first}
+        return render_template(template, **{**context, "errors": shown})
+
+    return form_error(error, render, htmx_status=htmx_status)

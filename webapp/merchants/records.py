@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from webapp.extensions import db
 from webapp.geo.coords import CoordSystem, to_wgs84
 from webapp.models import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant, SubBranch, User
+from webapp.roles import FIELD_ROLES
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{5,19}$")
 
@@ -94,7 +95,7 @@ def validate_merchant(raw: MerchantInput) -> tuple[CleanMerchant | None, dict[st
     owner_id: int | None = None
     if raw.owner_username.strip():
         owner = db.session.scalar(sa.select(User).where(User.username == raw.owner_username.strip()))
-        if owner is None or owner.sub_branch_id != raw.sub_branch_id or owner.role not in ("manager", "team_lead"):
+        if owner is None or owner.sub_branch_id != raw.sub_branch_id or owner.role not in FIELD_ROLES:
             errors["owner"] = "unknown_owner"
         else:
             owner_id = owner.id

@@ -5,11 +5,14 @@ import sqlalchemy as sa
 from flask import Blueprint, render_template, request
 from flask_login import current_user, login_required
 
+from webapp.checkins.proposals import pending_proposals, proposing_flags
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.merchants.search import MerchantFilters, search_merchants
-from webapp.models import Merchant
+from webapp.models import VISIT_KINDS, Merchant
+from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, merchant_condition, merchant_phone_for
+from webapp.visits.pages import recent_visits
 
 bp = Blueprint("merchants", __name__, url_prefix="/merchants")
 
@@ -43,5 +46,12 @@ def index() -> str:
 def show(merchant_id: int) -> str:
     merchant = get_merchant_or_404(current_user, merchant_id)
     return render_template(
-        "merchants/show.html", merchant=merchant, phone=merchant_phone_for(current_user, merchant)
+        "merchants/show.html",
+        merchant=merchant,
+        phone=merchant_phone_for(current_user, merchant),
+        may_start_visit=current_user.role in FIELD_ROLES,
+        visit_kinds=VISIT_KINDS,
+        proposals=pending_proposals(current_user, merchant.id),
+        proposing_flags=proposing_flags,
+        merchant_visits=recent_visits(current_user, merchant),
     )

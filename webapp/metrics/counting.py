@@ -63,7 +63,7 @@ def _summed(table: Any, group: list[str], conditions: list[sa.ColumnElement[bool
     columns = table.c
     names = (*group, "credit", "kind")
     keys = [columns[name] for name in names]
-    if table is ActivitySubBranchMonth.__table__ and SUB_BRANCH_CELL <= {*names, *(("month",) if one_month else ())}:
+    if table is ActivitySubBranchMonth.__table__ and {*names, *(("month",) if one_month else ())} >= SUB_BRANCH_CELL:
         query = sa.select(*keys, *(columns[name] for name in COUNTER_COLUMNS)).where(*conditions)
     else:
         query = sa.select(*keys, *(sa.func.sum(columns[name]).label(name) for name in COUNTER_COLUMNS)) \
@@ -145,16 +145,16 @@ def totals_by(by: tuple[str, ...], definitions: Definitions, start: date, end: d
 def person_totals(definitions: Definitions, user_ids: Collection[int], start: date, end: date, *,
                   sub_branch_ids: Collection[int] | None = None) -> dict[int, Totals]:
     found = totals_by(("user_id",), definitions, start, end, user_ids=user_ids, sub_branch_ids=sub_branch_ids)
-    return {user_id: found.get((user_id,), Totals(by_product={p: 0 for p in definitions.deal_products}))
+    return {user_id: found.get((user_id,), Totals(by_product=dict.fromkeys(definitions.deal_products, 0)))
             for user_id in user_ids}
 
 
 def sum_totals(parts: Iterable[Totals], definitions: Definitions) -> Totals:
-    total = Totals(by_product={p: 0 for p in definitions.deal_products})
+    total = Totals(by_product=dict.fromkeys(definitions.deal_products, 0))
     for part in parts:
         total.add(part)
     return total
 
 
 def empty_totals(definitions: Definitions) -> Totals:
-    return Totals(by_product={p: 0 for p in definitions.deal_products})
+    return Totals(by_product=dict.fromkeys(definitions.deal_products, 0))

@@ -31,6 +31,7 @@ CONSULTATION_RULES = ("effective", "verified_effective", "any_visit")
 SQUAD_CREDIT_RULES = ("confirmed", "lead_only", "named")
 LOAN_DEAL_SOURCES = ("auto", "visits", "loan_book")
 BASE_METRICS = ("consultations", "applications", "deals")
+RATE_METRICS = ("application_rate", "deal_rate")
 CREDITS_COUNTED = {"confirmed": ("lead", "confirmed"), "lead_only": ("lead",), "named": ("lead", "confirmed", "named")}
 
 

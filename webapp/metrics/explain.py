@@ -17,12 +17,11 @@ from sqlalchemy.orm import selectinload
 from webapp.extensions import db
 from webapp.labels import DEAL_PRODUCT, VISIT_KIND
 from webapp.metrics.counting import loan_book_active
-from webapp.metrics.definitions import CREDITS_COUNTED, Definitions
+from webapp.metrics.definitions import CREDITS_COUNTED, RATE_METRICS, Definitions
 from webapp.models import User, Visit, VisitCredit
 from webapp.scope import visit_condition
 from webapp.visits.payload import DEAL_PRODUCTS
 
-RATE_METRICS = ("application_rate", "deal_rate")
 METRICS = ("consultations", "applications", "deals", *(f"deals.{p}" for p in DEAL_PRODUCTS), *RATE_METRICS)
 SHOWN = 300
 

@@ -77,7 +77,7 @@ def recompute_month_cell(user_id: int, month: date) -> None:
         *(sa.func.sum(facts[name]).label(name) for name in COUNTER_COLUMNS),
     ).where(facts.user_id == user_id, facts.day >= month, facts.day < next_month(month)).group_by(
         *(facts[name] for name in GROUP_COLUMNS))
-    db.session.execute(sa.insert(ActivityMonth.__table__).from_select(
+    db.session.execute(sa.insert(ActivityMonth).from_select(
         ["month", *GROUP_COLUMNS, *COUNTER_COLUMNS], summed))
 
 
@@ -89,5 +89,5 @@ def recompute_sub_branch_cell(sub_branch_id: int, month: date) -> None:
     keys = [cells[name] for name in SUB_BRANCH_GROUP]
     summed = sa.select(cells.month, *keys, *(sa.func.sum(cells[name]).label(name) for name in COUNTER_COLUMNS)) \
         .where(cells.sub_branch_id == sub_branch_id, cells.month == month).group_by(cells.month, *keys)
-    db.session.execute(sa.insert(ActivitySubBranchMonth.__table__).from_select(
+    db.session.execute(sa.insert(ActivitySubBranchMonth).from_select(
         ["month", *SUB_BRANCH_GROUP, *COUNTER_COLUMNS], summed))

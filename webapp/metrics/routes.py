@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.meetings.targets import TARGET_METRICS, person_targets
-from webapp.meetings.views import Page, finished, form_again
+from webapp.meetings.views import form_again
 from webapp.metrics.counting import totals_by
 from webapp.metrics.definitions import (
     CONSULTATION_RULES,
@@ -25,6 +25,8 @@ from webapp.metrics.definitions import (
 from webapp.metrics.explain import METRICS, describe, records
 from webapp.metrics.store import definitions_for, save_definitions
 from webapp.models import MERCHANT_STATUSES, VISIT_KINDS, User
+from webapp.pages import Page, finished
+from webapp.roles import ADMIN, BRANCH_WIDE_ROLES
 from webapp.scope import (
     board_people,
     get_board_team_or_404,
@@ -70,7 +72,7 @@ def _subject() -> tuple[str, list[int] | None, list[int], User | None]:
         team = get_board_team_or_404(current_user, team_id)
         return team.name, [p.id for p in db.session.scalars(board_people(team))], [team.sub_branch_id], None
     if sub_branch_id is not None:
-        require_role(current_user, "reviewer", "admin")
+        require_role(current_user, *BRANCH_WIDE_ROLES)
         sub_branch = get_sub_branch_or_404(current_user, sub_branch_id)
         return sub_branch.name, None, [sub_branch.id], None
     abort(404)
@@ -87,7 +89,7 @@ def explain() -> str:
     definitions = definitions_for(current_user.sub_branch.branch_id)
     found = totals_by(("sub_branch_id",), definitions, start, end + timedelta(days=1), user_ids=user_ids,
                       sub_branch_ids=sub_branch_ids)
-    totals = found.get((sub_branch_ids[0],)) or Totals(by_product={p: 0 for p in definitions.deal_products})
+    totals = found.get((sub_branch_ids[0],)) or Totals(by_product=dict.fromkeys(definitions.deal_products, 0))
     target = None
     if person is not None and start == end and metric in TARGET_METRICS:
         day_targets = person_targets([person.id], "day", start)[person.id]
@@ -103,7 +105,7 @@ def explain() -> str:
 def _definitions_context(definitions: Definitions) -> dict[str, Any]:
     return {"definitions": definitions, "rules": CONSULTATION_RULES, "kinds": VISIT_KINDS,
             "credit_rules": SQUAD_CREDIT_RULES, "products": DEAL_PRODUCTS, "loan_sources": LOAN_DEAL_SOURCES,
-            "statuses": MERCHANT_STATUSES, "weekdays": range(7), "can_edit": current_user.role == "admin"}
+            "statuses": MERCHANT_STATUSES, "weekdays": range(7), "can_edit": current_user.role == ADMIN}
 
 
 @bp.get("/definitions")
@@ -116,7 +118,7 @@ def definitions_page() -> str:
 @bp.post("/definitions")
 @login_required
 def save_definitions_page() -> Page:
-    require_role(current_user, "admin")
+    require_role(current_user, ADMIN)
     form = request.form
     values: dict[str, Any] = {name: form.get(name, "") for name in ("consultation_rule", "squad_credit",
                                                                      "loan_deal_source")}
@@ -129,9 +131,8 @@ def save_definitions_page() -> Page:
     try:
         save_definitions(write_context(), values)
     except AppError as error:
-        db.session.rollback()
-        return form_again("metrics/definitions.html", None,
-                          _definitions_context(definitions_for(current_user.sub_branch.branch_id)), error.fields)
+        return form_again(error, "metrics/definitions.html", None,
+                          _definitions_context(definitions_for(current_user.sub_branch.branch_id)))
     db.session.commit()
     flash(_("The definitions were saved. Every figure now counts by them."), "info")
     return finished(url_for("metrics.definitions_page"))

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from webapp.extensions import db
 from webapp.metrics.definitions import Definitions, definitions_from
 from webapp.models import MetricDefinitionSet
+from webapp.roles import ADMIN
 from webapp.write_kernel import FieldErrors, Forbidden, WriteContext
 
 
@@ -30,7 +31,7 @@ def definitions_for(branch_id: int) -> Definitions:
 
 def save_definitions(ctx: WriteContext, values: dict[str, Any]) -> Definitions:
     """An admin sets the branch's definitions (all of them, as the form shows them); the caller commits."""
-    if ctx.actor.role != "admin":
+    if ctx.actor.role != ADMIN:
         raise Forbidden(_("Only an admin sets the metric definitions."))
     branch_id = ctx.actor.sub_branch.branch_id
     definitions, problems = definitions_from(values, default_definitions())

@@ -1,23 +1,6 @@
 """All models, imported here so Alembic and the app see one metadata."""
+from webapp.models.learning import StudyAttendance, StudySession, TeamBrief, TeamBriefPhoto
 from webapp.models.login_session import LoginSession
-from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
-from webapp.models.org import Branch, SubBranch, Team
-from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
-from webapp.models.user import ROLES, User
-from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
-from webapp.models.visit import (
-    CHECKIN_STATUSES,
-    SQUAD_ROLES,
-    VISIT_KINDS,
-    LocationProposal,
-    SquadConfirmation,
-    Visit,
-    VisitFlag,
-    VisitVersion,
-)
-from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
-from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
-from webapp.models.metrics import CREDITS, ActivityMonth, ActivitySubBranchMonth, MetricDefinitionSet, VisitCredit
 from webapp.models.meetings import (
     ITEM_KINDS,
     MISS_REASONS,
@@ -27,6 +10,9 @@ from webapp.models.meetings import (
     PersonTarget,
     SubBranchTarget,
 )
+from webapp.models.merchant import LOCATION_SOURCES, MERCHANT_STATUSES, Merchant
+from webapp.models.metrics import CREDITS, ActivityMonth, ActivitySubBranchMonth, MetricDefinitionSet, VisitCredit
+from webapp.models.org import Branch, SubBranch, Team
 from webapp.models.people import (
     HONOUR_CATEGORIES,
     SCHEME_SCOPES,
@@ -36,61 +22,80 @@ from webapp.models.people import (
     PerformanceTalk,
     TalkAction,
 )
-from webapp.models.learning import StudyAttendance, StudySession, TeamBrief, TeamBriefPhoto
+from webapp.models.photo import PHOTO_CATEGORIES, Photo, PhotoHashBand
+from webapp.models.review import FlagReview, ReviewAuditEntry, ReviewSample, ReviewSampleVisit, VisitReview
+from webapp.models.sweep import SweepDay, SweepRotation, SweepSquad, SweepStop
+from webapp.models.sync import HELD_PHOTO_STATES, HeldPhoto
+from webapp.models.user import User
+from webapp.models.visit import (
+    CHECKIN_STATUSES,
+    FLAG_CODES,
+    PROPOSAL_STATUSES,
+    SQUAD_ROLES,
+    VISIT_KINDS,
+    LocationProposal,
+    SquadConfirmation,
+    Visit,
+    VisitFlag,
+    VisitVersion,
+)
+from webapp.roles import ROLES
 
 __all__ = [
+    "CHECKIN_STATUSES",
     "CREDITS",
-    "ActivityMonth",
-    "ActivitySubBranchMonth",
-    "MetricDefinitionSet",
-    "VisitCredit",
-    "ITEM_KINDS",
-    "MISS_REASONS",
-    "TARGET_PERIODS",
-    "MeetingItem",
-    "MissReason",
-    "PersonTarget",
-    "SubBranchTarget",
+    "FLAG_CODES",
+    "HELD_PHOTO_STATES",
     "HONOUR_CATEGORIES",
+    "ITEM_KINDS",
+    "LOCATION_SOURCES",
+    "MERCHANT_STATUSES",
+    "MISS_REASONS",
+    "PHOTO_CATEGORIES",
+    "PROPOSAL_STATUSES",
+    "ROLES",
     "SCHEME_SCOPES",
     "SCHEME_STATES",
+    "SQUAD_ROLES",
+    "TARGET_PERIODS",
+    "VISIT_KINDS",
+    "ActivityMonth",
+    "ActivitySubBranchMonth",
+    "Branch",
+    "FlagReview",
+    "HeldPhoto",
     "Honour",
     "IncentiveScheme",
+    "LocationProposal",
+    "LoginSession",
+    "MeetingItem",
+    "Merchant",
+    "MetricDefinitionSet",
+    "MissReason",
     "PerformanceTalk",
-    "TalkAction",
-    "StudyAttendance",
-    "StudySession",
-    "TeamBrief",
-    "TeamBriefPhoto",
-    "HELD_PHOTO_STATES",
-    "HeldPhoto",
-    "FlagReview",
+    "PersonTarget",
+    "Photo",
+    "PhotoHashBand",
     "ReviewAuditEntry",
     "ReviewSample",
     "ReviewSampleVisit",
-    "VisitReview",
-    "CHECKIN_STATUSES",
-    "LocationProposal",
-    "PHOTO_CATEGORIES",
-    "Photo",
-    "PhotoHashBand",
-    "SQUAD_ROLES",
     "SquadConfirmation",
-    "VISIT_KINDS",
-    "Visit",
-    "VisitFlag",
-    "VisitVersion",
-    "Branch",
-    "LOCATION_SOURCES",
-    "LoginSession",
-    "MERCHANT_STATUSES",
-    "Merchant",
-    "ROLES",
+    "StudyAttendance",
+    "StudySession",
     "SubBranch",
+    "SubBranchTarget",
     "SweepDay",
     "SweepRotation",
     "SweepSquad",
     "SweepStop",
+    "TalkAction",
     "Team",
+    "TeamBrief",
+    "TeamBriefPhoto",
     "User",
+    "Visit",
+    "VisitCredit",
+    "VisitFlag",
+    "VisitReview",
+    "VisitVersion",
 ]

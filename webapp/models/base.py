@@ -1,10 +1,11 @@
-"""Column helpers shared by the models."""
+"""The declarative base and column helpers shared by the models."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator
 from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase
 
 
 def utcnow() -> datetime:
@@ -30,3 +31,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The typed declarative base of every model (Flask-SQLAlchemy is given it as ``model_class``).
+
+    Models subclass this class rather than ``db.Model`` so the type checker sees their columns; each names
+    its ``__tablename__``. The naming convention lets Alembic name and drop constraints.
+    """
+
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )

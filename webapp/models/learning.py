@@ -6,13 +6,14 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.user import User
 
 
-class StudySession(db.Model):
+class StudySession(Base):
     """A policy study session (政策学习). Without a sub-branch it is the branch's, for all its sub-branches."""
+
+    __tablename__ = "study_session"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -26,15 +27,20 @@ class StudySession(db.Model):
     attendees: Mapped[list[User]] = relationship(secondary="study_attendance", order_by="User.username")
 
 
-class StudyAttendance(db.Model):
+class StudyAttendance(Base):
+    """Who attended a study session (the session's attendees)."""
+
+    __tablename__ = "study_attendance"
     __table_args__ = (PrimaryKeyConstraint("session_id", "user_id", name="pk_study_attendance"),)
 
     session_id: Mapped[int] = mapped_column(ForeignKey("study_session.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
 
 
-class TeamBrief(db.Model):
+class TeamBrief(Base):
     """A team-building activity's brief (活动简报) with photos, for the sub-branch's culture wall (文化墙)."""
+
+    __tablename__ = "team_brief"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"), index=True)
@@ -48,8 +54,10 @@ class TeamBrief(db.Model):
     photos: Mapped[list[TeamBriefPhoto]] = relationship(back_populates="brief", order_by="TeamBriefPhoto.created_at")
 
 
-class TeamBriefPhoto(db.Model):
+class TeamBriefPhoto(Base):
     """A photo of a brief, processed by the photo pipeline and kept in the photo store like visit photos."""
+
+    __tablename__ = "team_brief_photo"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     brief_id: Mapped[int] = mapped_column(ForeignKey("team_brief.id"), index=True)

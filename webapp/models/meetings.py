@@ -11,8 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.org import SubBranch, Team
 from webapp.models.user import User
 
@@ -28,10 +27,11 @@ WEEKLY_ITEM_KINDS = ("success_case", "plan")
 ITEM_KINDS = MORNING_ITEM_KINDS + EVENING_ITEM_KINDS + WEEKLY_ITEM_KINDS
 
 
-class PersonTarget(db.Model):
+class PersonTarget(Base):
     """A person's target for a day, week or month. A lead sets it; on the day, the person may confirm it
     or adjust it (``lead_value`` then keeps what the lead had set)."""
 
+    __tablename__ = "person_target"
     __table_args__ = (
         UniqueConstraint("user_id", "period", "period_start", "metric", name="uq_person_target_user_id"),
         Index("ix_person_target_team_period", "team_id", "period", "period_start"),
@@ -54,9 +54,10 @@ class PersonTarget(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
-class SubBranchTarget(db.Model):
+class SubBranchTarget(Base):
     """The sub-branch's own target for a week or month, set by the branch."""
 
+    __tablename__ = "sub_branch_target"
     __table_args__ = (
         UniqueConstraint("sub_branch_id", "period", "period_start", "metric",
                          name="uq_sub_branch_target_sub_branch_id"),
@@ -73,9 +74,10 @@ class SubBranchTarget(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MissReason(db.Model):
+class MissReason(Base):
     """Why a person missed a day's target, captured at the evening meeting: a reason from a short list and text."""
 
+    __tablename__ = "miss_reason"
     __table_args__ = (UniqueConstraint("user_id", "day", name="uq_miss_reason_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,10 +90,11 @@ class MissReason(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class MeetingItem(db.Model):
+class MeetingItem(Base):
     """Something said at a meeting: news, a policy, a success story, the tip of the day and who shares it.
     A team's items belong to its team; a branch's (team empty, posted by the branch) show on every board."""
 
+    __tablename__ = "meeting_item"
     __table_args__ = (Index("ix_meeting_item_team_day", "team_id", "day"),
                       Index("ix_meeting_item_branch_day", "branch_id", "day"))
 

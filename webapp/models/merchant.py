@@ -6,8 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.org import SubBranch
 from webapp.models.user import User
 
@@ -16,7 +15,8 @@ MERCHANT_STATUSES = ("prospect", "applicant", "customer", "borrower")
 LOCATION_SOURCES = ("import", "checkin", "admin")
 
 
-class Merchant(db.Model):
+class Merchant(Base):
+    __tablename__ = "merchant"
     __table_args__ = (
         UniqueConstraint("sub_branch_id", "code", name="uq_merchant_sub_branch_code"),
         CheckConstraint("lat IS NULL OR (lat >= -90 AND lat <= 90)", name="lat_range"),

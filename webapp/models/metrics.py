@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 
 # How a person took part in a visit: its lead, a support/observer who confirmed, or one named but not yet
 # confirmed. Which of them count is a setting (webapp.metrics.definitions.Definitions.squad_credit).
@@ -48,13 +47,14 @@ COUNTER_COLUMNS = (
 )
 
 
-class VisitCredit(_Counters, db.Model):
+class VisitCredit(_Counters, Base):
     """What one visit contributes to one person's figures on the bank day it was made (China time).
 
     ``visits`` is always 1; the other counters are 0 or 1 (the amount is the application's). District and
     kind are the visit's at the time it was written, so a figure can be split by them later.
     """
 
+    __tablename__ = "visit_credit"
     __table_args__ = (
         UniqueConstraint("visit_id", "user_id", name="uq_visit_credit_visit_id_user_id"),
         Index("ix_visit_credit_user_day", "user_id", "day"),
@@ -72,9 +72,10 @@ class VisitCredit(_Counters, db.Model):
     kind: Mapped[str] = mapped_column(String(16))
 
 
-class ActivityMonth(_Counters, db.Model):
+class ActivityMonth(_Counters, Base):
     """The sum of one person's fact rows of one month, per sub-branch, district, visit kind and credit."""
 
+    __tablename__ = "activity_month"
     __table_args__ = (
         UniqueConstraint("month", "user_id", "sub_branch_id", "district", "kind", "credit",
                          name="uq_activity_month_month"),
@@ -91,10 +92,11 @@ class ActivityMonth(_Counters, db.Model):
     credit: Mapped[str] = mapped_column(String(12))
 
 
-class ActivitySubBranchMonth(_Counters, db.Model):
+class ActivitySubBranchMonth(_Counters, Base):
     """The sum of a sub-branch's monthly cells, per visit kind and credit: the branch's monthly table and its
     trends read a handful of rows per sub-branch and month, however many people, districts and visits there are."""
 
+    __tablename__ = "activity_sub_branch_month"
     __table_args__ = (
         UniqueConstraint("month", "sub_branch_id", "kind", "credit", name="uq_activity_sub_branch_month_month"),
     )
@@ -106,8 +108,10 @@ class ActivitySubBranchMonth(_Counters, db.Model):
     credit: Mapped[str] = mapped_column(String(12))
 
 
-class MetricDefinitionSet(db.Model):
+class MetricDefinitionSet(Base):
     """A branch's metric definitions as its admin set them; keys not set take the defaults in config."""
+
+    __tablename__ = "metric_definition_set"
 
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), primary_key=True)
     values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,10 +4,12 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
+from webapp.models.base import Base
 
 
-class Branch(db.Model):
+class Branch(Base):
+    __tablename__ = "branch"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -15,8 +17,10 @@ class Branch(db.Model):
     sub_branches: Mapped[list[SubBranch]] = relationship(back_populates="branch", order_by="SubBranch.code")
 
 
-class SubBranch(db.Model):
+class SubBranch(Base):
     """Data belongs to a sub-branch: merchants, visits and plans carry its id."""
+
+    __tablename__ = "sub_branch"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -27,7 +31,9 @@ class SubBranch(db.Model):
     teams: Mapped[list[Team]] = relationship(back_populates="sub_branch", order_by="Team.name")
 
 
-class Team(db.Model):
+class Team(Base):
+    __tablename__ = "team"
+
     id: Mapped[int] = mapped_column(primary_key=True)
     sub_branch_id: Mapped[int] = mapped_column(ForeignKey("sub_branch.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))

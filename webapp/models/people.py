@@ -7,20 +7,23 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.org import SubBranch, Team
 from webapp.models.user import User
 
 SCHEME_STATES = ("draft", "proposed", "approved", "rejected")
 SCHEME_SCOPES = ("branch", "sub_branch", "team")
 HONOUR_CATEGORIES = ("most_consultations", "best_conversion", "most_cross_sold")
+# The kinds of rule a scheme's ``rules`` hold, and the talk's rating columns (1 to 5 each).
+RULE_TYPES = ("points", "threshold", "team_bonus")
+TALK_RATINGS = ("knowledge_ours", "knowledge_peers", "sales_skill", "morale")
 
 
-class PerformanceTalk(db.Model):
+class PerformanceTalk(Base):
     """A lead's talk with a manager. ``figures`` is the manager's activity as the app counted it when the
     talk was recorded (a snapshot: later syncs do not rewrite what was discussed). Ratings are 1 to 5."""
 
+    __tablename__ = "performance_talk"
     __table_args__ = (
         Index("ix_performance_talk_manager_held", "manager_id", "held_on"),
         CheckConstraint("knowledge_ours BETWEEN 1 AND 5 AND knowledge_peers BETWEEN 1 AND 5 "
@@ -47,8 +50,10 @@ class PerformanceTalk(db.Model):
                                                      cascade="all, delete-orphan")
 
 
-class TalkAction(db.Model):
+class TalkAction(Base):
     """An action agreed at a talk, with its date: it stays in both people's inboxes until it is done."""
+
+    __tablename__ = "talk_action"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     talk_id: Mapped[int] = mapped_column(ForeignKey("performance_talk.id"), index=True)
@@ -60,10 +65,11 @@ class TalkAction(db.Model):
     talk: Mapped[PerformanceTalk] = relationship(back_populates="actions")
 
 
-class IncentiveScheme(db.Model):
+class IncentiveScheme(Base):
     """An incentive scheme (激励方案): scope, period and rules. A sub-branch proposes, the branch approves; a
     scheme the branch makes itself is approved when made. ``rules`` is validated by webapp.meetings.incentives."""
 
+    __tablename__ = "incentive_scheme"
     __table_args__ = (
         Index("ix_incentive_scheme_branch_state", "branch_id", "state"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
@@ -91,9 +97,10 @@ class IncentiveScheme(db.Model):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
 
 
-class Honour(db.Model):
+class Honour(Base):
     """A monthly honour (荣誉) of a sub-branch, kept once awarded: later syncs do not take it away."""
 
+    __tablename__ = "honour"
     __table_args__ = (UniqueConstraint("sub_branch_id", "month", "category", name="uq_honour_sub_branch_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

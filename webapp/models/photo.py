@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Float, ForeignKey, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.user import User
 
 if TYPE_CHECKING:
@@ -17,7 +16,9 @@ if TYPE_CHECKING:
 PHOTO_CATEGORIES = ("premises", "inventory", "residence", "related_person", "document")
 
 
-class Photo(db.Model):
+class Photo(Base):
+    __tablename__ = "photo"
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     branch_id: Mapped[int] = mapped_column(ForeignKey("branch.id"), index=True)
@@ -40,10 +41,11 @@ class Photo(db.Model):
     uploaded_by: Mapped[User] = relationship()
 
 
-class PhotoHashBand(db.Model):
+class PhotoHashBand(Base):
     """The perceptual hash cut into nine bands: two hashes within 8 bits share at least one band
     exactly (pigeonhole), so candidate matches are an index look-up, not a scan of the branch."""
 
+    __tablename__ = "photo_hash_band"
     __table_args__ = (PrimaryKeyConstraint("band", "value", "photo_id", name="pk_photo_hash_band"),)
 
     band: Mapped[int] = mapped_column(Integer)

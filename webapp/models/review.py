@@ -11,18 +11,20 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.user import User
 
 REVIEW_STATES = ("received", "approved", "sent_back", "rejected")
 REVIEW_ACTIONS = ("approve", "send_back", "reject", "resubmit")
 FLAG_DECISIONS = ("dismissed", "confirmed")
+# What the audit trail records: the review actions and the decisions on flags.
+AUDIT_ACTIONS = (*REVIEW_ACTIONS, "dismiss_flag", "confirm_flag")
 
 
-class VisitReview(db.Model):
+class VisitReview(Base):
     """The review state of one visit. Created on the first decision: a visit without one is 'received'."""
 
+    __tablename__ = "visit_review"
     __table_args__ = (
         CheckConstraint("round >= 1", name="round_positive"),
         Index("ix_visit_review_state_updated", "state", "updated_at"),
@@ -43,9 +45,10 @@ class VisitReview(db.Model):
     decided_by: Mapped[User | None] = relationship()
 
 
-class ReviewAuditEntry(db.Model):
+class ReviewAuditEntry(Base):
     """Append-only: who changed what about a visit's review, when and why. Never updated, never deleted."""
 
+    __tablename__ = "review_audit_entry"
     __table_args__ = (Index("ix_review_audit_entry_visit_at", "visit_id", "created_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,8 +69,10 @@ class ReviewAuditEntry(db.Model):
     actor: Mapped[User] = relationship()
 
 
-class FlagReview(db.Model):
+class FlagReview(Base):
     """A person's judgement of an integrity flag; the flag itself stays as the server raised it."""
+
+    __tablename__ = "flag_review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # CASCADE: the visit write path replaces check-in flags when a check-in is corrected; the new flag
@@ -82,7 +87,7 @@ class FlagReview(db.Model):
     decided_by: Mapped[User] = relationship()
 
 
-class ReviewSample(db.Model):
+class ReviewSample(Base):
     """A random sample (抽查) drawn with a recorded seed, so the same draw can be repeated for an auditor.
 
     The population is fixed by what is recorded here: the branch, the optional sub-branch, the managers
@@ -91,6 +96,7 @@ class ReviewSample(db.Model):
     population's visit ids, so a repeat draw can tell a changed population from a changed algorithm.
     """
 
+    __tablename__ = "review_sample"
     __table_args__ = (
         CheckConstraint("percent >= 1 AND percent <= 100", name="percent_range"),
         CheckConstraint("minimum >= 0", name="minimum_not_negative"),
@@ -115,9 +121,10 @@ class ReviewSample(db.Model):
     drawn_by: Mapped[User] = relationship()
 
 
-class ReviewSampleVisit(db.Model):
+class ReviewSampleVisit(Base):
     """One visit drawn into a sample, under the manager whose stratum it was drawn from."""
 
+    __tablename__ = "review_sample_visit"
     __table_args__ = (PrimaryKeyConstraint("sample_id", "visit_id", name="pk_review_sample_visit"),)
 
     sample_id: Mapped[int] = mapped_column(ForeignKey("review_sample.id"))

@@ -12,16 +12,16 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.merchant import Merchant
 from webapp.models.org import SubBranch, Team
 from webapp.models.user import User
 
 
-class SweepDay(db.Model):
+class SweepDay(Base):
     """One team's sweep on one date: a manager is in at most one squad a day, so (team, date) is unique."""
 
+    __tablename__ = "sweep_day"
     __table_args__ = (
         UniqueConstraint("team_id", "sweep_date", name="uq_sweep_day_team_id"),
         CheckConstraint(
@@ -63,9 +63,10 @@ class SweepDay(db.Model):
         return self.title or self.district or self.sweep_date.isoformat()
 
 
-class SweepSquad(db.Model):
+class SweepSquad(Base):
     """A squad of the day (小分队): lead 主聊, support 辅聊, observer 观察记录; pairs and solos leave roles empty."""
 
+    __tablename__ = "sweep_squad"
     __table_args__ = (UniqueConstraint("sweep_day_id", "number", name="uq_sweep_squad_sweep_day_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,9 +90,10 @@ class SweepSquad(db.Model):
         return [(role, person) for role, person in pairs if person is not None]
 
 
-class SweepStop(db.Model):
+class SweepStop(Base):
     """A merchant in the plan and the squad that covers it; position is the squad's planned walking order."""
 
+    __tablename__ = "sweep_stop"
     __table_args__ = (UniqueConstraint("sweep_day_id", "merchant_id", name="uq_sweep_stop_sweep_day_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,9 +107,10 @@ class SweepStop(db.Model):
     squad: Mapped[SweepSquad | None] = relationship()
 
 
-class SweepRotation(db.Model):
+class SweepRotation(Base):
     """A sub-branch's cycle of districts (辖区内循环拓展): one district per sweep, on a fixed weekday."""
 
+    __tablename__ = "sweep_rotation"
     __table_args__ = (CheckConstraint("interval_weeks >= 1", name="interval_positive"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -13,14 +13,14 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.user import User
 
 HELD_PHOTO_STATES = ("held", "attached", "rejected")
 
 
-class HeldPhoto(db.Model):
+class HeldPhoto(Base):
+    __tablename__ = "held_photo"
     __table_args__ = (Index("ix_held_photo_visit_state", "visit_id", "state"),)
 
     # The photo id the phone made; the Photo row gets the same id when the photo is attached.

@@ -2,20 +2,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask import current_app
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.org import SubBranch, Team
 
-ROLES = ("manager", "team_lead", "reviewer", "admin")
 
+class User(Base):
+    __tablename__ = "user"
 
-class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(64))
@@ -33,7 +33,11 @@ class User(db.Model):
 
     # Set by the session loader: Flask-Login stores get_id() in the cookie, and ours is the
     # server-side session token, so ending that row ends the cookie.
-    session_token = None  # str | None; an instance attribute, not a column
+    # The login session's token while a request runs: an instance attribute, not a column (the ORM never
+    # sees the annotation).
+    if TYPE_CHECKING:
+        session_token: str | None
+    session_token = None
 
     def set_password(self, password: str) -> None:
         # Tests lower the cost through PASSWORD_HASH_METHOD; production keeps werkzeug's scrypt default.

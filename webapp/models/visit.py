@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, CheckConstraint, Float, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from webapp.extensions import db
-from webapp.models.base import UTCDateTime, utcnow
+from webapp.models.base import Base, UTCDateTime, utcnow
 from webapp.models.merchant import Merchant
 from webapp.models.user import User
 
@@ -21,9 +20,16 @@ if TYPE_CHECKING:
 VISIT_KINDS = ("marketing", "post_loan", "collection")
 SQUAD_ROLES = ("lead", "support", "observer")
 CHECKIN_STATUSES = ("verified", "outside_geofence", "unverifiable")
+# Integrity flags: check-in flags (webapp.visits.integrity), photo flags and squad flags.
+FLAG_CODES = (
+    "outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew",
+    "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
+)
+PROPOSAL_STATUSES = ("pending", "confirmed", "rejected", "superseded")
 
 
-class Visit(db.Model):
+class Visit(Base):
+    __tablename__ = "visit"
     __table_args__ = (
         Index("ix_visit_sub_branch_started", "sub_branch_id", "started_at"),
         Index("ix_visit_lead_checkin", "lead_id", "checkin_captured_at"),
@@ -86,9 +92,10 @@ class Visit(db.Model):
         return None
 
 
-class VisitVersion(db.Model):
+class VisitVersion(Base):
     """Every body a visit has had: an update never overwrites evidence."""
 
+    __tablename__ = "visit_version"
     __table_args__ = (UniqueConstraint("visit_id", "version", name="uq_visit_version_visit_id_version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,9 +107,10 @@ class VisitVersion(db.Model):
     written_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class SquadConfirmation(db.Model):
+class SquadConfirmation(Base):
     """A support or observer confirming their part from their own login, with their own check-in."""
 
+    __tablename__ = "squad_confirmation"
     __table_args__ = (UniqueConstraint("visit_id", "user_id", name="uq_squad_confirmation_visit_id_user_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,9 +132,10 @@ class SquadConfirmation(db.Model):
     user: Mapped[User] = relationship()
 
 
-class VisitFlag(db.Model):
+class VisitFlag(Base):
     """An integrity flag with its evidence: shown to people, never a silent rejection."""
 
+    __tablename__ = "visit_flag"
     __table_args__ = (Index("ix_visit_flag_visit_code", "visit_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -140,8 +149,10 @@ class VisitFlag(db.Model):
     visit: Mapped[Visit] = relationship(back_populates="flags")
 
 
-class LocationProposal(db.Model):
+class LocationProposal(Base):
     """A merchant without a registered location gets one proposed by a precise check-in; a lead confirms it."""
+
+    __tablename__ = "location_proposal"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     merchant_id: Mapped[int] = mapped_column(ForeignKey("merchant.id"), index=True)

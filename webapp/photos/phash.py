@@ -91,7 +91,7 @@ def _parse(value: str) -> int:
 
 
 def _dot(samples: bytes | tuple[float, ...], basis: tuple[float, ...]) -> float:
-    return sum(map(operator.mul, samples, basis))
+    return float(sum(map(operator.mul, samples, basis)))
 
 
 def _grey_square(image: Image.Image) -> Image.Image:

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import os
-import secrets
 import re
+import secrets
 from pathlib import Path
 
 VARIANTS = ("original", "display", "thumb")

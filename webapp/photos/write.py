@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,6 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
+from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
 from webapp.models import PHOTO_CATEGORIES, Photo, Visit, VisitFlag
 from webapp.photos.pipeline import PhotoRejected, ProcessedPhoto, Watermark, process_photo
@@ -25,8 +25,6 @@ from webapp.scope import visit_condition
 from webapp.visits import integrity
 from webapp.visits.payload import parse_time
 from webapp.write_kernel import Conflict, FieldErrors, Forbidden, Invalid, WriteContext
-
-BANK_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -63,7 +61,9 @@ def rejection_message(error: PhotoRejected) -> str:
     return messages.get(error.code, error.message)
 
 
-def _parse_fields(fields: PhotoFields, now: datetime) -> tuple[str, datetime, datetime | None, tuple[float, float] | None]:
+def _parse_fields(
+    fields: PhotoFields, now: datetime,
+) -> tuple[str, datetime, datetime | None, tuple[float, float] | None]:
     errors = FieldErrors()
     if fields.category not in PHOTO_CATEGORIES:
         errors.add("category", _("Choose a category: premises, inventory, residence, related person or document."))
@@ -197,11 +197,11 @@ def _flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto,
         flags.append(reused)
     evidence = processed.evidence
     # The server's own reading of the file wins; the phone's reading covers copies it shrank itself.
-    exif_point = ((evidence.exif_lat, evidence.exif_lon) if evidence.exif_lat is not None
-                  and evidence.exif_lon is not None else client_exif_point)
+    exif_lat, exif_lon = evidence.exif_lat, evidence.exif_lon
+    exif_point = (exif_lat, exif_lon) if exif_lat is not None and exif_lon is not None else client_exif_point
     merchant = visit.merchant
-    far = integrity.photo_exif_far_flag(photo.id, exif_point, (merchant.lat, merchant.lon) if merchant.located
-                                        else None, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
+    merchant_point = (merchant.lat, merchant.lon) if merchant.lat is not None and merchant.lon is not None else None
+    far = integrity.photo_exif_far_flag(photo.id, exif_point, merchant_point, limit_m=float(config["PHOTO_EXIF_FAR_M"]))
     if far:
         flags.append(far)
     taken = _exif_time_utc(evidence.exif_taken_at) if evidence.exif_taken_at is not None else client_exif_time

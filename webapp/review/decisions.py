@@ -11,14 +11,15 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from webapp.errors import AppError
 from webapp.extensions import db
+from webapp.labels import REVIEW_STATE, label
 from webapp.models import Photo, User, Visit, VisitFlag, VisitVersion
 from webapp.models.review import FLAG_DECISIONS, FlagReview, ReviewAuditEntry, VisitReview
 from webapp.review import states
-from webapp.write_kernel import canonical_hash
+from webapp.roles import TEAM_LEAD
+from webapp.write_kernel import canonical_hash, insert_or_winner
 
 MAX_REASON = 2000
 
@@ -67,16 +68,9 @@ def _locked_review(visit: Visit, now: datetime) -> VisitReview:
     if review is not None:
         return review
     review = VisitReview(visit_id=visit.id, state="received", round=1, reason="", updated_at=now)
-    try:
-        with db.session.begin_nested():
-            db.session.add(review)
-            db.session.flush()
-    except IntegrityError:
-        winner = db.session.get(VisitReview, visit.id, with_for_update=True, populate_existing=True)
-        if winner is None:
-            raise
-        return winner
-    return review
+    winner = insert_or_winner(
+        review, lambda: db.session.get(VisitReview, visit.id, with_for_update=True, populate_existing=True))
+    return winner if winner is not None else review
 
 
 def _clean_reason(reason: str | None, required: bool) -> str:
@@ -91,8 +85,9 @@ def _clean_reason(reason: str | None, required: bool) -> str:
 
 def _check_role(role: str, action: str) -> None:
     if not states.role_may(role, action):
-        if action in ("approve", "reject") and role == "team_lead":
-            raise ReviewError(403, _("Team leads can send a visit back, but only a branch reviewer approves or rejects."))
+        if action in ("approve", "reject") and role == TEAM_LEAD:
+            raise ReviewError(
+                403, _("Team leads can send a visit back, but only a branch reviewer approves or rejects."))
         raise ReviewError(403, _("Your role does not allow this."))
 
 
@@ -192,7 +187,7 @@ def decide_flag(actor: User, visit: Visit, flag: VisitFlag, decision: str, reaso
     if decision not in FLAG_DECISIONS or flag.visit_id != visit.id:
         raise ReviewError(422, _("Choose dismiss or confirm."), field="decision")
     if not states.may_decide_flag(actor.role, decision):
-        if decision == "dismissed" and actor.role == "team_lead":
+        if decision == "dismissed" and actor.role == TEAM_LEAD:
             raise ReviewError(403, _("Team leads can confirm a flag; only a branch reviewer dismisses one."))
         raise ReviewError(403, _("Your role does not allow this."))
     if _took_part(actor, visit):
@@ -216,9 +211,7 @@ def decide_flag(actor: User, visit: Visit, flag: VisitFlag, decision: str, reaso
 
 
 def _state_word(state: str) -> str:
-    from webapp.labels import REVIEW_STATE
-
-    return str(REVIEW_STATE.get(state, state)).lower()
+    return label(REVIEW_STATE, state).lower()
 
 
 def _action_word(action: str) -> str:

@@ -9,18 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
 from webapp.geo.geofence import distance_m
 from webapp.models import Photo, User, Visit
 from webapp.photos.reuse import find_earlier_matches
 from webapp.review.queue import FlagWithDecision
 from webapp.scope import visit_condition
-
-BANK_ZONE = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -76,6 +74,8 @@ def photo_evidence(visit: Visit, photo: Photo, flags: list[FlagWithDecision],
                    matches: list[PhotoMatch] | None = None) -> PhotoEvidence:
     evidence = photo.evidence if isinstance(photo.evidence, dict) else {}
     file_lat, file_lon = _number(evidence.get("exif_lat")), _number(evidence.get("exif_lon"))
+    lat: float | None
+    lon: float | None
     if file_lat is not None and file_lon is not None:
         lat, lon, source = file_lat, file_lon, "file"
     elif photo.client_exif_lat is not None and photo.client_exif_lon is not None:
@@ -121,7 +121,8 @@ def photo_matches(user: User, photos: list[Photo], flags: list[FlagWithDecision]
                 found[flag.photo_id][str(match["photo"])] = (str(match["visit"]), int(match.get("bits") or 0), False)
         earlier = flag.evidence.get("earlier_photo")
         if earlier and flag.evidence.get("same_bytes"):
-            visit_id, bits, _same = found[flag.photo_id].get(str(earlier), (str(flag.evidence.get("earlier_visit")), 0, True))
+            fallback = (str(flag.evidence.get("earlier_visit")), 0, True)
+            visit_id, bits, _same = found[flag.photo_id].get(str(earlier), fallback)
             found[flag.photo_id][str(earlier)] = (visit_id, bits, True)
     for photo in photos:
         for match in find_earlier_matches(branch_id=photo.branch_id, visit_id=photo.visit_id, photo_id=photo.id,

@@ -7,30 +7,28 @@ branch's whole history. Pages are keyset pages on (started_at, id), never OFFSET
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.bank_time import period_bounds
 from webapp.extensions import db
 from webapp.models import VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.models.review import REVIEW_STATES, FlagReview, ReviewSample, ReviewSampleVisit, VisitReview
 from webapp.review.decisions import ReviewStatus, status_of
-from webapp.review.sampling import BANK_ZONE, period_bounds
-from webapp.scope import visible_sub_branch_ids, visit_condition
-from webapp.write_kernel import parse_uuid
+from webapp.scope import visible_samples, visible_sub_branch_ids, visit_condition
+from webapp.visits.keyset import Cursor, after_cursor, cursor_of, newest_first, split_page
 
 PAGE_SIZE = 50
 DEFAULT_DAYS = 7
 DEFAULT_MAX_PERIOD_DAYS = 31
 FLAG_FILTERS = ("any", "open")  # besides the flag codes: any flag at all, or a flag nobody has judged yet
 MAX_MERCHANT_QUERY = 60
-_CURSOR_RE = re.compile(r"^\d{8}T\d{12}~[0-9a-f-]{36}$")
 
 
 @dataclass(frozen=True)
@@ -66,10 +64,6 @@ class ParsedFilters:
     sample: ReviewSample | None = None
 
 
-def bank_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(BANK_ZONE).date()
-
-
 def _int(args: Mapping[str, str], name: str) -> int | None:
     value = (args.get(name) or "").strip()
     return int(value) if value.isdigit() and len(value) < 10 else None
@@ -94,7 +88,6 @@ def parse_filters(user: User, args: Mapping[str, str], *, today: date, max_days:
     sample = None
     sample_id = _int(args, "sample")
     if sample_id is not None:
-        from webapp.scope import visible_samples  # the scope module owns who sees which sample
 
         sample = db.session.scalar(visible_samples(user).where(ReviewSample.id == sample_id))
         if sample is None:
@@ -167,7 +160,8 @@ def conditions(user: User, f: QueueFilters, *, with_state: bool = True, with_fla
     if f.kind:
         where.append(Visit.kind == f.kind)
     if f.sample_id is not None:
-        where.append(Visit.id.in_(sa.select(ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == f.sample_id)))
+        in_sample = sa.select(ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == f.sample_id)
+        where.append(Visit.id.in_(in_sample))
     if with_state and f.state:
         where.append(_state_condition(f.state))
     if with_flag and f.flag:
@@ -198,34 +192,12 @@ class QueuePage:
     next_cursor: str | None
 
 
-def cursor_of(visit: Visit) -> str:
-    return f"{visit.started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S%f')}~{visit.id}"
-
-
-def parse_cursor(value: str | None) -> tuple[datetime, str] | None:
-    if not value or not _CURSOR_RE.match(value):
-        return None
-    moment, _sep, visit_id = value.partition("~")
-    try:
-        started = datetime.strptime(moment, "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-    parsed = parse_uuid(visit_id)
-    return (started, parsed) if parsed else None
-
-
-def queue_page(user: User, f: QueueFilters, cursor: tuple[datetime, str] | None = None,
+def queue_page(user: User, f: QueueFilters, cursor: Cursor | None = None,
                page_size: int = PAGE_SIZE) -> QueuePage:
     # Ids first, then the page's rows with their merchant and lead: joining those for every visit of the
     # period before the sort would cost two look-ups per visit instead of per row shown.
-    query = sa.select(Visit.id).where(*conditions(user, f)).order_by(Visit.started_at.desc(), Visit.id.desc())
-    if cursor is not None:
-        started, last_id = cursor
-        query = query.where(sa.or_(Visit.started_at < started,
-                                   sa.and_(Visit.started_at == started, Visit.id < last_id)))
-    ids = list(db.session.scalars(query.limit(page_size + 1)))
-    more = len(ids) > page_size
-    ids = ids[:page_size]
+    query = after_cursor(newest_first(sa.select(Visit.id).where(*conditions(user, f))), cursor)
+    ids, more = split_page(db.session.scalars(query.limit(page_size + 1)).all(), page_size)
     loaded = {v.id: v for v in db.session.scalars(
         sa.select(Visit).where(Visit.id.in_(ids)).options(joinedload(Visit.merchant), joinedload(Visit.lead))
     ).unique()} if ids else {}
@@ -259,7 +231,7 @@ def state_counts(user: User, f: QueueFilters) -> dict[str, int]:
     query = (sa.select(state, sa.func.count()).select_from(Visit)
              .outerjoin(VisitReview, VisitReview.visit_id == Visit.id)
              .where(*conditions(user, f, with_state=False)).group_by(state))
-    counts = {s: 0 for s in REVIEW_STATES}
+    counts = dict.fromkeys(REVIEW_STATES, 0)
     for name, count in db.session.execute(query):
         counts[name] = count
     return counts

@@ -2,40 +2,30 @@
 manager's resubmission.
 
 Reviewers see their branch, team leads their team (webapp.scope); managers and admins get 403 on the review
-pages. Every write goes through webapp.review.decisions or webapp.review.sampling and commits once.
+pages. Every write goes through webapp.review.decisions or webapp.review.sampling and commits once; what the
+pages show is gathered in webapp.review.pages.
 """
 from __future__ import annotations
 
 import tempfile
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from flask import (
-    Blueprint,
-    abort,
-    current_app,
-    flash,
-    make_response,
-    redirect,
-    render_template,
-    request,
-    send_file,
-    url_for,
-)
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from webapp.errors import error_response
+from webapp.bank_time import bank_today
+from webapp.errors import AppError, Invalid
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
-from webapp.labels import FLAG_CODE, FLAG_DECISION, REVIEW_ACTION, REVIEW_STATE
-from webapp.models import VISIT_KINDS, SubBranch, Team, User, Visit
-from webapp.models.review import REVIEW_STATES, ReviewSample, ReviewSampleVisit
-from webapp.review import states
-from webapp.review.decisions import ReviewError, decide, decide_flag, resubmit, review_status
+from webapp.models import FLAG_CODES, SubBranch, Team, Visit
+from webapp.models.review import ReviewSampleVisit
+from webapp.pages import FormErrors, Page, finished, form_error
+from webapp.redirects import local_path_or
+from webapp.review.decisions import decide, decide_flag, resubmit
 from webapp.review.evidence import photo_evidence
 from webapp.review.exports import (
     FontMissing,
@@ -46,122 +36,66 @@ from webapp.review.exports import (
     visit_record_pdf,
     write_archive,
 )
+from webapp.review.forms import parse_sample_form, sample_form_defaults
+from webapp.review.pages import filter_options, samples_context, visit_context, visit_review
 from webapp.review.queue import (
     DEFAULT_MAX_PERIOD_DAYS,
-    FLAG_FILTERS,
     PAGE_SIZE,
     ParsedFilters,
-    bank_today,
     flag_counts,
-    parse_cursor,
     parse_filters,
     queue_page,
     rows_for,
     state_counts,
 )
 from webapp.review.record import build_record
-from webapp.review.sampling import BANK_ZONE, MAX_SAMPLE_DAYS, SEED_RE, SampleRequest, draw_sample, new_seed, redraw
+from webapp.review.sampling import draw_sample, redraw
 from webapp.scope import (
     get_reviewable_visit_or_404,
     get_sample_or_404,
     get_visit_flag_or_404,
     get_visit_or_404,
     require_reviewer,
-    visible_samples,
-    visible_sub_branch_ids,
-    visible_teams,
     visit_condition,
 )
-from webapp.write_kernel import parse_uuid
+from webapp.visits.keyset import newest_first, parse_cursor
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-Page = str | tuple[str, int] | Response
-SAMPLES_SHOWN = 50
-
-
-def _label(table: dict[str, Any], code: str | None) -> str:
-    return str(table.get(code or "", code or ""))
-
-
-def bank_time(moment: datetime) -> str:
-    """Bank time to the second, the same in both languages: the evidence lists hold hundreds, and Babel's
-    locale-aware formatting is the slowest part of a page."""
-    return moment.astimezone(BANK_ZONE).strftime("%Y-%m-%d %H:%M:%S")
-
-
-@bp.record_once
-def _register_labels(state: BlueprintSetupState) -> None:
-    state.app.jinja_env.filters["bank_time"] = bank_time
-    state.app.jinja_env.globals.update(
-        review_state_label=lambda code: _label(REVIEW_STATE, code),
-        review_action_label=lambda code: _label(REVIEW_ACTION, code),
-        flag_decision_label=lambda code: _label(FLAG_DECISION, code),
-    )
-
-
-def _uuid_or_404(value: str) -> str:
-    parsed = parse_uuid(value)
-    if parsed is None:
-        abort(404)
-    return parsed
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _finished(url: str) -> Response:
-    """After a successful post: 303 for a plain form; for htmx a whole-page redirect (state, trail and
-    counts all change)."""
-    if wants_partial():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url, code=303)
+def _attachment(response: Response, filename: str) -> Response:
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
-# --- the manager's side: the status on the visit page, and resubmission -------------------------------------
+# --- the manager's side: resubmission from the visit page -----------------------------------------------------
 
 
-def review_status_for(visit: Visit) -> dict[str, Any]:
-    """For templates/review/_visit_review_status.html on the visit page (which another blueprint renders)."""
-    status = review_status(visit.id)
-    user = current_user
-    return {
-        "status": status,
-        "may_resubmit": (status.state == "sent_back" and user.role in states.FIELD_ROLES
-                         and user.id in (visit.lead_id, visit.created_by_id)),
-        "may_review": user.role in states.REVIEW_ROLES,
-    }
-
-
-@bp.app_context_processor
-def _visit_page_helpers() -> dict[str, Any]:
-    return {"review_status_for": review_status_for}
-
-
-@bp.post("/visits/<visit_id>/resubmit")
+@bp.post("/visits/<uuid:visit_id>/resubmit")
 @login_required
 def resubmit_visit(visit_id: str) -> Page:
     """The squad lead hands a fixed visit back; the page they came from is the visit page."""
-    visit = get_visit_or_404(current_user, _uuid_or_404(visit_id))
+    visit = get_visit_or_404(current_user, visit_id)
     target = url_for("visits.show", visit_id=visit.id)
     try:
         resubmit(current_user, visit, request.form.get("note"), now=_now(), expected=request.form.get("expected"))
-    except ReviewError as error:
-        db.session.rollback()
-        if error.status == 403:
-            return error_response(403, "forbidden", error.message)
-        if wants_partial():
+    except AppError as error:
+        if wants_partial() or error.status == 403:
             # 422 also for a stale page (409): the htmx set-up swaps 422 only, and the partial shows the state.
-            return render_template("review/_visit_review_status.html", visit=visit,
-                                   resubmit_error=error.message), 422
+            return form_error(error, lambda errors: render_template(
+                "review/_visit_review_status.html", visit=visit, review=visit_review(current_user, visit),
+                resubmit_error=errors.first))
+        db.session.rollback()
         flash(error.message, "error")
         return redirect(target, code=303)
     db.session.commit()
     flash(_("Resubmitted for review."), "info")
-    return _finished(target)
+    return finished(target)
 
 
 # --- the queue ----------------------------------------------------------------------------------------------
@@ -170,26 +104,7 @@ def resubmit_visit(visit_id: str) -> Page:
 def _parsed_filters() -> ParsedFilters:
     return parse_filters(current_user, request.args, today=bank_today(),
                          max_days=int(current_app.config.get("REVIEW_MAX_PERIOD_DAYS", DEFAULT_MAX_PERIOD_DAYS)),
-                         flag_codes=tuple(FLAG_CODE))
-
-
-def _filter_options() -> dict[str, Any]:
-    """What the filter form offers: only what the user may see."""
-    user = current_user
-    sub_branches = list(db.session.scalars(
-        sa.select(SubBranch).where(SubBranch.id.in_(visible_sub_branch_ids(user))).order_by(SubBranch.code)))
-    teams = list(db.session.scalars(visible_teams(user).order_by("name")))
-    if user.role == "team_lead":
-        teams = [t for t in teams if t.id == user.team_id]
-    # Columns, not ORM objects: a big branch has hundreds of managers, and only three fields show.
-    people = (sa.select(User.id, User.username, User.display_name)
-              .where(User.sub_branch_id.in_(visible_sub_branch_ids(user)), User.role.in_(states.FIELD_ROLES))
-              .order_by(User.username))
-    if user.role == "team_lead":
-        people = people.where(User.team_id == user.team_id)
-    return {"sub_branches": sub_branches, "teams": teams, "managers": list(db.session.execute(people)),
-            "kinds": VISIT_KINDS, "flag_codes": tuple(FLAG_CODE), "flag_filters": FLAG_FILTERS,
-            "states": REVIEW_STATES}
+                         flag_codes=FLAG_CODES)
 
 
 @bp.get("/")
@@ -213,24 +128,24 @@ def queue() -> Page:
     context["total"] = sum(context["counts"].values())
     if wants_partial():
         return render_template("review/_results.html", **context), status
-    context.update(_filter_options())
+    context.update(filter_options(current_user))
     return render_template("review/queue.html", **context), status
 
 
 @bp.get("/export.zip")
 @login_required
-def export_archive() -> Page:
+def export_archive() -> Response:
     """The photo-log archive of the queue's filters: display copies and manifest.csv."""
     require_reviewer(current_user)
     parsed = _parsed_filters()
     if parsed.errors:
-        return error_response(422, "invalid", next(iter(parsed.errors.values())))
+        raise AppError(next(iter(parsed.errors.values())), status=422, code="invalid")
     count = archive_photo_count(current_user, parsed.filters)
     limit = max_archive_photos()
     if count > limit:
-        return error_response(422, "too_many", _("%(count)d photos match; an archive holds at most %(limit)d. "
-                                                  "Choose a shorter period or a narrower scope.", count=count, limit=limit))
-    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)
+        raise AppError(_("%(count)d photos match; an archive holds at most %(limit)d. Choose a shorter period "
+                         "or a narrower scope.", count=count, limit=limit), status=422, code="too_many")
+    spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
     write_archive(current_user, parsed.filters, spool)
     spool.seek(0)
     response = send_file(spool, mimetype="application/zip", as_attachment=True,
@@ -243,186 +158,104 @@ def export_archive() -> Page:
 
 
 def _visit_context(visit: Visit, **extra: Any) -> dict[str, Any]:
-    record = build_record(current_user, visit)
-    took_part = current_user.id in (visit.lead_id, visit.support_id, visit.observer_id, visit.created_by_id)
-    actions = [] if took_part else [a for a in states.actions_for(record.status.state, current_user.role)
-                                    if a != "resubmit"]
-    context: dict[str, Any] = {
-        "visit": visit, "record": record, "status": record.status, "actions": actions, "took_part": took_part,
-        "may_dismiss": not took_part and states.may_decide_flag(current_user.role, "dismissed"),
-        "may_confirm": not took_part and states.may_decide_flag(current_user.role, "confirmed"),
-        "decision_errors": {}, "decision_message": None, "decision_form": {},
-        "flag_errors": {}, "flag_form": {}, "flag_error_id": None,
-        "back_url": request.args.get("back") if _safe_back(request.args.get("back")) else url_for("review.queue"),
-    }
-    context.update(extra)
-    return context
+    # The link back leads only to a page of the queue itself, never off the site.
+    back = local_path_or(request.args.get("back"), url_for("review.queue"), under="/review/")
+    return visit_context(current_user, visit, back_url=back, **extra)
 
 
-def _safe_back(value: str | None) -> bool:
-    """Only a path of the queue itself: the link back must never lead off the site."""
-    return bool(value) and value.startswith("/review/") and not value.startswith("//")  # type: ignore[union-attr]
-
-
-@bp.get("/visits/<visit_id>")
+@bp.get("/visits/<uuid:visit_id>")
 @login_required
 def visit_page(visit_id: str) -> Page:
-    visit = get_reviewable_visit_or_404(current_user, _uuid_or_404(visit_id))
+    visit = get_reviewable_visit_or_404(current_user, visit_id)
     return render_template("review/visit.html", **_visit_context(visit))
 
 
-@bp.post("/visits/<visit_id>/decision")
+@bp.post("/visits/<uuid:visit_id>/decision")
 @login_required
 def decide_visit(visit_id: str) -> Page:
-    visit = get_reviewable_visit_or_404(current_user, _uuid_or_404(visit_id))
+    visit = get_reviewable_visit_or_404(current_user, visit_id)
     form = request.form
     try:
         decide(current_user, visit, form.get("action", ""), form.get("reason"), now=_now(),
                expected=form.get("expected"))
-    except ReviewError as error:
-        db.session.rollback()
-        return _decision_failed(visit, error)
+    except AppError as error:
+        # A stale page (409) swaps in too, with the current state, so the reviewer sees what changed.
+        return form_error(error, lambda errors: _decision_form(visit, errors))
     db.session.commit()
-    return _finished(url_for("review.visit_page", visit_id=visit.id))
+    return finished(url_for("review.visit_page", visit_id=visit.id))
 
 
-def _decision_failed(visit: Visit, error: ReviewError) -> Page:
-    if error.status == 403:
-        return error_response(403, "forbidden", error.message)
-    errors = {error.field: error.message} if error.field else {}
-    message = None if error.field else error.message
-    context = _visit_context(visit, decision_errors=errors, decision_message=message,
+def _decision_form(visit: Visit, errors: FormErrors) -> str:
+    context = _visit_context(visit, decision_errors=errors.fields, decision_message=errors.message,
                              decision_form=request.form)
-    template = "review/_decision.html" if wants_partial() else "review/visit.html"
-    # A stale page (409) swaps in too, with the current state, so the reviewer sees what changed.
-    return render_template(template, **context), 422 if wants_partial() else error.status
+    return render_template("review/_decision.html" if wants_partial() else "review/visit.html", **context)
 
 
-@bp.post("/visits/<visit_id>/flags/<int:flag_id>")
+@bp.post("/visits/<uuid:visit_id>/flags/<int:flag_id>")
 @login_required
 def decide_flag_route(visit_id: str, flag_id: int) -> Page:
-    visit = get_reviewable_visit_or_404(current_user, _uuid_or_404(visit_id))
+    visit = get_reviewable_visit_or_404(current_user, visit_id)
     flag = get_visit_flag_or_404(visit, flag_id)
     form = request.form
     try:
         decide_flag(current_user, visit, flag, form.get("decision", ""), form.get("reason"), now=_now())
-    except ReviewError as error:
-        db.session.rollback()
-        if error.status == 403:
-            return error_response(403, "forbidden", error.message)
-        context = _visit_context(visit, flag_errors={error.field or "decision": error.message},
-                                 flag_form=form, flag_error_id=flag.id)
-        if wants_partial():
-            item = next(f for f in context["record"].flags if f.flag.id == flag.id)
-            return render_template("review/_flag.html", item=item, **context), 422
-        return render_template("review/visit.html", **context), 422
+    except AppError as error:
+        return form_error(error, lambda errors: _flag_form(visit, flag.id, errors))
     db.session.commit()
-    return _finished(url_for("review.visit_page", visit_id=visit.id, _anchor=f"flag-{flag.id}"))
+    return finished(url_for("review.visit_page", visit_id=visit.id, _anchor=f"flag-{flag.id}"))
 
 
-@bp.get("/visits/<visit_id>/record.pdf")
+def _flag_form(visit: Visit, flag_id: int, errors: FormErrors) -> str:
+    context = _visit_context(visit, flag_errors={next(iter(errors.fields), "decision"): errors.first},
+                             flag_form=request.form, flag_error_id=flag_id)
+    if wants_partial():
+        item = next(f for f in context["record"].flags if f.flag.id == flag_id)
+        return render_template("review/_flag.html", item=item, **context)
+    return render_template("review/visit.html", **context)
+
+
+@bp.get("/visits/<uuid:visit_id>/record.pdf")
 @login_required
-def record_pdf(visit_id: str) -> Page:
+def record_pdf(visit_id: str) -> Response:
     """The record of one visit (贷后检查记录) to file: photos, evidence, flags and the audit trail."""
-    visit = get_reviewable_visit_or_404(current_user, _uuid_or_404(visit_id))
+    visit = get_reviewable_visit_or_404(current_user, visit_id)
     try:
         data = visit_record_pdf(build_record(current_user, visit), generated_by=current_user)
     except FontMissing:
-        return error_response(503, "font_missing", _("The Chinese font is not installed on the server "
-                                                     "(fonts-wqy-microhei); the record cannot be printed."))
+        raise AppError(_("The Chinese font is not installed on the server (fonts-wqy-microhei); the record "
+                         "cannot be printed."), status=503, code="font_missing") from None
     response = make_response(data)
     response.headers["Content-Type"] = "application/pdf"
-    response.headers["Content-Disposition"] = f'attachment; filename="{record_filename(visit)}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return _attachment(response, record_filename(visit))
 
 
 # --- sampling -----------------------------------------------------------------------------------------------
-
-
-def _sample_form_defaults() -> dict[str, str]:
-    today = bank_today()
-    first = today.replace(day=1)
-    last_month_end = first - timedelta(days=1)
-    return {"from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat(),
-            "percent": "10", "minimum": "2", "seed": ""}
-
-
-def _samples_context(form: dict[str, str] | Any, errors: dict[str, str]) -> dict[str, Any]:
-    samples = list(db.session.scalars(visible_samples(current_user)
-                                      .order_by(ReviewSample.drawn_at.desc(), ReviewSample.id.desc())
-                                      .limit(SAMPLES_SHOWN)))
-    return {"samples": samples, "form": form, "errors": errors, **_filter_options()}
 
 
 @bp.get("/samples/")
 @login_required
 def samples() -> Page:
     require_reviewer(current_user)
-    return render_template("review/samples.html", **_samples_context(_sample_form_defaults(), {}))
-
-
-def _parse_sample_form(form: Any) -> tuple[SampleRequest | None, dict[str, str]]:
-    errors: dict[str, str] = {}
-
-    def whole(name: str, low: int, high: int) -> int:
-        value = (form.get(name) or "").strip()
-        if not value.isdigit() or not low <= int(value) <= high:
-            errors[name] = _("A whole number from %(low)d to %(high)d.", low=low, high=high)
-            return low
-        return int(value)
-
-    percent = whole("percent", 1, 100)
-    minimum = whole("minimum", 0, 1000)
-    dates: dict[str, date] = {}
-    for name in ("from", "to"):
-        try:
-            dates[name] = date.fromisoformat((form.get(name) or "").strip())
-        except ValueError:
-            errors[name] = _("Expected a date such as 2026-11-28.")
-    if not errors.keys() & {"from", "to"}:
-        if dates["from"] > dates["to"]:
-            errors["from"] = _("The period starts after it ends.")
-        elif (dates["to"] - dates["from"]).days + 1 > MAX_SAMPLE_DAYS:
-            errors["from"] = _("Choose a period of at most %(days)d days.", days=MAX_SAMPLE_DAYS)
-    seed = (form.get("seed") or "").strip() or new_seed()
-    if not SEED_RE.match(seed):
-        errors["seed"] = _("Letters, digits, '-' and '_' only, at most 64.")
-    kind = form.get("kind") or None
-    if kind is not None and kind not in VISIT_KINDS:
-        errors["kind"] = _("Choose a kind of visit.")
-
-    def choice(name: str, allowed: set[int]) -> int | None:
-        value = (form.get(name) or "").strip()
-        if not value:
-            return None
-        if not value.isdigit() or int(value) not in allowed:
-            errors[name] = _("Choose one from the list.")
-            return None
-        return int(value)
-
-    sub_branch_id = team_id = None
-    if current_user.role != "team_lead":  # a team lead's sample is their team's, whatever the form says
-        options = _filter_options()
-        sub_branch_id = choice("sub_branch", {s.id for s in options["sub_branches"]})
-        team_id = choice("team", {t.id for t in options["teams"]})
-    if errors:
-        return None, errors
-    return SampleRequest(dates["from"], dates["to"], percent, minimum, seed, sub_branch_id, team_id, kind), {}
+    defaults = sample_form_defaults(bank_today())
+    return render_template("review/samples.html", **samples_context(current_user, defaults, {}))
 
 
 @bp.post("/samples/")
 @login_required
 def draw() -> Page:
     require_reviewer(current_user)
-    request_, errors = _parse_sample_form(request.form)
-    if request_ is None:
-        context = _samples_context(request.form, errors)
-        template = "review/_sample_form.html" if wants_partial() else "review/samples.html"
-        return render_template(template, **context), 422
-    sample = draw_sample(current_user, request_, now=_now())
+    options = filter_options(current_user)
+    try:
+        sample_request = parse_sample_form(request.form, current_user,
+                                           sub_branch_ids={s.id for s in options["sub_branches"]},
+                                           team_ids={t.id for t in options["teams"]})
+        sample = draw_sample(current_user, sample_request, now=_now())
+    except Invalid as error:
+        return form_error(error, lambda errors: render_template(
+            "review/_sample_form.html" if wants_partial() else "review/samples.html",
+            **samples_context(current_user, request.form, errors.fields)))
     db.session.commit()
-    return _finished(url_for("review.sample_page", sample_id=sample.id))
+    return finished(url_for("review.sample_page", sample_id=sample.id))
 
 
 @bp.get("/samples/<int:sample_id>")
@@ -430,13 +263,10 @@ def draw() -> Page:
 def sample_page(sample_id: int) -> Page:
     """A recorded sample, and the same draw repeated now: what an auditor checks."""
     sample = get_sample_or_404(current_user, sample_id)
-    visits = list(db.session.scalars(
+    visits = list(db.session.scalars(newest_first(
         sa.select(Visit).join(ReviewSampleVisit, ReviewSampleVisit.visit_id == Visit.id)
-        .where(ReviewSampleVisit.sample_id == sample.id, visit_condition(current_user))
-        .order_by(Visit.started_at.desc(), Visit.id.desc())))
-    rows = rows_for(visits)
+        .where(ReviewSampleVisit.sample_id == sample.id, visit_condition(current_user)))))
     sub_branch = db.session.get(SubBranch, sample.sub_branch_id) if sample.sub_branch_id else None
     team = db.session.get(Team, sample.team_id) if sample.team_id else None
-    return render_template("review/sample.html", sample=sample, rows=rows, check=redraw(sample),
+    return render_template("review/sample.html", sample=sample, rows=rows_for(visits), check=redraw(sample),
                            sample_sub_branch=sub_branch, sample_team=team)
-

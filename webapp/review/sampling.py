@@ -19,17 +19,17 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.bank_time import period_bounds
 from webapp.extensions import db
 from webapp.models import SubBranch, User, Visit
 from webapp.models.review import ReviewSample, ReviewSampleVisit
+from webapp.roles import TEAM_LEAD
 
-BANK_ZONE = ZoneInfo("Asia/Shanghai")
 SEED_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SAMPLE_DAYS = 366
 
@@ -68,12 +68,6 @@ def new_seed() -> str:
     return f"{secrets.randbelow(10**12):012d}"
 
 
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, end+1 00:00) in bank time, as aware datetimes."""
-    return (datetime.combine(start, time(0), BANK_ZONE),
-            datetime.combine(end + timedelta(days=1), time(0), BANK_ZONE))
-
-
 @dataclass(frozen=True)
 class SampleRequest:
     start: date
@@ -109,7 +103,7 @@ def _population(branch_id: int, request: SampleRequest, cutoff: datetime,
 def draw_sample(actor: User, request: SampleRequest, *, now: datetime) -> ReviewSample:
     """Draw and record a sample. A team lead's sample covers the visits led by their team's members; a
     reviewer's the branch, optionally narrowed to a sub-branch or a team. The caller commits."""
-    team_id = actor.team_id if actor.role == "team_lead" else request.team_id
+    team_id = actor.team_id if actor.role == TEAM_LEAD else request.team_id
     managers: ColumnElement[bool] = (Visit.lead_id.in_(sa.select(User.id).where(User.team_id == team_id))
                                      if team_id is not None else sa.true())
     request = SampleRequest(request.start, request.end, request.percent, request.minimum, request.seed,
@@ -178,7 +172,8 @@ def redraw(sample: ReviewSample) -> Redraw:
     drawn = draw(population, percent=sample.percent, minimum=sample.minimum, seed=sample.seed)
     recorded: dict[int, set[str]] = {}
     for manager_id, visit_id in db.session.execute(
-        sa.select(ReviewSampleVisit.manager_id, ReviewSampleVisit.visit_id).where(ReviewSampleVisit.sample_id == sample.id)
+        sa.select(ReviewSampleVisit.manager_id, ReviewSampleVisit.visit_id)
+        .where(ReviewSampleVisit.sample_id == sample.id)
     ):
         recorded.setdefault(manager_id, set()).add(visit_id)
     checks = []

@@ -15,14 +15,12 @@ from dataclasses import dataclass
 
 from webapp.errors import Conflict, Forbidden
 from webapp.models.review import REVIEW_ACTIONS, REVIEW_STATES
+from webapp.roles import FIELD_ROLES, REVIEWER, TEAM_LEAD
 
 # Roles that review others' visits; managers and admins never do (admins run the system, not the checks).
-REVIEW_ROLES = ("reviewer", "team_lead")
 # Roles that resubmit their own sent-back visits.
-FIELD_ROLES = ("manager", "team_lead")
 # Actions whose reason is shown to the manager and kept in the audit trail: they must say why.
 REASON_REQUIRED = frozenset({"send_back", "reject"})
-FINAL_STATES = frozenset({"approved", "rejected"})
 
 
 @dataclass(frozen=True)
@@ -33,9 +31,9 @@ class Rule:
 
 
 RULES: dict[str, Rule] = {
-    "approve": Rule(frozenset({"received"}), "approved", frozenset({"reviewer"})),
-    "send_back": Rule(frozenset({"received"}), "sent_back", frozenset({"reviewer", "team_lead"})),
-    "reject": Rule(frozenset({"received", "sent_back"}), "rejected", frozenset({"reviewer"})),
+    "approve": Rule(frozenset({"received"}), "approved", frozenset({REVIEWER})),
+    "send_back": Rule(frozenset({"received"}), "sent_back", frozenset({REVIEWER, TEAM_LEAD})),
+    "reject": Rule(frozenset({"received", "sent_back"}), "rejected", frozenset({REVIEWER})),
     "resubmit": Rule(frozenset({"sent_back"}), "received", frozenset(FIELD_ROLES)),
 }
 assert set(RULES) == set(REVIEW_ACTIONS)
@@ -80,8 +78,8 @@ def actions_for(state: str, role: str) -> list[str]:
 # Flag decisions: confirming a flag raises a concern, which a team lead may do like a send-back; dismissing one
 # clears a concern, which is the reviewer's call like an approval.
 FLAG_DECISION_ROLES: dict[str, frozenset[str]] = {
-    "confirmed": frozenset({"reviewer", "team_lead"}),
-    "dismissed": frozenset({"reviewer"}),
+    "confirmed": frozenset({REVIEWER, TEAM_LEAD}),
+    "dismissed": frozenset({REVIEWER}),
 }
 FLAG_REASON_REQUIRED = frozenset({"dismissed"})
 

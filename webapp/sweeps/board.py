@@ -9,27 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from webapp.bank_time import bank_today, day_bounds
 from webapp.extensions import db
 from webapp.models import Merchant, SweepDay, SweepSquad, SweepStop, User, Visit
 
-# The bank's business day. China keeps one time zone, so one constant serves every sub-branch.
-BANK_TIMEZONE = ZoneInfo("Asia/Shanghai")
-
-
-def local_today(now: datetime | None = None) -> date:
-    return (now or datetime.now(UTC)).astimezone(BANK_TIMEZONE).date()
-
-
-def day_window(day: date) -> tuple[datetime, datetime]:
-    """The UTC instants [start, end) of a calendar day in Asia/Shanghai."""
-    start = datetime.combine(day, time.min, tzinfo=BANK_TIMEZONE)
-    return start.astimezone(UTC), (start + timedelta(days=1)).astimezone(UTC)
+# Browser tests import the bank's "today" under its former name from here.
+local_today = bank_today
 
 
 @dataclass
@@ -72,7 +62,7 @@ def merge_visits(visits: Iterable[Visit]) -> dict[int, MerchantResult]:
 
 def visits_of_day(sweep_day: SweepDay) -> list[Visit]:
     """Visits to the plan's merchants that started on the sweep date, in the plan's sub-branch."""
-    start, end = day_window(sweep_day.sweep_date)
+    start, end = day_bounds(sweep_day.sweep_date)
     planned = sa.select(SweepStop.merchant_id).where(SweepStop.sweep_day_id == sweep_day.id)
     return list(
         db.session.scalars(

@@ -15,17 +15,16 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from webapp.bank_time import BANK_ZONE
+from webapp.labels import squad_name
 from webapp.masking import mask_phone
 from webapp.models import SweepDay
-from webapp.sweeps.board import BANK_TIMEZONE, Board, Figures
+from webapp.spreadsheet import append_row
+from webapp.sweeps.board import Board, Figures
 
 
 def export_filename(sweep_day: SweepDay) -> str:
     return f"sweep-day-{sweep_day.sweep_date.isoformat()}-{sweep_day.id}.xlsx"
-
-
-def _squad_name(number: int | None) -> str:
-    return _("Squad %(number)d", number=number) if number is not None else _("Unassigned")
 
 
 def _yes(flag: bool) -> str:
@@ -33,11 +32,11 @@ def _yes(flag: bool) -> str:
 
 
 def _write_rows(sheet: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
-    sheet.append(header)
+    append_row(sheet, header)
     for cell in sheet[sheet.max_row]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        append_row(sheet, row)
     for index, title in enumerate(header, start=1):
         width = max([len(str(title))] + [len(str(r[index - 1])) for r in rows if r[index - 1] is not None])
         sheet.column_dimensions[get_column_letter(index)].width = min(max(8, width + 2), 40)
@@ -56,17 +55,17 @@ def build_workbook(board: Board, *, role_label: Callable[[str], str], status_lab
     summary = book.active
     assert summary is not None
     summary.title = _("Summary")[:31]
-    summary.append([_("Sweep day"), sweep_day.label])
-    summary.append([_("Date"), sweep_day.sweep_date.isoformat()])
-    summary.append([_("Sub-branch"), sweep_day.sub_branch.name])
-    summary.append([_("Team"), sweep_day.team.name])
-    summary.append([_("District"), sweep_day.district])
-    summary.append([])
+    append_row(summary, [_("Sweep day"), sweep_day.label])
+    append_row(summary, [_("Date"), sweep_day.sweep_date.isoformat()])
+    append_row(summary, [_("Sub-branch"), sweep_day.sub_branch.name])
+    append_row(summary, [_("Team"), sweep_day.team.name])
+    append_row(summary, [_("District"), sweep_day.district])
+    append_row(summary, [])
     figures_header = [_("Squad"), _("Members"), _("Assigned"), _("Visited"), _("Coverage %"),
                       _("Consultations"), _("Target"), _("Applications"), _("Target"), _("Deals"), _("Target")]
     figure_rows = [
         _figures_row(
-            _squad_name(group.squad.number if group.squad else None),
+            squad_name(group.squad.number if group.squad else None),
             ", ".join(f"{p.display_name} ({role_label(r)})" for r, p in group.squad.members()) if group.squad else "",
             group.figures,
         )
@@ -87,7 +86,7 @@ def build_workbook(board: Board, *, role_label: Callable[[str], str], status_lab
             visited = result is not None and result.visited
             started = result.first_started_at if result else None
             rows.append([
-                _squad_name(group.squad.number if group.squad else None),
+                squad_name(group.squad.number if group.squad else None),
                 stop.position + 1,
                 merchant.code or "",
                 merchant.name,
@@ -97,7 +96,7 @@ def build_workbook(board: Board, *, role_label: Callable[[str], str], status_lab
                 status_label(merchant.status),
                 mask_phone(merchant.phone) if merchant.phone else "",
                 _yes(visited),
-                started.astimezone(BANK_TIMEZONE).strftime("%H:%M") if started else "",
+                started.astimezone(BANK_ZONE).strftime("%H:%M") if started else "",
                 ", ".join(result.visitors) if result else "",
                 _yes(bool(result and result.consultation)),
                 _yes(bool(result and result.application)),

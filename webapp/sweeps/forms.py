@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from webapp.geo.coords import valid_lat_lon
-from webapp.labels import MERCHANT_STATUS
+from webapp.labels import MERCHANT_STATUS, label
 from webapp.models import MERCHANT_STATUSES
 from webapp.sweeps.planning import MerchantCriteria, NewSweepDay, Targets
 
@@ -223,7 +223,7 @@ def criteria_summary(criteria: dict[str, Any]) -> list[str]:
     if criteria.get("industries"):
         lines.append(_("Industries: %(value)s", value=", ".join(criteria["industries"])))
     if criteria.get("statuses"):
-        labels = ", ".join(str(MERCHANT_STATUS.get(s, s)) for s in criteria["statuses"])
+        labels = ", ".join(label(MERCHANT_STATUS, s) for s in criteria["statuses"])
         lines.append(_("Status: %(value)s", value=labels))
     if criteria.get("not_visited_days"):
         lines.append(_("Not visited for %(days)d days", days=criteria["not_visited_days"]))

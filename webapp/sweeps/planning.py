@@ -26,6 +26,7 @@ from webapp.geo.geofence import distance_m
 from webapp.geo.routing import route_order, split_balanced
 from webapp.merchants.search import like_pattern
 from webapp.models import Merchant, SweepDay, SweepSquad, SweepStop, User, Visit
+from webapp.roles import TEAM_LEAD
 
 Point = tuple[float, float]  # (lat, lon) WGS-84
 SquadRow = tuple[int, int | None, int | None]  # lead, support, observer (user ids)
@@ -135,6 +136,14 @@ def matching_merchants(sub_branch_id: int, criteria: MerchantCriteria, *, now: d
 # Squads
 
 
+def sub_branch_industries(sub_branch_id: int) -> list[str]:
+    """The industries of the sub-branch's merchants, for the plan form's filter."""
+    rows = db.session.scalars(
+        sa.select(Merchant.industry).where(Merchant.sub_branch_id == sub_branch_id, Merchant.industry != "").distinct()
+    )
+    return sorted(rows)
+
+
 def squad_count_bounds(people: int) -> tuple[int, int]:
     """At most three to a squad, at least one: from ceil(n/3) squads up to one per person."""
     if people <= 0:
@@ -169,7 +178,7 @@ def form_squads(member_ids: Sequence[int], squad_count: int | None = None) -> li
 
 def squad_order(people: Iterable[User]) -> list[int]:
     """Managers first and the team lead last: the lead also coordinates the day, so rather support or observe."""
-    return [u.id for u in sorted(people, key=lambda u: (u.role == "team_lead", u.username))]
+    return [u.id for u in sorted(people, key=lambda u: (u.role == TEAM_LEAD, u.username))]
 
 
 def check_squads(
@@ -322,7 +331,9 @@ class NewSweepDay:
     squad_count: int | None = None
 
 
-def create_sweep_day(lead: User, plan: NewSweepDay, merchants: Sequence[Merchant], sweepers: Sequence[User]) -> SweepDay:
+def create_sweep_day(
+    lead: User, plan: NewSweepDay, merchants: Sequence[Merchant], sweepers: Sequence[User],
+) -> SweepDay:
     """Write the day with its squads formed automatically and its merchants split among them; the caller commits."""
     assert lead.team_id is not None
     sweep_day = SweepDay(
@@ -350,10 +361,3 @@ def create_sweep_day(lead: User, plan: NewSweepDay, merchants: Sequence[Merchant
     db.session.flush()
     assign_stops(sweep_day)
     return sweep_day
-
-
-def squad_of(sweep_day: SweepDay, user_id: int) -> SweepSquad | None:
-    for squad in sweep_day.squads:
-        if user_id in squad.member_ids():
-            return squad
-    return None

@@ -34,13 +34,14 @@ from webapp.extensions import db
 from webapp.models import HeldPhoto, Photo
 from webapp.photos.pipeline import PhotoRejected, Watermark, process_photo
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo, rejection_message, validate_photo_fields
+from webapp.roles import FIELD_ROLES
 from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext
 
 log = logging.getLogger(__name__)
 
 HOLDING_FOLDER = "held"
 # Only those who record visits hold photos for them; a reviewer's upload to an unknown visit stays a 404.
-HOLDING_ROLES = ("manager", "team_lead")
+HOLDING_ROLES = FIELD_ROLES
 
 
 class TooManyHeld(TooMany):
@@ -156,7 +157,7 @@ def attach_held_photos(visit_id: str) -> list[str]:
     for photo_id in held_ids:
         try:
             outcome = _attach_one(photo_id)
-        except Exception:  # noqa: BLE001 - the visit is already saved; a photo that failed waits for next time
+        except Exception:  # the visit is already saved; a photo that failed waits for next time
             db.session.rollback()
             log.exception("attaching held photo %s failed; it stays held", photo_id)
             continue

@@ -20,16 +20,16 @@ from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 
+from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.models import Merchant
+from webapp.roles import FIELD_ROLES
 from webapp.scope import merchant_condition
-from webapp.sweeps.board import local_today
 from webapp.sync.held import held_photos_of
 from webapp.today.worklist import workday
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 
-FIELD_ROLES = ("manager", "team_lead")
 # A phone keeps at most this many pages of a user; each is a few kilobytes of HTML.
 MAX_OFFLINE_PAGES = 240
 STATIC_KINDS = (".js", ".css", ".png", ".svg", ".woff2")
@@ -58,7 +58,7 @@ def offline_merchant_ids() -> list[int]:
     """The merchants a manager is likely to visit: today's stops first, then those they own."""
     ids: list[int] = []
     if current_user.role in FIELD_ROLES:
-        day = workday(current_user, local_today(), datetime.now(UTC))
+        day = workday(current_user, bank_today(), datetime.now(UTC))
         ids.extend(stop.merchant.id for stop in day.stops)
     owned = db.session.scalars(
         sa.select(Merchant.id).where(merchant_condition(current_user), Merchant.owner_id == current_user.id)

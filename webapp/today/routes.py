@@ -9,31 +9,27 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from webapp.bank_time import bank_today
 from webapp.geo.coords import valid_lat_lon
 from webapp.htmx_utils import wants_partial
-from webapp.labels import SQUAD_ROLE, TODAY_REASON
+from webapp.labels import SQUAD_ROLE, TODAY_REASON, labeller
+from webapp.roles import FIELD_ROLES
 from webapp.scope import require_role
-from webapp.sweeps.board import local_today
 from webapp.sweeps.mapdata import display_point, map_settings, markers_json, merchant_marker
 from webapp.today.worklist import Point, Route, Stop, plan_route, workday
 
 bp = Blueprint("today", __name__, url_prefix="/today")
 
-FIELD_ROLES = ("manager", "team_lead")
-# The visit form, under the name the brief gave it or the one the visit pages registered.
-VISIT_FORM_ENDPOINTS = ("visits.new_visit", "visits.new")
 
 
 def start_visit_url(stop: Stop) -> str:
-    """One tap starts the visit: the visit form when the visit pages are installed, else the merchant page."""
-    for endpoint in VISIT_FORM_ENDPOINTS:
-        if endpoint in current_app.view_functions:
-            extra = {"kind": stop.visit_kind} if stop.visit_kind != "marketing" else {}
-            return url_for(endpoint, merchant_id=stop.merchant.id, **extra)
-    return url_for("merchants.show", merchant_id=stop.merchant.id)
+    """One tap starts the visit: the visit form, with the kind the stop is due for."""
+    if stop.visit_kind != "marketing":
+        return url_for("visits.new", merchant_id=stop.merchant.id, kind=stop.visit_kind)
+    return url_for("visits.new", merchant_id=stop.merchant.id)
 
 
 def format_distance(metres: float | None) -> str:
@@ -66,7 +62,7 @@ def _route_markers(route: Route, start: Point | None) -> str:
 
 
 def _context(start: Point | None) -> dict[str, Any]:
-    today = local_today()
+    today = bank_today()
     day = workday(current_user, today, datetime.now(UTC))
     route = plan_route(day.stops, start)
     return {
@@ -78,27 +74,17 @@ def _context(start: Point | None) -> dict[str, Any]:
         "map": map_settings(current_user.sub_branch_id),
         "start_visit_url": start_visit_url,
         "format_distance": format_distance,
-        "reason_label": lambda code: str(TODAY_REASON.get(code, code)),
-        "squad_role_label": lambda code: str(SQUAD_ROLE.get(code, code)),
+        "reason_label": labeller(TODAY_REASON),
+        "squad_role_label": labeller(SQUAD_ROLE),
     }
 
 
-@bp.get("/")
+@bp.get("/", endpoint="index")
+@bp.get("/route", endpoint="route")
 @login_required
-def index() -> str:
+def today() -> str:
+    """The day's stops in walking order; with ``lat``/``lon`` (today.js asks at /route) from where the phone
+    is. An htmx swap gets the route partial; a plain GET the whole page, as a pushed URL must."""
     require_role(current_user, *FIELD_ROLES)
     context = _context(_position())
-    if wants_partial():
-        return render_template("today/_route.html", **context)
-    return render_template("today/index.html", **context)
-
-
-@bp.get("/route")
-@login_required
-def route() -> str:
-    """The route partial for a position (today.js); a plain GET gets the whole page, as a pushed URL must."""
-    require_role(current_user, *FIELD_ROLES)
-    context = _context(_position())
-    if wants_partial():
-        return render_template("today/_route.html", **context)
-    return render_template("today/index.html", **context)
+    return render_template("today/_route.html" if wants_partial() else "today/index.html", **context)

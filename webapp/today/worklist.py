@@ -19,11 +19,11 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from webapp.bank_time import day_bounds
 from webapp.extensions import db
 from webapp.geo.geofence import distance_m
 from webapp.geo.routing import route_order
 from webapp.models import Merchant, SweepDay, SweepSquad, User, Visit
-from webapp.sweeps.board import day_window
 
 Point = tuple[float, float]
 
@@ -147,7 +147,7 @@ def _aware(moment: datetime | None) -> datetime | None:
 def visited_on(merchant_ids: Sequence[int], day: date, sub_branch_id: int) -> set[int]:
     if not merchant_ids:
         return set()
-    start, end = day_window(day)
+    start, end = day_bounds(day)
     return set(db.session.scalars(
         sa.select(Visit.merchant_id).where(
             Visit.merchant_id.in_(merchant_ids), Visit.sub_branch_id == sub_branch_id,

@@ -10,17 +10,18 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from webapp.models import SQUAD_ROLES
+
 CHECKIN_FIELDS = ("lat", "lon", "accuracy_m", "captured_at")
 CHECKLIST_FIELDS = ("operating_state", "inventory_level", "fixed_assets", "abnormal", "abnormal_detail")
-ROLES = ("lead", "support", "observer")
 
 # Field names the form templates show an error beside; any other error goes to the form's summary.
 PLACED_FIELDS = frozenset({
-    "kind", "started_at", "squad", *(f"squad_{r}" for r in ROLES),
+    "kind", "started_at", "squad", *(f"squad_{r}" for r in SQUAD_ROLES),
     "checkin", *(f"checkin_{f}" for f in CHECKIN_FIELDS),
     "effective", "application", "application_product", "application_amount", "deals", "next_step", "follow_up_date",
     "checklist", *(f"checklist_{f}" for f in CHECKLIST_FIELDS),
-    "notes", *(f"notes_{r}" for r in ROLES), "note",
+    "notes", *(f"notes_{r}" for r in SQUAD_ROLES), "note",
 })
 
 
@@ -77,11 +78,11 @@ def visit_body_from_form(form: MultiDict[str, str]) -> dict[str, Any]:
     return {
         "merchant_id": int(merchant_id) if merchant_id.isdigit() else merchant_id,
         "kind": kind,
-        "squad": {role: (_text(form, f"squad_{role}").lower() or None) for role in ROLES},
+        "squad": {role: (_text(form, f"squad_{role}").lower() or None) for role in SQUAD_ROLES},
         "started_at": _text(form, "started_at"),
         "checkin": checkin_from_form(form),
         "outcome": outcome,
-        "notes": {role: form.get(f"notes_{role}") or "" for role in ROLES},
+        "notes": {role: form.get(f"notes_{role}") or "" for role in SQUAD_ROLES},
     }
 
 
@@ -95,7 +96,7 @@ def form_from_body(body: dict[str, Any]) -> MultiDict[str, str]:
     form: MultiDict[str, str] = MultiDict()
     form["merchant_id"] = str(body["merchant_id"])
     form["kind"] = body.get("kind") or ""
-    for role in ROLES:
+    for role in SQUAD_ROLES:
         form[f"squad_{role}"] = (body.get("squad") or {}).get(role) or ""
         form[f"notes_{role}"] = (body.get("notes") or {}).get(role) or ""
     form["started_at"] = body.get("started_at") or ""

@@ -1,7 +1,7 @@
 """Integrity checks on field evidence: each returns flags with their evidence for a person to judge.
 
 Nothing here rejects a visit. A web app cannot see a phone's mock-location switch, so the server
-looks for what a fake leaves behind (DOMAIN.md): a perfect accuracy of 0, a fix repeated to the
+looks for what a fake leaves behind: a perfect accuracy of 0, a fix repeated to the
 micro-degree, travel faster than a car, a device clock far from ours, one phone checking in a whole
 squad, a photo seen before.
 """
@@ -111,7 +111,9 @@ def photo_reused_flag(photo_id: str, matches: list[EarlierPhoto]) -> Flag | None
     )
 
 
-def photo_exif_far_flag(photo_id: str, exif_point: Point | None, merchant: Point | None, *, limit_m: float) -> Flag | None:
+def photo_exif_far_flag(
+    photo_id: str, exif_point: Point | None, merchant: Point | None, *, limit_m: float,
+) -> Flag | None:
     if exif_point is None or merchant is None:
         return None
     far = distance_m(exif_point, merchant)
@@ -122,7 +124,9 @@ def photo_exif_far_flag(photo_id: str, exif_point: Point | None, merchant: Point
                 photo_id=photo_id)
 
 
-def photo_old_flag(photo_id: str, taken_at: datetime | None, visit_started_at: datetime, *, limit_s: float) -> Flag | None:
+def photo_old_flag(
+    photo_id: str, taken_at: datetime | None, visit_started_at: datetime, *, limit_s: float,
+) -> Flag | None:
     if taken_at is None:
         return None
     age = (visit_started_at - taken_at).total_seconds()

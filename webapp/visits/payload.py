@@ -12,7 +12,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from webapp.models import VISIT_KINDS
+from webapp.models import SQUAD_ROLES, VISIT_KINDS
 from webapp.write_kernel import FieldErrors, Invalid
 
 DEAL_PRODUCTS = (
@@ -28,7 +28,6 @@ DEAL_PRODUCTS = (
 OPERATING_STATES = ("normal", "reduced", "suspended", "closed")
 INVENTORY_LEVELS = ("full", "normal", "low", "empty")
 FIXED_ASSET_STATES = ("unchanged", "increased", "decreased")
-NOTE_ROLES = ("lead", "support", "observer")
 MAX_NOTE = 2000
 MAX_SHORT_TEXT = 500
 MAX_AMOUNT = 100_000_000
@@ -38,7 +37,9 @@ PAST_LIMIT = timedelta(days=60)
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
-def parse_time(value: Any, path: str, errors: FieldErrors, *, now: datetime | None, required: bool = True) -> str | None:
+def parse_time(
+    value: Any, path: str, errors: FieldErrors, *, now: datetime | None, required: bool = True,
+) -> str | None:
     """An ISO 8601 time with a zone, returned as UTC ISO text. With ``now`` it must also lie in the
     plausible window (not far in the future nor absurdly old); without, only its form is checked, so
     that a replay of a record accepted long ago is still recognised as the same record."""
@@ -125,12 +126,10 @@ def parse_checkin(value: Any, path: str, errors: FieldErrors, *, now: datetime |
         errors.add(f"{path}.lat", _("Latitude must be a number between -90 and 90."))
     if lon is None or not -180 <= lon <= 180:
         errors.add(f"{path}.lon", _("Longitude must be a number between -180 and 180."))
-    if accuracy is None or accuracy < 0:
-        errors.add(f"{path}.accuracy_m", _("Accuracy must be a number of metres, zero or more."))
-    elif accuracy > 100_000:
+    if accuracy is None or accuracy < 0 or accuracy > 100_000:
         errors.add(f"{path}.accuracy_m", _("Accuracy must be a number of metres, zero or more."))
     captured = parse_time(value.get("captured_at"), f"{path}.captured_at", errors, now=now)
-    if any(key.startswith(path + ".") for key in errors.items):
+    if lat is None or lon is None or accuracy is None or any(key.startswith(path + ".") for key in errors.items):
         return None
     return {"lat": round(lat, 7), "lon": round(lon, 7), "accuracy_m": round(accuracy, 1), "captured_at": captured}
 
@@ -273,7 +272,7 @@ def parse_visit_body(raw: Any, *, now: datetime | None) -> dict[str, Any]:
     if not isinstance(notes_raw, dict):
         errors.add("notes", _("Expected the notes as an object with lead, support and observer."))
     else:
-        for role in NOTE_ROLES:
+        for role in SQUAD_ROLES:
             text = _text(notes_raw.get(role), f"notes.{role}", errors, MAX_NOTE)
             if text:
                 notes[role] = text

@@ -8,28 +8,28 @@ The caller commits; nothing here commits, so a failure leaves nothing half-writt
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import NotFound
 
 from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
 from webapp.metrics.facts import refresh_visit_metrics
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
+from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, visit_condition
 from webapp.visits import integrity
-from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext, canonical_hash
 from webapp.visits.payload import (
     body_times,
     check_time_window,
     parse_confirmation_body,
     parse_visit_body,
 )
+from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext, canonical_hash, insert_or_winner
 
 WriteStatus = Literal["created", "unchanged", "updated"]
 CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew")
@@ -83,15 +83,9 @@ def _write_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: s
         updated_at=ctx.now,
     )
     _apply_body(visit, body, squad)
-    try:
-        with db.session.begin_nested():
-            db.session.add(visit)
-            db.session.flush()
-    except IntegrityError:
-        # Someone wrote the same id at the same moment; the unique key decided, now judge like a replay.
-        winner = _find_visit(visit_id)
-        if winner is None:
-            raise
+    # Someone may write the same id at the same moment; the unique key decides, the loser is judged like a replay.
+    winner = insert_or_winner(visit, lambda: _find_visit(visit_id))
+    if winner is not None:
         return _against_existing(ctx, winner, body, body_hash, squad, if_match)
     db.session.add(VisitVersion(visit_id=visit.id, version=1, body=body, body_hash=body_hash,
                                 written_by_id=ctx.actor.id, written_at=ctx.now))
@@ -182,7 +176,7 @@ def _resolve_squad(actor: User, sub_branch_id: int, names: dict[str, str | None]
             squad[role] = None
             continue
         user = users.get(name)
-        if user is None or not user.is_enabled or user.role not in ("manager", "team_lead"):
+        if user is None or not user.is_enabled or user.role not in FIELD_ROLES:
             errors[f"squad.{role}"] = _("No customer manager with this username.")
         elif user.sub_branch_id != sub_branch_id:
             errors[f"squad.{role}"] = _("This person belongs to another sub-branch.")
@@ -240,7 +234,7 @@ def _repeated_fix_visits(visit: Visit) -> list[str]:
 
 def _travel_flags(visit: Visit, max_kmh: float) -> list[integrity.Flag]:
     """Compare with the lead's check-ins just before and just after this one (offline sync reorders)."""
-    assert visit.checkin_captured_at is not None and visit.checkin_lat is not None
+    assert visit.checkin_captured_at is not None and visit.checkin_lat is not None and visit.checkin_lon is not None
     here = (visit.checkin_lat, visit.checkin_lon)
     flags: list[integrity.Flag] = []
     mine = sa.select(Visit).where(Visit.lead_id == visit.lead_id, Visit.id != visit.id,
@@ -252,11 +246,12 @@ def _travel_flags(visit: Visit, max_kmh: float) -> list[integrity.Flag]:
                           .order_by(Visit.checkin_captured_at.asc()).limit(1)),
     ]
     for other in neighbours:
-        if other is None or other.checkin_captured_at is None or other.checkin_lat is None:
+        if (other is None or other.checkin_captured_at is None or other.checkin_lat is None
+                or other.checkin_lon is None):
             continue
         flag = integrity.travel_flag(
             here, visit.checkin_captured_at, visit.checkin_accuracy_m,
-            (other.checkin_lat, other.checkin_lon), other.checkin_captured_at,  # type: ignore[arg-type]
+            (other.checkin_lat, other.checkin_lon), other.checkin_captured_at,
             other.checkin_accuracy_m, other.id, max_kmh=max_kmh)
         if flag:
             flags.append(flag)
@@ -322,16 +317,12 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
                           radius_m=settings["GEOFENCE_RADIUS_M"], max_accuracy_m=settings["CHECKIN_MAX_ACCURACY_M"])
     confirmation.checkin_status = rating.status
     confirmation.distance_m = None if rating.distance_m is None else round(rating.distance_m, 1)
-    try:
-        with db.session.begin_nested():
-            db.session.add(confirmation)
-            db.session.flush()
-    except IntegrityError:
-        winner = db.session.scalar(sa.select(SquadConfirmation).where(
-            SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id))
-        if winner is not None and winner.body_hash == body_hash:
+    winner = insert_or_winner(confirmation, lambda: db.session.scalar(sa.select(SquadConfirmation).where(
+        SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id)))
+    if winner is not None:
+        if winner.body_hash == body_hash:
             return ConfirmationWrite("unchanged", winner)
-        raise Conflict(_("You already confirmed this visit with different content.")) from None
+        raise Conflict(_("You already confirmed this visit with different content."))
 
     lead_fix = (visit.checkin_lat, visit.checkin_lon) if visit.checkin_lat is not None else None
     flags: list[integrity.Flag] = []
@@ -355,7 +346,3 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
     db.session.flush()
     refresh_visit_metrics(visit)  # a confirmed member's figures now count the visit (webapp.metrics.facts)
     return ConfirmationWrite("created", confirmation)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)

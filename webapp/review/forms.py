@@ -1,0 +1,70 @@
+"""The sampling form: its defaults, and its values read into a ``SampleRequest`` or refused field by field."""
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from datetime import date, timedelta
+
+from flask_babel import gettext as _
+
+from webapp.models import VISIT_KINDS, User
+from webapp.review.sampling import MAX_SAMPLE_DAYS, SEED_RE, SampleRequest, new_seed
+from webapp.roles import TEAM_LEAD
+from webapp.write_kernel import FieldErrors
+
+
+def sample_form_defaults(today: date) -> dict[str, str]:
+    """Last calendar month, 10 % with at least two visits a manager: the monthly check most branches run."""
+    last_month_end = today.replace(day=1) - timedelta(days=1)
+    return {"from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat(),
+            "percent": "10", "minimum": "2", "seed": ""}
+
+
+def parse_sample_form(form: Mapping[str, str], user: User, *, sub_branch_ids: Collection[int],
+                      team_ids: Collection[int]) -> SampleRequest:
+    """The draw the form asks for; raises ``Invalid`` with a message for each field at fault."""
+    errors = FieldErrors()
+
+    def value(name: str) -> str:
+        return (form.get(name) or "").strip()
+
+    def whole(name: str, low: int, high: int) -> int:
+        text = value(name)
+        if not text.isdigit() or not low <= int(text) <= high:
+            errors.add(name, _("A whole number from %(low)d to %(high)d.", low=low, high=high))
+            return low
+        return int(text)
+
+    def choice(name: str, allowed: Collection[int]) -> int | None:
+        text = value(name)
+        if not text:
+            return None
+        if not text.isdigit() or int(text) not in allowed:
+            errors.add(name, _("Choose one from the list."))
+            return None
+        return int(text)
+
+    percent = whole("percent", 1, 100)
+    minimum = whole("minimum", 0, 1000)
+    dates: dict[str, date] = {}
+    for name in ("from", "to"):
+        try:
+            dates[name] = date.fromisoformat(value(name))
+        except ValueError:
+            errors.add(name, _("Expected a date such as 2026-11-28."))
+    if len(dates) == 2:
+        if dates["from"] > dates["to"]:
+            errors.add("from", _("The period starts after it ends."))
+        elif (dates["to"] - dates["from"]).days + 1 > MAX_SAMPLE_DAYS:
+            errors.add("from", _("Choose a period of at most %(days)d days.", days=MAX_SAMPLE_DAYS))
+    seed = value("seed") or new_seed()
+    if not SEED_RE.match(seed):
+        errors.add("seed", _("Letters, digits, '-' and '_' only, at most 64."))
+    kind = form.get("kind") or None
+    if kind is not None and kind not in VISIT_KINDS:
+        errors.add("kind", _("Choose a kind of visit."))
+    sub_branch_id = team_id = None
+    if user.role != TEAM_LEAD:  # a team lead's sample is their team's, whatever the form says
+        sub_branch_id = choice("sub_branch", sub_branch_ids)
+        team_id = choice("team", team_ids)
+    errors.raise_if_any()
+    return SampleRequest(dates["from"], dates["to"], percent, minimum, seed, sub_branch_id, team_id, kind)
