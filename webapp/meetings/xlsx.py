@@ -2,8 +2,8 @@
 a header of target / actual / achievement per figure, one row per person (or sub-branch), a total, and
 lines for who made and who checked the table.
 
-``safe_cell`` is the only way text reaches a cell here: text a user typed (a name, a team) never becomes a
-formula (OWASP: a leading = + - @, tab or CR gets a leading apostrophe).
+Every row goes through ``webapp.spreadsheet.append_row``, the one cell writer: text a user typed (a name, a
+team) is stored as text exactly as typed and never becomes a formula.
 """
 from __future__ import annotations
 
@@ -19,17 +19,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from webapp.metrics.definitions import Totals, achievement
+from webapp.spreadsheet import append_row
 
 Cell = str | int | float | None
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="999999")
-
-
-def safe_cell(value: Cell) -> Cell:
-    """A value as a spreadsheet must hold it: numbers as numbers, text never as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -64,14 +57,15 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
     header_top += [_("Deals by product")] + [""] * (len(products) - 1)
     header += [product_label(p) for p in products]
     width = len(header)
-    _line(sheet, 1, [title], bold=True, size=14)
+    _line(sheet, [title], bold=True, size=14)
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    _line(sheet, 2, [_("Unit: %(unit)s", unit=unit), "", "",
+    _line(sheet, [_("Unit: %(unit)s", unit=unit), "", "",
                      _("Period: %(start)s to %(end)s", start=period[0].isoformat(), end=period[1].isoformat()),
                      "", "", "", _("Made on: %(day)s", day=made_on.isoformat())])
-    _line(sheet, 4, header_top, bold=True)
-    _line(sheet, 5, header, bold=True)
+    _line(sheet, [None])
+    _line(sheet, header_top, bold=True)
+    _line(sheet, header, bold=True)
     column = 3
     for _label, _metric in groups:
         sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 2)
@@ -79,7 +73,6 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
     sheet.merge_cells(start_row=4, start_column=column, end_row=4, end_column=column + 2)
     if products:
         sheet.merge_cells(start_row=4, start_column=column + 3, end_row=4, end_column=column + 2 + len(products))
-    row_number = 6
     for index, row in enumerate([*rows, total], start=1):
         values: list[Cell] = [index if row is not total else "", row.name]
         for _label, metric in groups:
@@ -90,14 +83,14 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
         people = max(1, len(rows)) if row is total else 1
         values.append(round(row.totals.consultations / working_days / people, 1) if working_days else None)
         values += [row.totals.by_product.get(p, 0) for p in products]
-        _line(sheet, row_number, values, bold=row is total)
+        row_number = _line(sheet, values, bold=row is total)
         for offset in (5, 8, 11, 12, 13):
             sheet.cell(row=row_number, column=offset).number_format = "0.0%"
-        row_number += 1
-    for line in sheet.iter_rows(min_row=4, max_row=row_number - 1, max_col=width):
+    for line in sheet.iter_rows(min_row=4, max_row=sheet.max_row, max_col=width):
         for cell in line:
             cell.border = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-    _line(sheet, row_number + 1, [_("Made by:"), "", "", "", _("Checked by:")])
+    _line(sheet, [None])
+    _line(sheet, [_("Made by:"), "", "", "", _("Checked by:")])
     sheet.column_dimensions["A"].width = 6
     sheet.column_dimensions["B"].width = 18
     for index in range(3, width + 1):
@@ -108,8 +101,11 @@ def figures_workbook(*, title: str, unit: str, period: tuple[date, date], made_o
     return buffer.getvalue()
 
 
-def _line(sheet: Worksheet, row: int, values: Sequence[Cell], *, bold: bool = False, size: int = 11) -> None:
-    for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=safe_cell(value))
-        if bold or size != 11:
+def _line(sheet: Worksheet, values: Sequence[Cell], *, bold: bool = False, size: int = 11) -> int:
+    """Appends one row through the one cell writer and styles it; answers its row number."""
+    append_row(sheet, values)
+    row = sheet.max_row
+    if bold or size != 11:
+        for cell in sheet[row]:
             cell.font = Font(bold=bold, size=size)
+    return row
