@@ -8,7 +8,7 @@ PYBABEL := $(VENV)/bin/pybabel
 MO := webapp/translations/zh/LC_MESSAGES/messages.mo
 PO := webapp/translations/zh/LC_MESSAGES/messages.po
 
-.PHONY: run test lint test-pg translations extract-messages fonts db seed bench seed-large bench-review
+.PHONY: run test lint test-pg translations extract-messages fonts db seed bench seed-large bench-review bench-meetings
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,10 @@ seed-large: $(VENV)/.runtime
 
 bench-review: $(VENV)/.runtime
 	$(VENV)/bin/python bench/review_queue.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
+
+# The meeting boards at scale (README, "Meetings and metrics"): the same two databases as bench-review.
+bench-meetings: $(VENV)/.runtime
+	$(VENV)/bin/python bench/meeting_boards.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
 
 .PHONY: test-offline-full bench-sync
 

@@ -101,7 +101,13 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
     from webapp.integrity.routes import bp as integrity_bp
+    from webapp.meetings.board_routes import bp as meetings_bp
+    from webapp.meetings.incentive_routes import bp as incentives_bp
+    from webapp.meetings.learning_routes import bp as learning_bp
+    from webapp.meetings.talk_routes import bp as talks_bp
+    from webapp.meetings.target_routes import bp as targets_bp
     from webapp.merchants.routes import bp as merchants_bp
+    from webapp.metrics.routes import bp as metrics_bp
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
     from webapp.sweeps.routes import bp as sweeps_bp
@@ -110,7 +116,8 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.visits.routes import bp as visits_bp
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
-                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, integrity_bp):
+                      today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, integrity_bp, meetings_bp,
+                      targets_bp, talks_bp, incentives_bp, learning_bp, metrics_bp):
         app.register_blueprint(blueprint)
 
 

@@ -73,6 +73,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "MAP_TILE_URL": "",
         "MAP_TILE_DATUM": "wgs84",
         "MAP_TILE_ATTRIBUTION": "",
+        # Metric definitions (webapp.metrics.definitions.Definitions): the guide's readings by default; an admin
+        # changes them per branch (/metrics/definitions); this object overrides the defaults for a whole
+        # installation, e.g. FLASK_METRIC_DEFINITIONS='{"squad_credit": "lead_only"}'.
+        "METRIC_DEFINITIONS": {},
         "DEMO_PASSWORD": "fieldwork-demo",
     }
 

@@ -13,6 +13,14 @@ from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webapp.meetings.hooks import FOCUS_KINDS, RISK_KINDS
+from webapp.metrics.definitions import (
+    BASE_METRICS,
+    CONSULTATION_RULES,
+    LOAN_DEAL_SOURCES,
+    RATE_METRICS,
+    SQUAD_CREDIT_RULES,
+)
 from webapp.models import (
     CHECKIN_STATUSES,
     FLAG_CODES,
@@ -24,6 +32,9 @@ from webapp.models import (
     VISIT_KINDS,
     SweepSquad,
 )
+from webapp.models.meetings import ITEM_KINDS, MISS_REASONS, TARGET_PERIODS
+from webapp.models.metrics import CREDITS
+from webapp.models.people import HONOUR_CATEGORIES, RULE_TYPES, SCHEME_SCOPES, SCHEME_STATES, TALK_RATINGS
 from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
 from webapp.roles import ROLES
 from webapp.today.worklist import REASON_ORDER
@@ -133,7 +144,72 @@ TODAY_REASON = {
 INBOX_KIND = {
     "visit_sent_back": _l("Visit sent back"),
     "squad_confirmation": _l("Squad confirmation"),
+    "talk_action": _l("Action agreed at a talk"),
+    "talk_suggested": _l("Performance talk suggested"),
 }
+
+# Meetings and metrics (webapp.meetings, webapp.metrics).
+METRIC = {
+    "consultations": _l("Consultations"),
+    "applications": _l("Applications"),
+    "deals": _l("Deals"),
+    "application_rate": _l("Applications / consultations"),
+    "deal_rate": _l("Deals / applications"),
+}
+TARGET_PERIOD = {"day": _l("Day"), "week": _l("Week"), "month": _l("Month")}
+MISS_REASON = {
+    "merchants_absent": _l("Merchants closed or owners away"),
+    "weather": _l("Weather"),
+    "internal_work": _l("Internal work or meetings"),
+    "on_duty": _l("On duty at the branch"),
+    "leave": _l("Leave"),
+    "long_visits": _l("In-depth visits took the day"),
+    "target_too_high": _l("Target too high"),
+    "other": _l("Other"),
+}
+MEETING_ITEM_KIND = {
+    "news": _l("Business news and regulations"),
+    "policy": _l("Our latest policy"),
+    "success_story": _l("Success story"),
+    "tip": _l("Tip of the day"),
+    "role_play": _l("Role-play topic"),
+    "experience": _l("What worked today"),
+    "market_news": _l("Market and peer news"),
+    "lesson": _l("Lesson of the day"),
+    "recognition": _l("Recognition"),
+    "success_case": _l("Success case"),
+    "plan": _l("Next week's plan"),
+}
+FOCUS_KIND = {"sweep_day": _l("Sweep day"), "follow_up": _l("Follow-ups"),
+              "post_loan": _l("Post-loan checks due"), "collection": _l("Collection deadlines")}
+RISK_KIND = {"post_loan_finding": _l("Post-loan finding"), "risk_warning": _l("Risk warning"),
+             "collection": _l("Collection case")}
+SCHEME_STATE = {"draft": _l("Draft"), "proposed": _l("Waiting for the branch"), "approved": _l("Approved"),
+                "rejected": _l("Rejected")}
+SCHEME_SCOPE = {"branch": _l("The whole branch"), "sub_branch": _l("The sub-branch"), "team": _l("The team")}
+RULE_TYPE = {"points": _l("Points per unit"), "threshold": _l("Bonus at a threshold"),
+             "team_bonus": _l("Team bonus")}
+HONOUR_CATEGORY = {"most_consultations": _l("Most consultations"), "best_conversion": _l("Best conversion"),
+                   "most_cross_sold": _l("Most cross-sold services")}
+TALK_RATING = {"knowledge_ours": _l("Knowledge of our products"),
+               "knowledge_peers": _l("Knowledge of competitors' products"),
+               "sales_skill": _l("Sales-skill maturity"), "morale": _l("Morale")}
+DEFINITION_CHOICE = {
+    "effective": _l("Visits marked effective"),
+    "verified_effective": _l("Effective visits with a verified check-in"),
+    "any_visit": _l("Every visit"),
+    "confirmed": _l("Lead, and members who confirmed"),
+    "lead_only": _l("Lead only"),
+    "named": _l("Everyone named in the squad"),
+    "auto": _l("The loan book once installed, else the visits"),
+    "visits": _l("What the visits recorded"),
+    "loan_book": _l("The loan book"),
+}
+WEEKDAY = {"0": _l("Mon"), "1": _l("Tue"), "2": _l("Wed"), "3": _l("Thu"), "4": _l("Fri"), "5": _l("Sat"),
+           "6": _l("Sun")}
+CREDIT = {"lead": _l("Lead"), "confirmed": _l("Confirmed member"), "named": _l("Named, not confirmed")}
+
+
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.
 REVIEW_STATE = {
@@ -175,6 +251,18 @@ def sweep_squad_name(squad: SweepSquad | None) -> str:
     return squad_name(squad.number if squad is not None else None)
 
 
+def metric_label(code: str | None) -> str:
+    """A target metric: the three figures, the rates, or deals of one product ("deals.credit_card")."""
+    if code and code.startswith("deals."):
+        return label(DEAL_PRODUCT, code.split(".", 1)[1])
+    return label(METRIC, code)
+
+
+def weekday_label(day: int | str | None) -> str:
+    """A weekday by its Python number (Monday is 0), as the boards' day columns show it."""
+    return label(WEEKDAY, None if day is None else str(day))
+
+
 # Every code list the database stores, with the table that names its codes.
 LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
     "merchant status": (MERCHANT_STATUSES, MERCHANT_STATUS),
@@ -194,6 +282,20 @@ LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
     "review action": (AUDIT_ACTIONS, REVIEW_ACTION),
     "flag decision": (FLAG_DECISIONS, FLAG_DECISION),
     "today reason": (REASON_ORDER, TODAY_REASON),
+    "metric": (BASE_METRICS + RATE_METRICS, METRIC),
+    "target period": (TARGET_PERIODS, TARGET_PERIOD),
+    "miss reason": (MISS_REASONS, MISS_REASON),
+    "meeting item kind": (ITEM_KINDS, MEETING_ITEM_KIND),
+    "focus kind": (FOCUS_KINDS, FOCUS_KIND),
+    "risk kind": (RISK_KINDS, RISK_KIND),
+    "scheme state": (SCHEME_STATES, SCHEME_STATE),
+    "scheme scope": (SCHEME_SCOPES, SCHEME_SCOPE),
+    "incentive rule type": (RULE_TYPES, RULE_TYPE),
+    "honour category": (HONOUR_CATEGORIES, HONOUR_CATEGORY),
+    "talk rating": (TALK_RATINGS, TALK_RATING),
+    "metric definition choice": (CONSULTATION_RULES + SQUAD_CREDIT_RULES + LOAN_DEAL_SOURCES, DEFINITION_CHOICE),
+    "weekday": (tuple(str(day) for day in range(7)), WEEKDAY),
+    "visit credit": (CREDITS, CREDIT),
 }
 
 # The label functions every template may call, registered on the app (not by any one blueprint).
@@ -215,9 +317,23 @@ TEMPLATE_LABELS: dict[str, LabelTable] = {
     "review_state_label": REVIEW_STATE,
     "review_action_label": REVIEW_ACTION,
     "flag_decision_label": FLAG_DECISION,
+    "period_label": TARGET_PERIOD,
+    "miss_reason_label": MISS_REASON,
+    "item_kind_label": MEETING_ITEM_KIND,
+    "focus_kind_label": FOCUS_KIND,
+    "risk_kind_label": RISK_KIND,
+    "scheme_state_label": SCHEME_STATE,
+    "scheme_scope_label": SCHEME_SCOPE,
+    "rule_type_label": RULE_TYPE,
+    "honour_label": HONOUR_CATEGORY,
+    "talk_rating_label": TALK_RATING,
+    "definition_label": DEFINITION_CHOICE,
+    "credit_label": CREDIT,
 }
 
 
 def register_labels(app: Flask) -> None:
     app.jinja_env.globals.update({name: labeller(table) for name, table in TEMPLATE_LABELS.items()})
     app.jinja_env.globals["sweep_squad_name"] = sweep_squad_name
+    app.jinja_env.globals["metric_label"] = metric_label
+    app.jinja_env.globals["weekday_label"] = weekday_label

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from webapp.admin.accounts import UserInput, save_user
 from webapp.demo.catalog import demo_merchants
+from webapp.demo.meetings import seed_meetings
 from webapp.extensions import db
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
 from webapp.models import Branch, SubBranch, Team, User
@@ -91,4 +93,5 @@ def seed_demo(password: str) -> dict[str, int]:
         save_merchant(clean)
         count += 1
     db.session.flush()
+    seed_meetings(datetime.now(UTC))
     return {"users": len(DEMO_USERS), "merchants": count}

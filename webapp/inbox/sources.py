@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from webapp.inbox.field_work import pending_confirmations, sent_back_visits
 from webapp.inbox.items import InboxSource
+from webapp.meetings.talk_inbox import talk_actions, talk_suggestions
 
 SOURCES: tuple[InboxSource, ...] = (
     sent_back_visits,
     pending_confirmations,
+    talk_actions,
+    talk_suggestions,
 )

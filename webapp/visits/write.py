@@ -20,6 +20,7 @@ from webapp.extensions import db
 from webapp.geo.geofence import rate_checkin
 from webapp.integrity.checkins import accuracy_repeated
 from webapp.integrity.notes import check_visit_notes
+from webapp.metrics.facts import refresh_visit_metrics
 from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, visit_condition
@@ -55,6 +56,13 @@ def _visible(ctx: WriteContext, visit_id: str) -> bool:
 
 
 def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str | None = None) -> VisitWrite:
+    result = _write_visit(ctx, visit_id, raw_body, if_match=if_match)
+    if result.status != "unchanged":
+        refresh_visit_metrics(result.visit)  # the activity figures follow the visit (webapp.metrics.facts)
+    return result
+
+
+def _write_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str | None) -> VisitWrite:
     # Times are checked against the clock only for what gets stored anew (below), not for a replay.
     body = parse_visit_body(raw_body, now=None)
     merchant = get_merchant_or_404(ctx.actor, body["merchant_id"])
@@ -346,4 +354,5 @@ def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: 
         flags.append(integrity.Flag(skew.code, skew.detail, {**skew.evidence, "member": ctx.actor.username}))
     _add_flags(visit.id, flags)
     db.session.flush()
+    refresh_visit_metrics(visit)  # a confirmed member's figures now count the visit (webapp.metrics.facts)
     return ConfirmationWrite("created", confirmation)
