@@ -151,6 +151,14 @@ def visible_visits(user: User) -> sa.Select[Visit]:
     return sa.select(Visit).where(visit_condition(user))
 
 
+def visible_visit_ids(user: User, visit_ids: set[str]) -> set[str]:
+    """Which of these visits the user may open: evidence names other visits, and a reader learns only the ids
+    of those (the rest are counted, webapp.visits.evidence_view)."""
+    if not visit_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(visit_ids), visit_condition(user))))
+
+
 def get_visit_or_404(user: User, visit_id: str) -> Visit:
     return one_or_404(visible_visits(user).where(Visit.id == visit_id))
 

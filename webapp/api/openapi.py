@@ -84,8 +84,27 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "Flag": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
                     "code": {"type": "string", "enum": list(FLAG_CODES)}, "detail": {"type": "string"},
-                    "evidence": {"type": "object"}, "photo_id": {"type": "string", "nullable": True}}},
+                    "evidence": {"type": "object", "description": (
+                        "What the server found. Ids of visits and photos the reader may not open are left out "
+                        "and counted instead (visits_hidden, matches_hidden, other_visit_hidden, earlier_hidden).")},
+                    "photo_id": {"type": "string", "nullable": True},
+                    "checkin_id": {"type": "integer", "nullable": True,
+                                   "description": "The check-in this flag rates (check-in flags only)"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "superseded_at": {"type": "string", "format": "date-time", "nullable": True,
+                                      "description": "Set when a later body replaced the check-in it rates"}}},
+                "CheckinRecord": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "by": {"type": "string", "description": "whose phone sent it"},
+                    "visit_version": {"type": "integer"},
+                    "status": {"type": "string", "enum": list(CHECKIN_STATUSES)},
+                    "distance_m": {"type": "number", "nullable": True},
+                    "accuracy_m": {"type": "number", "nullable": True},
+                    "lat": {"type": "number", "nullable": True}, "lon": {"type": "number", "nullable": True},
+                    "captured_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "received_at": {"type": "string", "format": "date-time"},
+                    "superseded_at": {"type": "string", "format": "date-time", "nullable": True}}},
                 "Photo": {"type": "object", "properties": {
                     "id": {"type": "string", "format": "uuid"},
                     "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},
@@ -99,7 +118,13 @@ def openapi_document() -> dict[str, Any]:
                         "status": {"type": "string", "enum": list(CHECKIN_STATUSES)},
                         "distance_m": {"type": "number", "nullable": True},
                         "accuracy_m": {"type": "number", "nullable": True}}},
-                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"}},
+                    "checkins": {"type": "array", "items": {"$ref": "#/components/schemas/CheckinRecord"},
+                                 "description": "Every check-in of the visit, oldest first; all but the newest "
+                                                "superseded"},
+                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"},
+                              "description": "Flags about the visit's evidence as it stands"},
+                    "superseded_flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"},
+                                         "description": "Flags of check-ins a later body replaced, kept"},
                     "photos": {"type": "array", "items": {"$ref": "#/components/schemas/Photo"}},
                     "squad": {"type": "object"}, "outcome": {"type": "object"}, "notes": {"type": "object"},
                     "version": {"type": "integer"}, "etag": {"type": "string"}}},

@@ -32,9 +32,11 @@ from webapp.models import Merchant
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
 from webapp.sync.held import attach_held_photos, hold_photo, may_hold, settle_after_direct_write
+from webapp.visits.confirmations import put_confirmation
+from webapp.visits.evidence_view import EvidenceReader
 from webapp.visits.request_context import write_context
 from webapp.visits.serialize import photo_json, visit_json
-from webapp.visits.write import put_confirmation, put_visit
+from webapp.visits.write import put_visit
 from webapp.write_kernel import WriteContext, parse_uuid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -101,7 +103,7 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     # Photos that came before this visit join it now; a replay of the visit retries what a crash interrupted.
     attach_held_photos(parsed)
     visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
+    response = jsonify(visit_json(visit, current_user))
     response.headers["ETag"] = visit.etag
     return response, status
 
@@ -113,7 +115,7 @@ def get_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     if parsed is None:
         raise NotFoundError()
     visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
+    response = jsonify(visit_json(visit, current_user))
     response.headers["ETag"] = visit.etag
     response.headers["Cache-Control"] = "private, no-cache"
     return response, 200
@@ -150,7 +152,8 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
     settle_after_direct_write(parsed_photo, result.photo.sha256)
     visit = get_visit_or_404(current_user, parsed_visit)
     photo = next(p for p in visit.photos if p.id == result.photo.id)
-    return jsonify(photo_json(photo, visit.flags)), STATUS_CODES[result.status]
+    evidence_for = EvidenceReader(current_user, visit.flags)
+    return jsonify(photo_json(photo, visit.flags, evidence_for)), STATUS_CODES[result.status]
 
 
 def _held_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
@@ -174,7 +177,7 @@ def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, i
     result = put_confirmation(write_context(), parsed, username, _json_body_or_422())
     db.session.commit()
     visit = get_visit_or_404(current_user, parsed)
-    return jsonify(visit_json(visit)), STATUS_CODES[result.status]
+    return jsonify(visit_json(visit, current_user)), STATUS_CODES[result.status]
 
 
 @bp.get("/merchants")

@@ -16,6 +16,7 @@ from webapp.models.visit import (
     LocationProposal,
     SquadConfirmation,
     Visit,
+    VisitCheckin,
     VisitFlag,
     VisitVersion,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "Team",
     "User",
     "Visit",
+    "VisitCheckin",
     "VisitFlag",
     "VisitReview",
     "VisitVersion",

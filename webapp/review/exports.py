@@ -19,6 +19,7 @@ from typing import IO
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from webapp.bank_time import BANK_ZONE, local_datetime
@@ -323,7 +324,9 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     for item in record.flags:
         decision = (f"{code_label(FLAG_DECISION, item.decision.decision)} ({item.decision.decided_by.display_name}"
                     f"{': ' + item.decision.reason if item.decision.reason else ''})" if item.decision else _("Open"))
-        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}")
+        superseded = (" · " + _("Superseded %(time)s", time=local_datetime(item.flag.superseded_at))
+                      if item.flag.superseded_at else "")
+        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}{superseded}")
 
     heading(_("Photos"))
     image_w = 70.0
@@ -371,8 +374,13 @@ def _evidence_lines(e: PhotoEvidence) -> list[tuple[str, str]]:
         (_("EXIF GPS"), f"{_num(e.exif_distance_m)} m" if e.exif_distance_m is not None else "—"),
         (_("Device"), e.device or "—"),
     ]
-    if e.matches:
-        lines.append((_("Similar photos"), ", ".join(f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches[:5])))
+    # Least knowledge: only look-alikes the reader may open are named; the others are counted.
+    shown = [f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches if m.visible][:5]
+    hidden = sum(1 for m in e.matches if not m.visible)
+    if hidden:
+        shown.append(ngettext("%(num)d in visits you cannot open", "%(num)d in visits you cannot open", hidden))
+    if shown:
+        lines.append((_("Similar photos"), ", ".join(shown)))
     for item in e.flags:
         lines.append((_("Flag"), code_label(FLAG_CODE, item.flag.code)))
     return lines
