@@ -55,7 +55,39 @@ def _json_body_or_422() -> Any:
     body = _json_body()
     if body is None:
         raise Invalid({"body": _("Not valid JSON.")}, _("The body is not valid JSON."))
+    broken = _path_of_unencodable_text(body)
+    if broken is not None:
+        raise Invalid({broken or "body": _("Not valid text: it holds half of a character pair.")})
     return body
+
+
+def _path_of_unencodable_text(body: Any) -> str | None:
+    """The path (``notes.lead``) of the first string or key that UTF-8 cannot hold, or None. JSON may escape
+    half of a surrogate pair (``"\\ud800"``); Python keeps it, and it would fail only when stored. Walked
+    without recursion, since the body may be nested as deep as the parser allows."""
+    pending: list[tuple[str, Any]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _encodable(key):
+                    return path
+                pending.append((child, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @bp.before_request

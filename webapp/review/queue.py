@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.bank_time import period_bounds
+from webapp.bank_time import parse_day, period_bounds
 from webapp.extensions import db
 from webapp.models import VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.models.review import REVIEW_STATES, FlagReview, ReviewSample, ReviewSampleVisit, VisitReview
@@ -74,9 +74,9 @@ def _date(args: Mapping[str, str], name: str, errors: dict[str, str]) -> date | 
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Expected a date such as 2026-11-28.")
+        return parse_day(value)
+    except ValueError as fault:
+        errors[name] = str(fault)
         return None
 
 
