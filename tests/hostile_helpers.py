@@ -58,10 +58,11 @@ class Hostile:
     texts: dict[str, str] = field(default_factory=dict)
     ids: dict[str, Any] = field(default_factory=dict)
 
-    def text(self, name: str) -> str:
-        """A new field's payload, remembered under its name so the tests can look for it."""
+    def text(self, name: str, limit: int | None = None) -> str:
+        """A new field's payload (cut to the column's ``limit``), remembered under its name as stored, so the
+        tests can look for it."""
         assert name not in self.texts, f"field {name!r} named twice"
-        self.texts[name] = payload(name, len(self.texts))
+        self.texts[name] = payload(name, len(self.texts))[:limit]
         return self.texts[name]
 
     @property
@@ -108,11 +109,11 @@ def _people_and_merchants(app: Flask, hostile: Hostile) -> None:
     world = hostile.world
     with app.app_context():
         merchant = add_merchant(world.sub_branches["A1"], hostile.text("merchant_name"), owner="mgr1",
-                                lat=WULIN[0] + 0.0004, lon=WULIN[1], code=hostile.text("code")[:40],
+                                lat=WULIN[0] + 0.0004, lon=WULIN[1], code=hostile.text("code", 40),
                                 district=hostile.text("district"), status="borrower")
-        merchant.industry = hostile.text("industry")[:40]
+        merchant.industry = hostile.text("industry", 40)
         merchant.address = hostile.text("address")
-        merchant.contact_name = hostile.text("contact_name")
+        merchant.contact_name = hostile.text("contact_name", 40)
         # A borrower with no post-loan visit yet: on mgr1's today route and map.
         add_merchant(world.sub_branches["A1"], hostile.text("due_merchant_name"), owner="mgr1",
                      lat=WULIN[0] - 0.0004, lon=WULIN[1], status="borrower")
@@ -137,14 +138,14 @@ def _visit_and_review(app: Flask, hostile: Hostile) -> None:
     body = visit_body(hostile.merchant_id, support="mgr2", observer="mgr3", lat=WULIN[0] + 0.0004,
                       lon=WULIN[1] + 0.03, kind="post_loan")
     body["outcome"].update(next_step=hostile.text("next_step"),
-                           application={"product": hostile.text("product")[:60], "amount": 50000})
+                           application={"product": hostile.text("product", 60), "amount": 50000})
     body["outcome"]["checklist"].update(abnormal=True, abnormal_detail=hostile.text("abnormal_detail"))
     body["notes"] = {role: hostile.text(f"note_{role}") for role in ("lead", "support", "observer")}
     response = mgr1.api("PUT", f"/api/v1/visits/{visit_id}", json=body)
     assert response.status_code == 201, response.get_json()
     hostile.ids["visit_id"] = visit_id
     photo = exif_jpeg(shop_scene(3, (640, 480)), exif=make_exif(
-        make=hostile.text("exif_make")[:60], model="X", software=hostile.text("exif_software"),
+        make=hostile.text("exif_make", 60), model="X", software=hostile.text("exif_software"),
         taken_at=now - timedelta(minutes=3)))
     form: dict[str, Any] = {"file": (io.BytesIO(photo), "p.jpg"), "category": "premises",
                             "captured_at": (now - timedelta(minutes=2)).isoformat(timespec="seconds")}
@@ -178,7 +179,7 @@ def _sweep_day(app: Flask, hostile: Hostile) -> None:
     """A sweep day planned by the team lead over the hostile district."""
     lead1 = login_client(app, "lead1")
     response = lead1.post("/sweeps/new", {"sweep_date": bank_today().isoformat(),
-                                          "title": hostile.text("sweep_title")[:100],
+                                          "title": hostile.text("sweep_title", 100),
                                           "district": hostile.texts["district"], "target_consultations": "3",
                                           "target_applications": "1", "target_deals": "1"})
     assert response.status_code == 303, response.get_data(as_text=True)[:300]

@@ -134,3 +134,48 @@ def test_cr_lf_in_next(app: Flask, world: World, login: Any, client: Any, target
     assert "\r" not in location and "\n" not in location and location.startswith("/")
     page = client.get("/login", query_string={"next": target})
     assert page.status_code == 200
+
+
+# --- found by the fuzzers (tests/test_fuzz_routes.py, tests/test_fuzz_api.py) ---------------------------------
+
+UNNAMED_FIELD = (b"--b\r\nContent-Disposition: form-data; name=\"\r\"\r\n\r\nx\r\n"
+                 b"--b\r\nContent-Disposition: form-data; name=\"category\"\r\n\r\npremises\r\n--b--\r\n")
+
+
+@pytest.mark.parametrize(("method", "url"), [("PUT", f"/api/v1/visits/{new_id()}/photos/{new_id()}"),
+                                             ("POST", "/sweeps/rotation"), ("POST", "/language")])
+def test_a_form_field_whose_name_cannot_be_read(world: World, login: Any, method: str, url: str) -> None:
+    """A raw line break in a multipart field's name came out as a field named None; the CSRF check then
+    failed on it with a 500."""
+    user = login("lead1")
+    response = user.client.open(url, method=method, data=UNNAMED_FIELD, content_type="multipart/form-data; boundary=b",
+                                headers={"X-CSRFToken": user.csrf})
+    _says_why(response, 400)
+
+
+@pytest.mark.parametrize("url", ["/merchants/99999999999999999999", "/merchants/2147483648",
+                                 "/review/samples/99999999999", "/admin/users/9223372036854775808"])
+def test_a_record_id_past_any_column_is_not_found(world: World, login: Any, url: str) -> None:
+    """An id past 64 bits overflowed SQLite (and past 32 bits, PostgreSQL's integer) with a 500."""
+    _says_why(login("admin").get(url), 404)
+    _says_why(login("admin").post(url.replace("/users/", "/users/") if "/users/" in url else
+                                  "/admin/org/teams/99999999999999999999", {"name": "x"}), 404)
+
+
+def test_a_refused_decision_says_why_where_no_form_is_shown(app: Flask, world: World, login: Any) -> None:
+    """A decision posted where the page shows no decision form (a visit sent back, waiting for its manager)
+    came back as a 422 with the reason beside a field that was not there: a refusal that said nothing."""
+    with app.app_context():
+        merchant = add_merchant(world.sub_branches["A1"], "老王面馆", owner="mgr1", lat=WULIN[0], lon=WULIN[1])
+        db.session.commit()
+        merchant_id = merchant.id
+    visit_id = new_id()
+    body = visit_body(merchant_id, lat=WULIN[0], lon=WULIN[1])
+    assert login("mgr1").api("PUT", f"/api/v1/visits/{visit_id}", json=body).status_code == 201
+    reviewer = _in_english(login("reviewer1"))
+    url = f"/review/visits/{visit_id}/decision"
+    assert reviewer.post(url, {"action": "send_back", "reason": "照片不清楚"}).status_code == 303
+    lead = _in_english(login("lead1"))  # the team lead reviews too, but has nothing to decide on a sent-back visit
+    response = lead.post(url, {}, headers={"HX-Request": "true"})
+    text = _says_why(response, 422)
+    assert 'role="alert" data-decision-message' in text
