@@ -73,6 +73,14 @@ bench-review: $(VENV)/.runtime
 bench-meetings: $(VENV)/.runtime
 	$(VENV)/bin/python bench/meeting_boards.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
 
+.PHONY: test-fuzz
+
+# The property-based tests with a larger budget and new examples every run (make test runs a small fixed set;
+# FUZZ_EXAMPLES=N make test raises it there too). A failure prints the seed and the example that reproduce it.
+FUZZ_EXAMPLES ?= 200
+test-fuzz: $(VENV)/.dev translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random DB_BACKEND=sqlite $(VENV)/bin/python -m pytest tests/test_fuzz_routes.py tests/test_fuzz_api.py $(PYTEST_ARGS)
+
 .PHONY: test-offline-full bench-sync
 
 # The offline tests with the soak at full size: three days of a manager's work (200 visits, 600 photos) queued

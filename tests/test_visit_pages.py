@@ -255,10 +255,10 @@ def test_confirm_is_refused_to_those_outside_the_squad(app: Flask, world: World,
     lead1 = english(login("lead1"))
     refused = lead1.post(f"/visits/{vid}/confirm", checkin_fields())
     assert refused.status_code == 403
-    assert "Only the support and the observer of this squad confirm it." in refused.get_data(as_text=True)
+    assert "Only the support and the observer of this squad confirm it" in refused.get_data(as_text=True)
     refused_htmx = lead1.post(f"/visits/{vid}/confirm", checkin_fields(), headers=HX)
     assert refused_htmx.status_code == 403 and "<html" not in refused_htmx.get_data(as_text=True)
-    # The lead confirms nothing either: the lead's part is the visit itself.
+    # The lead who wrote the visit confirms nothing either: the lead's part is the visit itself.
     assert mgr1.post(f"/visits/{vid}/confirm", checkin_fields()).status_code == 403
     assert count(app, SquadConfirmation) == 0
 

@@ -14,7 +14,7 @@ from webapp.database import configure_engine, reset_immediate, set_immediate
 from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
 from webapp.i18n import select_locale
 from webapp.labels import register_labels
-from webapp.security import init_security
+from webapp.security import init_request_checks, init_security
 from webapp.urls import register_converters
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +40,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module.load_or_create_secret_key(app.instance_path)
 
+    init_request_checks(app)
     _init_extensions(app)
     init_security(app)
     register_labels(app)

@@ -223,6 +223,7 @@ REVIEW_ACTION = {
     "send_back": _l("Sent back"),
     "reject": _l("Rejected"),
     "resubmit": _l("Resubmitted"),
+    "reopen": _l("Changed after the decision: back in review"),
     "dismiss_flag": _l("Flag dismissed"),
     "confirm_flag": _l("Flag confirmed"),
 }

@@ -156,7 +156,8 @@ def visit_condition(user: User) -> ColumnElement[bool]:
 
 
 def visible_visit_ids(user: User, visit_ids: Iterable[str]) -> set[str]:
-    """Which of these visits the user may open: flag evidence names only those and counts the rest."""
+    """Which of these visits the user may open: evidence names other visits, and a reader learns only the ids
+    of those (the rest are counted: webapp.visits.evidence_view, webapp.integrity.evidence)."""
     wanted = {v for v in visit_ids if v}
     if not wanted:
         return set()

@@ -32,9 +32,11 @@ from webapp.models import Merchant
 from webapp.photos.write import PhotoFields, VisitMissing, put_photo
 from webapp.scope import get_visit_or_404, visible_merchants
 from webapp.sync.held import attach_held_photos, hold_photo, may_hold, settle_after_direct_write
+from webapp.visits.confirmations import put_confirmation
+from webapp.visits.evidence_view import EvidenceReader
 from webapp.visits.request_context import write_context
 from webapp.visits.serialize import photo_json, visit_json
-from webapp.visits.write import put_confirmation, put_visit
+from webapp.visits.write import put_visit
 from webapp.write_kernel import WriteContext, parse_uuid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -53,7 +55,39 @@ def _json_body_or_422() -> Any:
     body = _json_body()
     if body is None:
         raise Invalid({"body": _("Not valid JSON.")}, _("The body is not valid JSON."))
+    broken = _path_of_unencodable_text(body)
+    if broken is not None:
+        raise Invalid({broken or "body": _("Not valid text: it holds half of a character pair.")})
     return body
+
+
+def _path_of_unencodable_text(body: Any) -> str | None:
+    """The path (``notes.lead``) of the first string or key that UTF-8 cannot hold, or None. JSON may escape
+    half of a surrogate pair (``"\\ud800"``); Python keeps it, and it would fail only when stored. Walked
+    without recursion, since the body may be nested as deep as the parser allows."""
+    pending: list[tuple[str, Any]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _encodable(key):
+                    return path
+                pending.append((child, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @bp.before_request
@@ -101,7 +135,7 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     # Photos that came before this visit join it now; a replay of the visit retries what a crash interrupted.
     attach_held_photos(parsed)
     visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
+    response = jsonify(visit_json(visit, current_user))
     response.headers["ETag"] = visit.etag
     return response, status
 
@@ -113,7 +147,7 @@ def get_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     if parsed is None:
         raise NotFoundError()
     visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
+    response = jsonify(visit_json(visit, current_user))
     response.headers["ETag"] = visit.etag
     response.headers["Cache-Control"] = "private, no-cache"
     return response, 200
@@ -151,7 +185,8 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
     settle_after_direct_write(parsed_photo, result.photo.sha256)
     visit = get_visit_or_404(current_user, parsed_visit)
     photo = next(p for p in visit.photos if p.id == result.photo.id)
-    return jsonify(photo_json(photo, visit.flags)), STATUS_CODES[result.status]
+    evidence_for = EvidenceReader(current_user, visit.flags)
+    return jsonify(photo_json(photo, visit.flags, evidence_for)), STATUS_CODES[result.status]
 
 
 def _held_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
@@ -175,7 +210,7 @@ def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, i
     result = put_confirmation(write_context(), parsed, username, _json_body_or_422())
     db.session.commit()
     visit = get_visit_or_404(current_user, parsed)
-    return jsonify(visit_json(visit)), STATUS_CODES[result.status]
+    return jsonify(visit_json(visit, current_user)), STATUS_CODES[result.status]
 
 
 @bp.get("/merchants")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import g, url_for
+from flask import url_for
 
 from webapp.extensions import db
 from webapp.models import User, VisitFlag
@@ -75,18 +75,6 @@ def shown_evidence(user: User, flags: Iterable[VisitFlag]) -> dict[int, dict[str
             if other.get("author") in names:
                 other["author_name"] = names[other["author"]]
     return shown
-
-
-def evidence_for_viewer(flag: VisitFlag) -> Any:
-    """The evidence the JSON API shows for `flag` to the logged-in user (other codes: as stored)."""
-    if flag.code not in CODES:
-        return flag.evidence
-    from flask_login import current_user
-
-    cache: dict[int, dict[str, Any]] = g.setdefault("integrity_evidence", {})
-    if flag.id not in cache:
-        cache.update(shown_evidence(current_user, [flag]))
-    return cache[flag.id]
 
 
 def _redact(flag: VisitFlag, visits: set[str], reports: set[tuple[str, str]]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from webapp.models.visit import (
     LocationProposal,
     SquadConfirmation,
     Visit,
+    VisitCheckin,
     VisitFlag,
     VisitVersion,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "TeamBriefPhoto",
     "User",
     "Visit",
+    "VisitCheckin",
     "VisitCredit",
     "VisitFlag",
     "VisitReview",

@@ -22,6 +22,7 @@ from webapp.models import PHOTO_CATEGORIES, Photo, Visit, VisitFlag
 from webapp.photos.pipeline import PhotoRejected, ProcessedPhoto, Watermark, process_photo
 from webapp.photos.reuse import band_rows
 from webapp.photos.store import PhotoStore
+from webapp.review.decisions import reopen_after_change
 from webapp.scope import visit_condition
 from webapp.visits import integrity
 from webapp.visits.payload import parse_time
@@ -161,6 +162,8 @@ def put_photo(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes, fiel
         raise
     db.session.add_all(band_rows(photo.id, photo.phash, photo.branch_id))
     _flag_photo(visit, photo, processed, client_exif_time, client_exif_point, fields.exif_device)
+    # A photo that comes after an approval or a rejection is a new version the reviewer has not seen.
+    reopen_after_change(ctx.actor, visit, "photo", now=ctx.now, new_version=True)
     db.session.flush()
     return PhotoWrite("created", photo)
 
