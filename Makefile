@@ -8,7 +8,7 @@ PYBABEL := $(VENV)/bin/pybabel
 MO := webapp/translations/zh/LC_MESSAGES/messages.mo
 PO := webapp/translations/zh/LC_MESSAGES/messages.po
 
-.PHONY: run test lint test-pg translations extract-messages fonts db seed bench seed-large bench-review
+.PHONY: run test lint test-pg translations extract-messages fonts db seed bench seed-large bench-review bench-meetings
 
 $(VENV)/.runtime: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -69,6 +69,18 @@ seed-large: $(VENV)/.runtime
 bench-review: $(VENV)/.runtime
 	$(VENV)/bin/python bench/review_queue.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
 
+# The meeting boards at scale (README, "Meetings and metrics"): the same two databases as bench-review.
+bench-meetings: $(VENV)/.runtime
+	$(VENV)/bin/python bench/meeting_boards.py --small $(BENCH_SMALL) --large $(BENCH_LARGE)
+
+.PHONY: test-fuzz
+
+# The property-based tests with a larger budget and new examples every run (make test runs a small fixed set;
+# FUZZ_EXAMPLES=N make test raises it there too). A failure prints the seed and the example that reproduce it.
+FUZZ_EXAMPLES ?= 200
+test-fuzz: $(VENV)/.dev translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) FUZZ_SEED=random DB_BACKEND=sqlite $(VENV)/bin/python -m pytest tests/test_fuzz_routes.py tests/test_fuzz_api.py $(PYTEST_ARGS)
+
 .PHONY: test-offline-full bench-sync
 
 # The offline tests at full size: the soak with three days of a manager's work (200 visits, 600 photos) queued
@@ -111,3 +123,19 @@ restore: $(VENV)/.runtime
 bench-load: $(VENV)/.dev translations fonts
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(VENV)/bin/python bench/load_serving.py $(BENCH_ARGS)
+
+.PHONY: eval-reuse eval-copies bench-reuse
+
+# The integrity evaluations at full size (CI runs them small: tests/test_integrity_evaluations.py).
+eval-reuse: $(VENV)/.dev translations
+	$(VENV)/bin/python scripts/eval_photo_reuse.py
+
+eval-copies: $(VENV)/.dev translations
+	$(VENV)/bin/python scripts/eval_report_copies.py
+
+# The reuse search against a million stored photos: a throwaway SQLite file, and PostgreSQL when BENCH_REUSE_PG
+# names a throwaway database (e.g. postgresql://postgres@127.0.0.1:55432/xw_bench_reuse). Seeds once, then times.
+BENCH_REUSE_SQLITE ?= sqlite:///instance/bench-reuse-1m.sqlite3
+bench-reuse: $(VENV)/.dev translations
+	$(VENV)/bin/python bench/reuse_search.py --database $(BENCH_REUSE_SQLITE)
+	@if [ -n "$$BENCH_REUSE_PG" ]; then $(VENV)/bin/python bench/reuse_search.py --database "$$BENCH_REUSE_PG"; fi

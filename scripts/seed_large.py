@@ -12,7 +12,10 @@ sub-branch. Visits arrive at a steady 1,000 a day going back from now, so a bigg
 history of the same branch: 10 thousand visits are the last 10 days, a million the last 2.7 years. Each visit
 has its version row, 3 photo rows (no files: the benchmark never fetches an image), flags on about 8% of
 visits, and a review history like a working branch's: older visits decided (approved, some sent back and
-resubmitted, a few rejected), the last two weeks partly, the last two days not yet.
+resubmitted, a few rejected), the last two weeks partly, the last two days not yet. About a quarter of the
+effective visits record an application. The metric facts and monthly roll-ups the visit write path would have
+kept are then built in one pass (webapp.metrics.backfill), and every team gets targets for the newest day and
+month, every sub-branch its month's targets (the meeting-board benchmark, bench/meeting_boards.py).
 Rows are written with SQLAlchemy Core executemany inserts in batches, never ORM objects one by one.
 Deterministic: the same --seed and --visits give the same rows (times are relative to --now).
 """
@@ -25,7 +28,7 @@ import random
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -88,6 +91,8 @@ def _sqlite_value(value: Any) -> Any:
     """What SQLAlchemy would store on SQLite: naive UTC text for aware times, JSON text for dicts and lists."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, dict | list):
         return json.dumps(value)
     return value
@@ -204,6 +209,8 @@ class Seeder:
                                        "deals": rng.sample(("credit_card", "aggregated_qr", "loan", "bill_payment"),
                                                            rng.randint(0, 2)),
                                        "next_step": "下周带申请表再来", "follow_up_date": None, "application": None}
+            if outcome["effective"] and visit_id[0] in "0123":  # a quarter of them, without drawing from rng
+                outcome["application"] = {"product": "经营贷", "amount": 50000.0 + 1000 * int(visit_id[1], 16)}
             if kind == "post_loan":
                 outcome["checklist"] = {"operating_state": "normal", "inventory_level": rng.choice(("full", "normal", "low")),
                                         "fixed_assets": "unchanged", "abnormal": False, "abnormal_detail": ""}
@@ -255,6 +262,37 @@ class Seeder:
                     rate = done / (time.monotonic() - started_clock)
                     print(f"  {done:,} visits ({rate:,.0f}/s)", flush=True)
         self._flush(visit_rows, children)
+
+    # --- metrics and targets (the meeting boards) ---------------------------------------------------------
+
+    def metrics(self) -> None:
+        """The facts and monthly roll-ups the visit write path keeps, built from the visits in one pass."""
+        from webapp.metrics.backfill import rebuild_metric_facts
+
+        clock = time.monotonic()
+        self.counts["visit_credit"] = rebuild_metric_facts(self.conn)
+        print(f"  metric facts and monthly roll-ups in {time.monotonic() - clock:,.0f} s", flush=True)
+
+    def targets(self) -> None:
+        """Targets as leads and the branch set them: each person's for the newest day and month, each
+        sub-branch's for the month."""
+        day = self.now.astimezone(BANK_ZONE).date()
+        month = day.replace(day=1)
+        people = self.conn.execute(sa.text(
+            "SELECT id, sub_branch_id, team_id FROM \"user\" WHERE role IN ('manager', 'team_lead')")).all()
+        rows = []
+        for user_id, sub, team in people:
+            for period, start, scale in (("day", day, 1), ("month", month, 21)):
+                for metric, value in (("consultations", 2), ("applications", 1), ("deals", 1)):
+                    rows.append({"user_id": user_id, "sub_branch_id": sub, "team_id": team, "period": period,
+                                 "period_start": start, "metric": metric, "value": value * scale, "lead_value": None,
+                                 "set_by_id": 1, "confirmed_at": None, "updated_at": self.now})
+        self.insert("person_target", rows)
+        self.insert("sub_branch_target", [
+            {"sub_branch_id": sub, "period": "month", "period_start": month, "metric": metric, "value": value,
+             "set_by_id": 2, "updated_at": self.now}
+            for sub in range(1, SUB_BRANCHES + 1)
+            for metric, value in (("consultations", 900), ("applications", 300), ("deals", 500))])
 
     def _flags(self, visit_id: str, photo_ids: list[str], first_id: int, at: datetime) -> list[dict[str, Any]]:
         if self.rng.random() >= 0.08:
@@ -357,6 +395,8 @@ def main(argv: list[str]) -> None:
                 seeder = Seeder(conn, random.Random(args.seed), now)
                 seeder.organisation()
                 seeder.visits(args.visits)
+                seeder.metrics()
+                seeder.targets()
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 conn.exec_driver_sql("PRAGMA optimize")  # what a long-running SQLite deployment does now and then

@@ -21,9 +21,8 @@ from tests.api_helpers import point_at, put, stored_state
 from tests.factories import SIJIQING, WULIN, World
 from tests.visit_helpers import new_id, visit_body
 from webapp.geo.geofence import CheckinRating
-from webapp.photos.reuse import BAND_WIDTHS, hash_bands
+from webapp.photos.reuse import BAND_WIDTHS, ReuseMatch, hash_bands
 from webapp.visits import integrity
-from webapp.visits.integrity import EarlierPhoto
 
 T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -133,17 +132,26 @@ def test_no_client_time_means_no_clock_skew() -> None:
     assert integrity.clock_skew_flag(None, T0, limit_s=600) is None
 
 
-def test_photo_reuse_names_the_best_earlier_photo() -> None:
-    assert integrity.photo_reused_flag("p-new", []) is None
-    matches = [EarlierPhoto("p-look", "v1", 3, False), EarlierPhoto("p-bytes", "v2", 0, True),
-               EarlierPhoto("p-far", "v3", 8, False)]
-    flag = integrity.photo_reused_flag("p-new", matches)
-    assert flag is not None and flag.code == "photo_reused" and flag.photo_id == "p-new"
+def _match(photo: str, visit: str, kind: str, same_bytes: bool = False, detail: float = 0.0) -> ReuseMatch:
+    return ReuseMatch(photo, visit, kind, same_bytes,  # type: ignore[arg-type]
+                      {"verdict": kind, "figures": {"detail_correlation": detail}})
+
+
+def test_photo_reuse_names_the_best_earlier_copy() -> None:
+    assert integrity.photo_reuse_flags("p-new", []) == []
+    matches = [_match("p-bytes", "v2", "reused", True), _match("p-copy", "v1", "reused", detail=0.8),
+               _match("p-scene", "v3", "same_scene")]
+    [flag] = integrity.photo_reuse_flags("p-new", matches)
+    assert flag.code == "photo_reused" and flag.photo_id == "p-new"
     assert flag.evidence["earlier_photo"] == "p-bytes" and flag.evidence["earlier_visit"] == "v2"
-    assert flag.evidence["same_bytes"] is True
-    assert [m["photo"] for m in flag.evidence["matches"]] == ["p-look", "p-bytes", "p-far"]
-    by_look = integrity.photo_reused_flag("p-new", [matches[2], matches[0]])
-    assert by_look is not None and by_look.evidence["earlier_photo"] == "p-look"
+    assert flag.evidence["same_bytes"] is True and flag.evidence["verdict"] == "reused"
+    assert [(m["photo"], m["verdict"]) for m in flag.evidence["matches"]] == [
+        ("p-bytes", "reused"), ("p-copy", "reused"), ("p-scene", "same_scene")]
+
+
+def test_the_same_scene_alone_is_information_not_reuse() -> None:
+    [flag] = integrity.photo_reuse_flags("p-new", [_match("p-scene", "v3", "same_scene")])
+    assert flag.code == "photo_same_scene" and flag.evidence["earlier_photo"] == "p-scene"
 
 
 @pytest.mark.parametrize(("distance_m", "flagged"), [(100, False), (499, False), (520, True), (5000, True)])
@@ -329,7 +337,7 @@ def test_zero_accuracy_is_flagged_as_a_mocked_location(app: Flask, world: World,
     assert flag_of(visit, "mock_location_suspected")["evidence"] == {"reason": "zero_accuracy"}
 
 
-def test_a_fix_repeated_to_six_decimals_is_flagged_naming_the_other_visit(
+def test_a_fix_repeated_to_six_decimals_is_flagged_naming_the_other_visit_to_those_who_may_open_it(
     app: Flask, world: World, login: Any
 ) -> None:
     mgr1, mgr2 = login("mgr1"), login("mgr2")
@@ -340,8 +348,12 @@ def test_a_fix_repeated_to_six_decimals_is_flagged_naming_the_other_visit(
     # Another manager, another day's worth of minutes later, the same fix to the micro-degree.
     same = visit_body(world.merchants["a1_other"], lead="mgr2", lat=30.2741234, lon=120.1636537)
     second = put_visit(mgr2, same)
+    # mgr2 may not open mgr1's visit: it is counted, not named (least knowledge). The branch reviewer sees it.
     evidence = flag_of(second, "mock_location_suspected")["evidence"]
-    assert evidence == {"reason": "repeated_fix", "visits": [first["id"]]}
+    assert evidence == {"reason": "repeated_fix", "visits": [], "visits_hidden": 1}
+    as_reviewer = login("reviewer1").get(f"/api/v1/visits/{second['id']}").get_json()
+    assert flag_of(as_reviewer, "mock_location_suspected")["evidence"] == {
+        "reason": "repeated_fix", "visits": [first["id"]], "visits_hidden": 0}
     # A fix that differs in the sixth decimal is a different fix.
     third = put_visit(mgr2, visit_body(world.merchants["a1_other"], lead="mgr2", lat=30.2741251, lon=120.1636541))
     assert "mock_location_suspected" not in codes(third)
@@ -448,7 +460,7 @@ def test_the_same_bytes_in_another_visit_are_flagged_naming_the_earlier_photo(
     flag, = reused["flags"]
     assert flag["code"] == "photo_reused" and flag["photo_id"] == reused["id"]
     assert flag["evidence"]["earlier_photo"] == earlier["id"]
-    assert flag["evidence"]["same_bytes"] is True and flag["evidence"]["distance_bits"] == 0
+    assert flag["evidence"]["same_bytes"] is True and flag["evidence"]["why"] == "same_bytes"
     # The flag is on the photo, and the GET of the visit shows it there.
     shown = login("mgr1").get(f"/api/v1/visits/{later_visit}").get_json()
     assert shown["photos"][0]["flags"][0]["evidence"]["earlier_photo"] == earlier["id"]
@@ -463,7 +475,8 @@ def test_a_recompressed_copy_is_flagged_by_its_perceptual_hash(app: Flask, world
     evidence = reused["flags"][0]["evidence"]
     assert reused["flags"][0]["code"] == "photo_reused"
     assert evidence["earlier_photo"] == earlier["id"]
-    assert evidence["same_bytes"] is False and evidence["distance_bits"] <= 8
+    assert evidence["same_bytes"] is False and evidence["verdict"] == "reused"
+    assert evidence["why"] == "same_exposure" and evidence["figures"]["detail_correlation"] >= 0.4
 
 
 def test_a_new_photo_and_a_second_photo_of_the_same_visit_are_not_reuse(
@@ -492,7 +505,11 @@ def test_reuse_is_searched_across_the_branch_not_beyond(
     photo = upload(other, vid, data)
     if flagged:
         assert photo_codes(photo) == ["photo_reused"]
-        assert photo["flags"][0]["evidence"]["earlier_photo"] == earlier["id"]
+        # The other sub-branch's manager may not open mgr1's visit: the evidence counts it, never names it.
+        evidence = photo["flags"][0]["evidence"]
+        assert evidence["earlier_hidden"] is True and "earlier_photo" not in evidence
+        shown = login("reviewer1").get(f"/api/v1/visits/{vid}").get_json()
+        assert shown["photos"][0]["flags"][0]["evidence"]["earlier_photo"] == earlier["id"]
     else:
         assert photo["flags"] == []
 

@@ -270,8 +270,8 @@ def test_team_lead_confirms_but_does_not_dismiss(app: Flask, world: World, login
 
 
 def test_a_judged_flag_does_not_block_a_corrected_checkin(app: Flask, world: World, login: Any) -> None:
-    """The visit write path replaces check-in flags when the check-in changes; the judgement goes with the old
-    flag (the audit trail keeps it) instead of breaking the write."""
+    """A corrected check-in supersedes the flags of the one before; their judgements stay with them (nothing
+    cascades away) and the write goes through."""
     mgr1, reviewer = login("mgr1"), login("reviewer1")
     visit_id = "6f1d2b8e-2b44-4f0a-8c61-0f6b7d2a9e01"
     far = visit_body(world.merchants["a1_owned"], lat=WULIN[0] + 0.027, lon=WULIN[1])
@@ -286,7 +286,9 @@ def test_a_judged_flag_does_not_block_a_corrected_checkin(app: Flask, world: Wor
     updated = mgr1.api("PUT", f"/api/v1/visits/{visit_id}", json=near, headers={"If-Match": created.headers["ETag"]})
     assert updated.status_code == 200, updated.get_json()
     with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(FlagReview)) == 0
+        review = db.session.scalar(sa.select(FlagReview))
+        assert review is not None and review.flag_id == flag_id and review.decision == "dismissed"
+        assert db.session.get(VisitFlag, flag_id).superseded_at is not None
     assert [e.action for e in audit(app, visit_id)] == ["dismiss_flag"]
 
 

@@ -27,6 +27,7 @@ from flask import Flask, url_for
 from tests.collection_matrix import build_collection
 from tests.conftest import CSRF_META, LoggedIn, _empty_all_tables, base_test_config, login_client
 from tests.factories import SIJIQING, WULIN, add_merchant, build_world, user_by_name
+from tests.meetings_helpers import add_lead_b, make_records
 from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
 from webapp import create_app
 from webapp.extensions import db
@@ -78,6 +79,9 @@ ADMIN = ("admin",)
 LEAD = ("team_lead",)
 COMMITTEE = ("reviewer",)
 SWEEP_TARGETS = ("A1", "A2")
+BRANCH_ROLES = ("reviewer", "admin")
+MAKERS = ("team_lead", "reviewer", "admin")
+EXPLAIN = {"metric": "consultations", "start": "2026-12-01", "end": "2026-12-01"}
 
 ROUTES: tuple[Route, ...] = (
     r("home.index", ok=302),
@@ -115,6 +119,7 @@ ROUTES: tuple[Route, ...] = (
     r("sweeps.rotation", roles=LEAD),
     r("review.queue", roles=REVIEWERS),
     r("review.samples", roles=REVIEWERS),
+    r("integrity.precision", roles=REVIEWERS),
     r("review.export_archive", roles=REVIEWERS),
     r("review.visit_page", kind="visit", roles=REVIEWERS),
     r("review.record_pdf", kind="visit", roles=REVIEWERS),
@@ -205,6 +210,47 @@ ROUTES: tuple[Route, ...] = (
     r("collection.decide_post", method="POST", kind="meeting_case", roles=COMMITTEE),
     r("collection.set_head_post", method="POST", kind="sub_branch", roles=ADMIN),
     r("collection.set_grant_post", method="POST", kind="user", roles=ADMIN),
+    # Meetings, targets, people, learning, metrics (webapp.meetings, webapp.metrics).
+    r("meetings.index"),
+    r("meetings.morning", kind="team"),
+    r("meetings.evening", kind="team"),
+    r("meetings.weekly", kind="team"),
+    r("meetings.monthly", kind="team"),
+    r("meetings.weekly_export", kind="team"),
+    r("meetings.monthly_export", kind="team"),
+    r("meetings.branch_monthly", roles=BRANCH_ROLES),
+    r("meetings.branch_monthly_export", roles=BRANCH_ROLES),
+    r("targets.team_grid", kind="team"),
+    r("targets.branch_grid", roles=BRANCH_ROLES),
+    r("talks.index", roles=LEADS_AND_MANAGERS),
+    r("talks.new", kind="talk_person", roles=LEAD),
+    r("talks.show", kind="talk", roles=LEADS_AND_MANAGERS),
+    r("incentives.index"),
+    r("incentives.new", roles=MAKERS),
+    r("incentives.show", kind="scheme"),
+    r("incentives.edit", kind="scheme", roles=MAKERS, ok=409),  # an approved scheme is not changed
+    r("learning.index"),
+    r("learning.brief", kind="brief"),
+    r("learning.photo_file", kind="brief_photo", extra={"variant": "thumb"}),
+    r("metrics.explain", kind="explain", extra=EXPLAIN),
+    r("metrics.definitions_page"),
+    r("meetings.add_item", method="POST", kind="team", roles=LEADS_AND_MANAGERS),
+    r("meetings.delete_item", method="POST", kind="item", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("meetings.record_miss", method="POST", kind="miss", roles=LEADS_AND_MANAGERS),
+    r("targets.save_team_grid", method="POST", kind="team", roles=LEAD),
+    r("targets.confirm_mine", method="POST", roles=LEADS_AND_MANAGERS),
+    r("targets.save_branch_targets", method="POST", kind="sub_branch", roles=BRANCH_ROLES, extra={"period": "month"}),
+    r("talks.create", method="POST", roles=LEAD),
+    r("talks.action_done", method="POST", kind="talk_action", roles=LEADS_AND_MANAGERS),
+    r("incentives.create", method="POST", roles=MAKERS),
+    r("incentives.update", method="POST", kind="scheme", roles=MAKERS),
+    r("incentives.propose", method="POST", kind="scheme", roles=LEAD),
+    r("incentives.decide", method="POST", kind="scheme", roles=BRANCH_ROLES),
+    r("incentives.award", method="POST", kind="sub_branch", roles=MAKERS, extra={"month": "2020-01"}),
+    r("learning.add_study", method="POST", roles=("team_lead", "reviewer", "admin")),
+    r("learning.add_brief", method="POST", roles=LEAD),
+    r("learning.add_photo", method="POST", kind="brief", roles=LEADS_AND_MANAGERS),
+    r("metrics.save_definitions_page", method="POST", roles=ADMIN),
 )
 
 # Routes the matrix leaves to their own tests, and why.
@@ -328,7 +374,8 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
     points = {"A1": WULIN, "A2": SIJIQING, "B1": (29.87, 121.55)}
     ids: dict[str, dict[str, dict[str, Any]]] = {k: {} for k in (
         "merchant", "visit", "photo", "flag", "proposal", "sweep", "stop", "sample", "user", "sub_branch", "team",
-        "loan", "check", "warning", "session")}
+        "loan", "check", "warning", "session",
+        "talk_person", "talk", "talk_action", "scheme", "item", "miss", "brief", "brief_photo", "explain")}
     with app.app_context():
         for target, manager, code, importer in (("A1", "mgr1", "A1-001", "admin"), ("A2", "mgr7", "A2-001", "admin"),
                                                 ("B1", "mgrb", "B1-001", "reviewerb")):
@@ -362,6 +409,21 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
         ids["sweep"][target] = {"sweep_day_id": sweep_id}
         ids["stop"][target] = {"sweep_day_id": sweep_id, "stop_id": stop_id}
         ids["sample"][target] = {"sample_id": _sample(app, lead)}
+    with app.app_context():
+        add_lead_b(world)
+        for target in ("A1", "A2", "B1"):
+            made = make_records(world, target)
+            manager = user_by_name({"A1": "mgr1", "A2": "mgr7", "B1": "mgrb"}[target]).id
+            ids["talk_person"][target] = {"manager_id": manager}
+            ids["talk"][target] = {"talk_id": made.talk}
+            ids["talk_action"][target] = {"action_id": made.action}
+            ids["scheme"][target] = {"scheme_id": made.scheme}
+            ids["item"][target] = {"item_id": made.item}
+            ids["miss"][target] = {"team_id": teams[target], "user_id": manager}
+            ids["brief"][target] = {"brief_id": made.brief}
+            ids["brief_photo"][target] = {"photo_id": made.photo}
+            ids["explain"][target] = {"team": teams[target]}
+        db.session.commit()
     clients = {name: login_client(app, name) for name in USERS if name != "anon"}
     anon = app.test_client()
     token = CSRF_META.search(anon.get("/login").get_data(as_text=True))

@@ -112,7 +112,7 @@ def test_a_form_without_location_saves_as_unverifiable(app: Flask, world: World,
     ({"notes_observer": "货" * 2001}, "notes_observer", "At most 2000 characters."),
     ({"kind": "post_loan"}, "checklist_operating_state", "Required."),
     ({"squad_support": "mgr1"}, "squad", "One person cannot take two roles in a squad."),
-    ({"follow_up_date": "next week"}, "follow_up_date", "Expected a date such as 2026-12-05."),
+    ({"follow_up_date": "next week"}, "follow_up_date", "Expected a date such as 2026-11-28."),
 ])
 @pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
 def test_invalid_form_shows_errors_beside_fields_and_stores_nothing(
@@ -255,10 +255,10 @@ def test_confirm_is_refused_to_those_outside_the_squad(app: Flask, world: World,
     lead1 = english(login("lead1"))
     refused = lead1.post(f"/visits/{vid}/confirm", checkin_fields())
     assert refused.status_code == 403
-    assert "Only the support and the observer of this squad confirm it." in refused.get_data(as_text=True)
+    assert "Only the support and the observer of this squad confirm it" in refused.get_data(as_text=True)
     refused_htmx = lead1.post(f"/visits/{vid}/confirm", checkin_fields(), headers=HX)
     assert refused_htmx.status_code == 403 and "<html" not in refused_htmx.get_data(as_text=True)
-    # The lead confirms nothing either: the lead's part is the visit itself.
+    # The lead who wrote the visit confirms nothing either: the lead's part is the visit itself.
     assert mgr1.post(f"/visits/{vid}/confirm", checkin_fields()).status_code == 403
     assert count(app, SquadConfirmation) == 0
 

@@ -20,7 +20,7 @@ from webapp.labels import register_labels
 from webapp.money import register_money_filters
 from webapp.photos.limits import init_decode_budget
 from webapp.photos.store import init_photo_store
-from webapp.security import init_security
+from webapp.security import init_request_checks, init_security
 from webapp.serving import init_body_reader, init_serving, rate_limit_storage
 from webapp.static_assets import init_static_assets
 from webapp.urls import register_converters
@@ -51,6 +51,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     rate_limit_storage(app.config)
     configure_logging(app)
     init_body_reader(app, incomplete_upload)  # before the CSRF check parses a form
+    init_request_checks(app)  # after the body reader, before the CSRF check reads the field names
     _init_extensions(app)
     init_photo_store(app)
     init_decode_budget(app)
@@ -123,8 +124,15 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.health.routes import bp as health_bp
     from webapp.home.routes import bp as home_bp
     from webapp.inbox.routes import bp as inbox_bp
+    from webapp.integrity.routes import bp as integrity_bp
     from webapp.loans.routes import bp as loans_bp
+    from webapp.meetings.board_routes import bp as meetings_bp
+    from webapp.meetings.incentive_routes import bp as incentives_bp
+    from webapp.meetings.learning_routes import bp as learning_bp
+    from webapp.meetings.talk_routes import bp as talks_bp
+    from webapp.meetings.target_routes import bp as targets_bp
     from webapp.merchants.routes import bp as merchants_bp
+    from webapp.metrics.routes import bp as metrics_bp
     from webapp.postloan.routes import bp as postloan_bp
     from webapp.pwa.routes import bp as pwa_bp
     from webapp.review.routes import bp as review_bp
@@ -136,7 +144,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
                       today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp,
-                      collection_bp, account_bp, held_admin_bp):
+                      collection_bp, account_bp, held_admin_bp, integrity_bp, meetings_bp, targets_bp, talks_bp,
+                      incentives_bp, learning_bp, metrics_bp):
         app.register_blueprint(blueprint)
 
 

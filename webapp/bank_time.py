@@ -9,8 +9,27 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import gettext as _
 
 BANK_ZONE = ZoneInfo("Asia/Shanghai")
+
+# The days a person may name in a form, a filter or a body: far enough back for any record and ahead for any
+# plan. Outside them a date is a slip or an attack, and date arithmetic near year 1 or 9999 overflows.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+
+
+def parse_day(text: str) -> date:
+    """An ISO day (2026-11-28) from EARLIEST_DAY to LATEST_DAY. Raises ValueError whose text is the sentence
+    for the person, so every form and filter words the two faults the same way."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(_("Expected a date such as 2026-11-28.")) from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(_("Choose a date from %(first)s to %(last)s.", first=EARLIEST_DAY.isoformat(),
+                           last=LATEST_DAY.isoformat()))
+    return day
 
 
 def bank_now(now: datetime | None = None) -> datetime:

@@ -101,10 +101,31 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "PHOTO_EXIF_FAR_M": 500.0,
         "PHOTO_OLD_S": 24 * 3600,
         "PHOTO_REUSE_BITS": 8,
+        # Reuse and same-scene verdicts (webapp.photos.verdict; figures in the README's reuse section).
+        "PHOTO_MATCH_MIN_INLIERS": 12,
+        "PHOTO_MATCH_MIN_SPREAD": 0.05,
+        "PHOTO_SCENE_AGREEMENT_MIN": 0.3,
+        "PHOTO_SCENE_AGREEMENT_STRONG": 0.5,
+        "PHOTO_COPY_DETAIL_MIN": 0.4,
+        "PHOTO_COPY_AGREEMENT_MIN": 0.7,
+        # Device and check-in signals (webapp.integrity): a new camera after this many photos of another the
+        # same day; the same accuracy (not a whole number) in this many consecutive check-ins of one manager,
+        # the earlier ones within these days.
+        "PHOTO_CAMERA_CHANGE_MIN_PHOTOS": 2,
+        "CHECKIN_ACCURACY_REPEAT_MIN": 3,
+        "CHECKIN_ACCURACY_REPEAT_DAYS": 30,
+        # Copied reports (webapp.integrity.copies): the rarity-weighted share of the shorter text found in the
+        # other, and the least number of distinct shared 3-grams (stock phrases never count).
+        "REPORT_COPY_MIN_SIMILARITY": 0.65,
+        "REPORT_COPY_MIN_SHARED": 15,
         # Map tiles: an XYZ template; tiles of Chinese providers are GCJ-02 (markers are converted for display).
         "MAP_TILE_URL": "",
         "MAP_TILE_DATUM": "wgs84",
         "MAP_TILE_ATTRIBUTION": "",
+        # Metric definitions (webapp.metrics.definitions.Definitions): the guide's readings by default; an admin
+        # changes them per branch (/metrics/definitions); this object overrides the defaults for a whole
+        # installation, e.g. FLASK_METRIC_DEFINITIONS='{"squad_credit": "lead_only"}'.
+        "METRIC_DEFINITIONS": {},
         "DEMO_PASSWORD": "fieldwork-demo",
         # Collection (清收), China time: a case opened before the cut-off is contacted the same day (by
         # SAME_DAY_BY), a later one by NEXT_MORNING_BY the next morning; a broken promise's follow-up is due by

@@ -8,10 +8,11 @@ role, a 404) are left to the app's one handler, which renders the error page.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from flask import make_response, redirect
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from webapp.errors import AppError
@@ -79,3 +80,19 @@ def form_error(
         raise error
     status = htmx_status if wants_partial() and htmx_status is not None else error.status
     return render(FormErrors.of(error)), status
+
+
+# No list of the app runs to this many pages; an offset past it would overflow the database's integers.
+MAX_PAGE = 10_000
+
+
+def page_number(args: Mapping[str, str], name: str = "page") -> int:
+    """The results page a query names. Missing or not a whole number is the first page (a hand-edited link
+    still opens); a page past ``MAX_PAGE`` is refused with a 400 that says so."""
+    text = (args.get(name) or "").strip()
+    if not text.isascii() or not text.isdigit():
+        return 1
+    if len(text) > len(str(MAX_PAGE)) or int(text) > MAX_PAGE:
+        raise AppError(_("There is no page %(page)s: lists end long before page %(last)d.", page=text[:30],
+                         last=MAX_PAGE), fields={name: _("Not a page of this list.")}, status=400)
+    return max(1, int(text))

@@ -1,8 +1,12 @@
-"""Response headers every page carries."""
+"""Response headers every page carries, and the request checks that must run before any extension reads the
+request (registered first, so before Flask-WTF's CSRF check)."""
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
 from flask_login import current_user
+
+from webapp.errors import AppError
 
 # Responses that carry nobody's data: the static files and the app shell (manifest, service worker, the
 # offline page, which is rendered as nobody's page).
@@ -70,6 +74,22 @@ def _personal(response: Response) -> bool:
     if "Cache-Control" in response.headers or request.endpoint in _SHARED_ENDPOINTS:
         return False
     return bool(current_user.is_authenticated)
+
+
+def refuse_unreadable_forms() -> None:
+    """A multipart field whose name the parser cannot read (a raw line break in it) comes back named None,
+    and the CSRF check, which reads every field name, fails on it with a 500. Refuse it first, as a 400."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and request.mimetype in (
+        "multipart/form-data", "application/x-www-form-urlencoded"
+    ):
+        if any(not isinstance(name, str) for name in (*request.form.keys(), *request.files.keys())):
+            raise AppError(_("The form could not be read: a field has no usable name."), status=400,
+                           code="unreadable_form")
+
+
+def init_request_checks(app: Flask) -> None:
+    """Before the extensions are bound: Flask runs before-request hooks in the order they were registered."""
+    app.before_request(refuse_unreadable_forms)
 
 
 def init_security(app: Flask) -> None:

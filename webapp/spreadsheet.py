@@ -1,27 +1,64 @@
-"""User text into spreadsheets, never as a formula: the one encoder for CSV fields and Excel cells.
+"""User text into spreadsheets, never as a formula: the one cell writer for every Excel sheet and CSV file.
 
-A merchant name imported as ``=HYPERLINK(...)`` must not run when someone opens an export (the OWASP rule:
-text starting with ``= + - @``, a tab or a carriage return is a formula to a spreadsheet).
+A merchant name imported as ``=HYPERLINK(...)`` or ``=cmd|' /C calc'!A0`` must not run when someone opens an
+export (the OWASP rule: text starting with ``= + - @``, a tab or a carriage return is a formula to a
+spreadsheet). Every export writes its rows through this module, never through ``csv`` or ``sheet.append``
+directly, and every text value is neutralised, not only the fields someone thought of: a username, a code or
+a note is user text too. Numbers, dates and booleans are written as what they are.
+
+- CSV (``write_csv``): a formula-like field gets a leading apostrophe, the mark spreadsheets read as "text".
+- Excel (``append_row``): every string is stored as a string cell, never a formula; a formula-like one also
+  gets Excel's quote prefix, so editing the cell later does not turn it into a formula either. The text
+  itself is kept as it was typed.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import csv
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import IO
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-
-def csv_text(text: str | None) -> str:
-    """A CSV field that a spreadsheet shows as text: a leading apostrophe keeps a formula-like value inert."""
-    value = text or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+CellValue = str | int | float | bool | date | datetime | None
 
 
-def append_row(sheet: Worksheet, row: Iterable[Any]) -> None:
-    """An Excel row whose strings are stored as strings: openpyxl would store ``=...`` as a formula."""
-    sheet.append(list(row))
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def csv_field(value: CellValue) -> str:
+    """One CSV field that a spreadsheet shows as the text or number it is, never as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if looks_like_formula(text) else text
+
+
+def write_csv(out: IO[str], header: Sequence[str], rows: Iterable[Sequence[CellValue]]) -> None:
+    """A whole CSV file (CRLF line ends, as spreadsheets expect): every field through ``csv_field``."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_field(name) for name in header])
+    for row in rows:
+        writer.writerow([csv_field(value) for value in row])
+
+
+def append_row(sheet: Worksheet, row: Iterable[CellValue]) -> None:
+    """An Excel row whose strings are stored as strings: openpyxl would store ``=...`` as a formula. Control
+    characters an Excel cell cannot hold (an imported name may carry them) are dropped rather than failing
+    the whole export."""
+    sheet.append([ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value for value in row])
     for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
+            if looks_like_formula(cell.value):
+                cell.quotePrefix = True

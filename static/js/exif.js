@@ -10,6 +10,7 @@
   var TAG_EXIF_IFD = 0x8769;
   var TAG_GPS_IFD = 0x8825;
   var TAG_DATETIME_ORIGINAL = 0x9003;
+  var TAG_MAKE = 0x010F, TAG_MODEL = 0x0110;
   var GPS_LAT_REF = 0x0001, GPS_LAT = 0x0002, GPS_LON_REF = 0x0003, GPS_LON = 0x0004;
   var TYPE_ASCII = 2, TYPE_LONG = 4, TYPE_RATIONAL = 5, TYPE_IFD = 13;
   var MAX_ENTRIES = 1000;
@@ -132,6 +133,15 @@
     return { lat: Math.round(lat * 1e7) / 1e7, lon: Math.round(lon * 1e7) / 1e7 };
   }
 
+  // "Make Model" as the server's reading names it (the model alone when it already starts with the make).
+  function device(r, ifd0) {
+    var make = (ascii(r, ifd0[TAG_MAKE]) || "").trim();
+    var model = (ascii(r, ifd0[TAG_MODEL]) || "").trim();
+    if (make && model && model.toLowerCase().indexOf(make.toLowerCase()) === 0) return model.slice(0, 120);
+    var both = (make + " " + model).trim();
+    return both ? both.slice(0, 120) : null;
+  }
+
   function attempt(fn) {
     try { return fn(); } catch (err) { return null; }
   }
@@ -147,7 +157,8 @@
       if (!ifd0) return null;
       var when = attempt(function () { return takenAt(r, ifd0); });
       var where = attempt(function () { return position(r, ifd0); });
-      return { takenAt: when, lat: where ? where.lat : null, lon: where ? where.lon : null };
+      var camera = attempt(function () { return device(r, ifd0); });
+      return { takenAt: when, lat: where ? where.lat : null, lon: where ? where.lon : null, device: camera || null };
     });
   }
 

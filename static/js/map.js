@@ -75,6 +75,14 @@
     return parts.join(" ");
   }
 
+  // Leaflet parses a string given to bindTooltip or bindPopup as HTML: user text (a merchant's name) reaches it
+  // only as a DOM node holding text.
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function render(entry) {
     var markers = readMarkers(entry.source);
     if (markers === null) { return; }
@@ -93,9 +101,9 @@
       if (m.seq) {
         line.push({ seq: m.seq, at: at });
         marker.bindTooltip(String(m.seq), { permanent: true, direction: "center", className: "xw-seq" });
-        marker.bindPopup(m.seq + ". " + m.name);
+        marker.bindPopup(textNode(m.seq + ". " + m.name));
       } else if (m.name) {
-        marker.bindTooltip(m.name);
+        marker.bindTooltip(textNode(m.name));
       }
     });
     if (line.length > 1) {

@@ -69,6 +69,7 @@
       fields.exif_lat = String(exif.lat);
       fields.exif_lon = String(exif.lon);
     }
+    if (exif && exif.device) fields.exif_device = exif.device;
     return fields;
   }
 

@@ -22,8 +22,11 @@ def _json(ref: str, description: str) -> dict[str, Any]:
 PASSWORD_CHANGE = "a new password is required first (error password_change_required, change_url)"
 CHANGE_REQUIRED = _error(PASSWORD_CHANGE[0].upper() + PASSWORD_CHANGE[1:])
 
-# Every write checks X-CSRFToken before anything else (a session without the header is refused).
-CSRF_ERROR = _error("Missing or wrong X-CSRFToken header")
+# Every write checks X-CSRFToken before anything else (a session without the header is refused); a form whose
+# field names cannot be read is refused before that.
+CSRF_ERROR = _error("Missing or wrong X-CSRFToken header (csrf), or a form field without a readable name "
+                    "(unreadable_form)")
+SESSION_ERROR = _error("Session ended (unauthenticated), or X-Expected-User names another user (wrong_user)")
 UUID_PARAM = {"schema": {"type": "string", "format": "uuid"}, "required": True, "in": "path"}
 CLIENT_HEADERS = [
     {"name": "X-CSRFToken", "in": "header", "required": True, "schema": {"type": "string"},
@@ -71,12 +74,12 @@ def openapi_document() -> dict[str, Any]:
                             "lead": {"type": "string"}, "support": {"type": "string", "nullable": True},
                             "observer": {"type": "string", "nullable": True}}},
                         "started_at": {"type": "string", "format": "date-time"},
-                        "checkin": {"allOf": [{"$ref": "#/components/schemas/Checkin"}], "nullable": True},
+                        "checkin": {**checkin, "nullable": True},
                         "outcome": {"type": "object", "properties": {
                             "effective": {"type": "boolean"},
                             "application": {"type": "object", "nullable": True, "properties": {
                                 "product": {"type": "string", "maxLength": 60},
-                                "amount": {"type": "number", "exclusiveMinimum": 0}}},
+                                "amount": {"type": "number", "minimum": 0, "exclusiveMinimum": True}}},
                             "deals": {"type": "array", "items": {"type": "string", "enum": list(DEAL_PRODUCTS)}},
                             "next_step": {"type": "string", "maxLength": 500},
                             "follow_up_date": {"type": "string", "format": "date", "nullable": True},
@@ -92,8 +95,31 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "Flag": {"type": "object", "properties": {
+                    "id": {"type": "integer"},
                     "code": {"type": "string", "enum": list(FLAG_CODES)}, "detail": {"type": "string"},
-                    "evidence": {"type": "object"}, "photo_id": {"type": "string", "nullable": True}}},
+                    "evidence": {"type": "object", "description": (
+                        "What the flag found. photo_reused/photo_same_scene: verdict, why, transform (scale, "
+                        "rotation_deg, mirrored, shows, crop), region (this/other polygons, fractions of each "
+                        "photo), figures, photos (this/other with thumb_url and display_url). report_copied: both "
+                        "texts and their shared spans. Ids of visits, photos and reports the reader may not open "
+                        "are left out and counted instead (visits_hidden, matches_hidden, hidden_matches, "
+                        "hidden_visits, other_visit_hidden, other_hidden, earlier_hidden).")},
+                    "photo_id": {"type": "string", "nullable": True},
+                    "checkin_id": {"type": "integer", "nullable": True,
+                                   "description": "The check-in this flag rates (check-in flags only)"},
+                    "created_at": {"type": "string", "format": "date-time"},
+                    "superseded_at": {"type": "string", "format": "date-time", "nullable": True,
+                                      "description": "Set when a later body replaced the check-in it rates"}}},
+                "CheckinRecord": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "by": {"type": "string", "description": "whose phone sent it"},
+                    "visit_version": {"type": "integer"},
+                    "status": {"type": "string", "enum": list(CHECKIN_STATUSES)},
+                    "distance_m": {"type": "number", "nullable": True},
+                    "accuracy_m": {"type": "number", "nullable": True},
+                    "lat": {"type": "number", "nullable": True}, "lon": {"type": "number", "nullable": True},
+                    "captured_at": {"type": "string", "format": "date-time", "nullable": True},
+                    "received_at": {"type": "string", "format": "date-time"},
+                    "superseded_at": {"type": "string", "format": "date-time", "nullable": True}}},
                 "Photo": {"type": "object", "properties": {
                     "id": {"type": "string", "format": "uuid"},
                     "category": {"type": "string", "enum": list(PHOTO_CATEGORIES)},
@@ -107,7 +133,13 @@ def openapi_document() -> dict[str, Any]:
                         "status": {"type": "string", "enum": list(CHECKIN_STATUSES)},
                         "distance_m": {"type": "number", "nullable": True},
                         "accuracy_m": {"type": "number", "nullable": True}}},
-                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"}},
+                    "checkins": {"type": "array", "items": {"$ref": "#/components/schemas/CheckinRecord"},
+                                 "description": "Every check-in of the visit, oldest first; all but the newest "
+                                                "superseded"},
+                    "flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"},
+                              "description": "Flags about the visit's evidence as it stands"},
+                    "superseded_flags": {"type": "array", "items": {"$ref": "#/components/schemas/Flag"},
+                                         "description": "Flags of check-ins a later body replaced, kept"},
                     "photos": {"type": "array", "items": {"$ref": "#/components/schemas/Photo"}},
                     "squad": {"type": "object"}, "outcome": {"type": "object"}, "notes": {"type": "object"},
                     "version": {"type": "integer"}, "etag": {"type": "string"}}},
@@ -133,7 +165,7 @@ def openapi_document() -> dict[str, Any]:
                         "schema": {"$ref": "#/components/schemas/VisitBody"}}}},
                     "responses": {
                         "201": _json("Visit", "Created"), "200": _json("Visit", "Same body again, or updated"),
-                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "400": CSRF_ERROR, "401": SESSION_ERROR,
                         "403": _error(f"Not allowed for this user, or {PASSWORD_CHANGE}"),
                         "404": _error("Unknown merchant or visit, or out of scope"),
                         "409": _error("Exists with a different body; etag names the current version"),
@@ -141,7 +173,7 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
                 "get": {"summary": "The visit with rating, flags, photos, squad and version",
-                        "responses": {"200": _json("Visit", "The visit"), "401": _error("Session ended"),
+                        "responses": {"200": _json("Visit", "The visit"), "401": SESSION_ERROR,
                                       "403": CHANGE_REQUIRED, "404": _error("Unknown or out of scope")}},
             },
             "/visits/{visit_id}/photos/{photo_id}": {
@@ -156,13 +188,14 @@ def openapi_document() -> dict[str, Any]:
                             "captured_at": {"type": "string", "format": "date-time"},
                             "exif_taken_at": {"type": "string", "description": "EXIF time read on the phone; "
                                               "without a zone it is China time"},
-                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"}}}}}},
+                            "exif_lat": {"type": "number"}, "exif_lon": {"type": "number"},
+                            "exif_device": {"type": "string", "maxLength": 120}}}}}},
                     "responses": {
                         "201": _json("Photo", "Stored"), "200": _json("Photo", "Same bytes again"),
                         "202": {"description": "The visit has not arrived yet: the photo is held durably and "
                                                "attached when it does (same bytes again: 202 again)",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Held"}}}},
-                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "400": CSRF_ERROR, "401": SESSION_ERROR,
                         "403": _error(f"Not a squad member, or {PASSWORD_CHANGE}"),
                         "404": _error("Visit out of scope (or unknown, for a role that records no visits)"),
                         "409": _error("Different bytes for this id"),
@@ -180,11 +213,11 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": CLIENT_HEADERS,
                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
                         "type": "object", "properties": {
-                            "checkin": {"allOf": [{"$ref": "#/components/schemas/Checkin"}], "nullable": True},
+                            "checkin": {**checkin, "nullable": True},
                             "note": {"type": "string", "maxLength": 2000}}}}}},
                     "responses": {
                         "201": _json("Visit", "Confirmed"), "200": _json("Visit", "Same confirmation again"),
-                        "400": CSRF_ERROR, "401": _error("Session ended"),
+                        "400": CSRF_ERROR, "401": SESSION_ERROR,
                         "403": _error(f"Not this user, or not support/observer, or {PASSWORD_CHANGE}"),
                         "404": _error("Unknown visit or out of scope"), "409": _error("Confirmed differently before"),
                         "422": _error("Invalid fields"),
@@ -196,7 +229,7 @@ def openapi_document() -> dict[str, Any]:
                         "responses": {"200": {"description": "Merchants", "content": {"application/json": {"schema": {
                             "type": "object", "properties": {"merchants": {"type": "array", "items": {
                                 "$ref": "#/components/schemas/Merchant"}}}}}}},
-                            "401": _error("Session ended"), "403": CHANGE_REQUIRED}},
+                            "401": SESSION_ERROR, "403": CHANGE_REQUIRED}},
             },
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}},

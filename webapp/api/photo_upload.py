@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from webapp.database import immediate_transactions
@@ -43,6 +44,7 @@ from webapp.sync.held import (
     prepare_hold,
     record_hold,
 )
+from webapp.visits.evidence_view import EvidenceReader
 from webapp.visits.request_context import write_context
 from webapp.visits.serialize import photo_json
 from webapp.write_kernel import WriteContext
@@ -98,7 +100,7 @@ def _photo_body(photo_id: str) -> dict[str, Any]:
     assert photo is not None
     flags = list(db.session.scalars(sa.select(VisitFlag).where(VisitFlag.visit_id == photo.visit_id)
                                     .order_by(VisitFlag.id)))
-    return photo_json(photo, flags)
+    return photo_json(photo, flags, EvidenceReader(current_user, flags))
 
 
 def upload_photo(visit_id: str, photo_id: str) -> tuple[Response, int]:

@@ -33,9 +33,10 @@ from webapp.models import Merchant
 from webapp.scope import get_visit_or_404, visible_merchants
 from webapp.serving import whole_body_first
 from webapp.sync.held import attach_held_photos
+from webapp.visits.confirmations import put_confirmation
 from webapp.visits.request_context import write_context
 from webapp.visits.serialize import visit_json
-from webapp.visits.write import put_confirmation, put_visit
+from webapp.visits.write import put_visit
 from webapp.write_kernel import parse_uuid
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -55,7 +56,39 @@ def _json_body_or_422() -> Any:
     body = _json_body()
     if body is None:
         raise Invalid({"body": _("Not valid JSON.")}, _("The body is not valid JSON."))
+    broken = _path_of_unencodable_text(body)
+    if broken is not None:
+        raise Invalid({broken or "body": _("Not valid text: it holds half of a character pair.")})
     return body
+
+
+def _path_of_unencodable_text(body: Any) -> str | None:
+    """The path (``notes.lead``) of the first string or key that UTF-8 cannot hold, or None. JSON may escape
+    half of a surrogate pair (``"\\ud800"``); Python keeps it, and it would fail only when stored. Walked
+    without recursion, since the body may be nested as deep as the parser allows."""
+    pending: list[tuple[str, Any]] = [("", body)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, str):
+            if not _encodable(value):
+                return path
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = f"{path}.{key}" if path else str(key)
+                if not _encodable(key):
+                    return path
+                pending.append((child, item))
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{index}]", item) for index, item in enumerate(value))
+    return None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @bp.before_request
@@ -85,7 +118,8 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
         raise AppError(_("Send the visit as JSON (Content-Type: application/json)."), status=415,
                        code="unsupported_media_type")
     result = put_visit(write_context(), parsed, _json_body_or_422(), if_match=request.headers.get("If-Match"))
-    body, etag = visit_json(result.visit), result.visit.etag  # built before the commit: nothing after it may fail
+    # Built before the commit: nothing after it may fail.
+    body, etag = visit_json(result.visit, current_user), result.visit.etag
     db.session.commit()
     status = STATUS_CODES[result.status]
     count_sync_outcome("visit", result.status)
@@ -102,7 +136,7 @@ def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
 def _fresh_visit_json(visit_id: str) -> dict[str, Any] | None:
     """The visit as stored now (with the photos just attached), or None if it cannot be read at this moment."""
     try:
-        body = visit_json(get_visit_or_404(current_user, visit_id))
+        body = visit_json(get_visit_or_404(current_user, visit_id), current_user)
         db.session.rollback()
         return body
     except Exception:
@@ -118,7 +152,7 @@ def get_visit_endpoint(visit_id: str) -> tuple[Response, int]:
     if parsed is None:
         raise NotFoundError()
     visit = get_visit_or_404(current_user, parsed)
-    response = jsonify(visit_json(visit))
+    response = jsonify(visit_json(visit, current_user))
     response.headers["ETag"] = visit.etag
     response.headers["Cache-Control"] = "private, no-cache"
     return response, 200
@@ -144,7 +178,7 @@ def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, i
     result = put_confirmation(write_context(), parsed, username, _json_body_or_422())
     db.session.commit()
     visit = get_visit_or_404(current_user, parsed)
-    return jsonify(visit_json(visit)), STATUS_CODES[result.status]
+    return jsonify(visit_json(visit, current_user)), STATUS_CODES[result.status]
 
 
 @bp.get("/merchants")

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
 from webapp.admin.accounts import UserInput, save_user
 from webapp.demo.catalog import demo_merchants
+from webapp.demo.meetings import seed_meetings
 from webapp.extensions import db
 from webapp.loans.demo import seed_demo_loans
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
@@ -93,4 +95,5 @@ def seed_demo(password: str) -> dict[str, int]:
         count += 1
     db.session.flush()
     loans = seed_demo_loans()
+    seed_meetings(datetime.now(UTC))
     return {"users": len(DEMO_USERS), "merchants": count, "loans": loans}

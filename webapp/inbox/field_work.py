@@ -39,7 +39,8 @@ def sent_back_visits(user: User, now: datetime) -> Iterator[InboxItem]:
 
 
 def pending_confirmations(user: User, now: datetime) -> Iterator[InboxItem]:
-    """I was the support or observer of a squad visit and have not confirmed my part yet."""
+    """I was the support or observer of a squad visit, or its lead named by someone else, and have not confirmed
+    my part yet."""
     if user.role not in FIELD_ROLES:
         return
     mine = sa.select(SquadConfirmation.id).where(SquadConfirmation.visit_id == Visit.id,
@@ -47,7 +48,9 @@ def pending_confirmations(user: User, now: datetime) -> Iterator[InboxItem]:
     since = now - CONFIRMATION_WINDOW
     visits = db.session.scalars(
         sa.select(Visit)
-        .where(visit_condition(user), sa.or_(Visit.support_id == user.id, Visit.observer_id == user.id),
+        .where(visit_condition(user),
+               sa.or_(Visit.support_id == user.id, Visit.observer_id == user.id, Visit.lead_id == user.id),
+               Visit.created_by_id != user.id,
                Visit.started_at >= since, ~mine.exists())
         .order_by(Visit.started_at)
     )

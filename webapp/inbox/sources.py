@@ -4,6 +4,7 @@ from __future__ import annotations
 from webapp.collection.inbox import collection_work
 from webapp.inbox.field_work import pending_confirmations, sent_back_visits
 from webapp.inbox.items import InboxSource
+from webapp.meetings.talk_inbox import talk_actions, talk_suggestions
 from webapp.postloan.inbox import postloan_checks, risk_warnings
 
 SOURCES: tuple[InboxSource, ...] = (
@@ -12,4 +13,6 @@ SOURCES: tuple[InboxSource, ...] = (
     postloan_checks,
     risk_warnings,
     collection_work,
+    talk_actions,
+    talk_suggestions,
 )

@@ -3,7 +3,7 @@
 ``label(TABLE, code)`` is the one lookup (a code the table lacks shows as itself, never as an empty cell);
 ``labeller(TABLE)`` is the same as a callable for a template. ``LABELLED_CODES`` pairs every code list with
 its table, and a test proves each code has a label in both languages. The tables live by area
-(``field_work``, ``loans``, ``collection``) and are all imported from here.
+(``field_work``, ``loans``, ``collection``, ``meetings``) and are all imported from here.
 """
 from __future__ import annotations
 
@@ -67,6 +67,30 @@ from webapp.labels.loans import (
     WARNING_STATUS,
     WEB_SUBJECT,
 )
+from webapp.labels.meetings import (
+    CREDIT,
+    DEFINITION_CHOICE,
+    FOCUS_KIND,
+    HONOUR_CATEGORY,
+    MEETING_ITEM_KIND,
+    METRIC,
+    MISS_REASON,
+    RISK_KIND,
+    RULE_TYPE,
+    SCHEME_SCOPE,
+    SCHEME_STATE,
+    TALK_RATING,
+    TARGET_PERIOD,
+    WEEKDAY,
+)
+from webapp.meetings.hooks import FOCUS_KINDS, RISK_KINDS
+from webapp.metrics.definitions import (
+    BASE_METRICS,
+    CONSULTATION_RULES,
+    LOAN_DEAL_SOURCES,
+    RATE_METRICS,
+    SQUAD_CREDIT_RULES,
+)
 from webapp.models import (
     ARREARS_CAUSES,
     CHECK_KINDS,
@@ -95,6 +119,9 @@ from webapp.models import (
 )
 from webapp.models.collection import CASE_EVENT_KINDS, CASE_STATUSES, OPEN_REASONS, PROMISE_STATUSES
 from webapp.models.committee import ACTION_STATUSES, REPORT_STATUSES
+from webapp.models.meetings import ITEM_KINDS, MISS_REASONS, TARGET_PERIODS
+from webapp.models.metrics import CREDITS
+from webapp.models.people import HONOUR_CATEGORIES, RULE_TYPES, SCHEME_SCOPES, SCHEME_STATES, TALK_RATINGS
 from webapp.models.postloan import REPAYMENT_VIEWS, TRIGGER_REASONS, WARNING_RULES, WEB_SUBJECTS
 from webapp.models.review import AUDIT_ACTIONS, FLAG_DECISIONS, REVIEW_STATES
 from webapp.postloan.schedule import CHECK_STATES
@@ -123,6 +150,18 @@ def squad_name(number: int | None) -> str:
 
 def sweep_squad_name(squad: SweepSquad | None) -> str:
     return squad_name(squad.number if squad is not None else None)
+
+
+def metric_label(code: str | None) -> str:
+    """A target metric: the three figures, the rates, or deals of one product ("deals.credit_card")."""
+    if code and code.startswith("deals."):
+        return label(DEAL_PRODUCT, code.split(".", 1)[1])
+    return label(METRIC, code)
+
+
+def weekday_label(day: int | str | None) -> str:
+    """A weekday by its Python number (Monday is 0), as the boards' day columns show it."""
+    return label(WEEKDAY, None if day is None else str(day))
 
 
 # Every code list the database stores, with the table that names its codes.
@@ -173,6 +212,20 @@ LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
     "decision outcome": (DECISION_OUTCOMES, DECISION_OUTCOME),
     "action status": (ACTION_STATUSES, ACTION_STATUS),
     "case event": (CASE_EVENT_KINDS, CASE_EVENT),
+    "metric": (BASE_METRICS + RATE_METRICS, METRIC),
+    "target period": (TARGET_PERIODS, TARGET_PERIOD),
+    "miss reason": (MISS_REASONS, MISS_REASON),
+    "meeting item kind": (ITEM_KINDS, MEETING_ITEM_KIND),
+    "focus kind": (FOCUS_KINDS, FOCUS_KIND),
+    "risk kind": (RISK_KINDS, RISK_KIND),
+    "scheme state": (SCHEME_STATES, SCHEME_STATE),
+    "scheme scope": (SCHEME_SCOPES, SCHEME_SCOPE),
+    "incentive rule type": (RULE_TYPES, RULE_TYPE),
+    "honour category": (HONOUR_CATEGORIES, HONOUR_CATEGORY),
+    "talk rating": (TALK_RATINGS, TALK_RATING),
+    "metric definition choice": (CONSULTATION_RULES + SQUAD_CREDIT_RULES + LOAN_DEAL_SOURCES, DEFINITION_CHOICE),
+    "weekday": (tuple(str(day) for day in range(7)), WEEKDAY),
+    "visit credit": (CREDITS, CREDIT),
 }
 
 # The label functions every template may call, registered on the app (not by any one blueprint).
@@ -222,12 +275,26 @@ TEMPLATE_LABELS: dict[str, LabelTable] = {
     "decision_outcome_label": DECISION_OUTCOME,
     "action_status_label": ACTION_STATUS,
     "case_event_label": CASE_EVENT,
+    "period_label": TARGET_PERIOD,
+    "miss_reason_label": MISS_REASON,
+    "item_kind_label": MEETING_ITEM_KIND,
+    "focus_kind_label": FOCUS_KIND,
+    "risk_kind_label": RISK_KIND,
+    "scheme_state_label": SCHEME_STATE,
+    "scheme_scope_label": SCHEME_SCOPE,
+    "rule_type_label": RULE_TYPE,
+    "honour_label": HONOUR_CATEGORY,
+    "talk_rating_label": TALK_RATING,
+    "definition_label": DEFINITION_CHOICE,
+    "credit_label": CREDIT,
 }
 
 
 def register_labels(app: Flask) -> None:
     app.jinja_env.globals.update({name: labeller(table) for name, table in TEMPLATE_LABELS.items()})
     app.jinja_env.globals["sweep_squad_name"] = sweep_squad_name
+    app.jinja_env.globals["metric_label"] = metric_label
+    app.jinja_env.globals["weekday_label"] = weekday_label
 
 
 __all__ = [
@@ -243,20 +310,27 @@ __all__ = [
     "CLOSE_REASON",
     "CONTACT_CHANNEL",
     "CONTACT_MODE",
+    "CREDIT",
     "DEADLINE_STATE",
     "DEAL_PRODUCT",
     "DECISION_OUTCOME",
+    "DEFINITION_CHOICE",
     "FIXED_ASSETS",
     "FLAG_CODE",
     "FLAG_DECISION",
+    "FOCUS_KIND",
     "HELD_PHOTO_STATE",
+    "HONOUR_CATEGORY",
     "INBOX_KIND",
     "INVENTORY_LEVEL",
     "INVENTORY_VS_LAST",
     "LABELLED_CODES",
     "LOAN_STATUS",
     "LOCATION_SOURCE",
+    "MEETING_ITEM_KIND",
     "MERCHANT_STATUS",
+    "METRIC",
+    "MISS_REASON",
     "OPEN_REASON",
     "OPERATING_STATE",
     "PERSON_KIND",
@@ -270,8 +344,14 @@ __all__ = [
     "REPORT_STATUS",
     "REVIEW_ACTION",
     "REVIEW_STATE",
+    "RISK_KIND",
     "ROLE",
+    "RULE_TYPE",
+    "SCHEME_SCOPE",
+    "SCHEME_STATE",
     "SQUAD_ROLE",
+    "TALK_RATING",
+    "TARGET_PERIOD",
     "TEMPLATE_LABELS",
     "TODAY_REASON",
     "TRIGGER_REASON",
@@ -280,10 +360,13 @@ __all__ = [
     "WARNING_RULE",
     "WARNING_STATUS",
     "WEB_SUBJECT",
+    "WEEKDAY",
     "LabelTable",
     "label",
     "labeller",
+    "metric_label",
     "register_labels",
     "squad_name",
     "sweep_squad_name",
+    "weekday_label",
 ]

@@ -10,6 +10,7 @@ from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
 from webapp.merchants.search import MerchantFilters, search_merchants
 from webapp.models import VISIT_KINDS, Merchant
+from webapp.pages import page_number
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, merchant_condition, merchant_phone_for
 from webapp.visits.pages import recent_visits
@@ -23,7 +24,7 @@ PAGE_SIZE = 30
 @login_required
 def index() -> str:
     filters = MerchantFilters.from_args(request.args)
-    page = max(1, request.args.get("page", 1, type=int))
+    page = page_number(request.args)
     merchants, has_more = search_merchants(current_user, filters, page=page, page_size=PAGE_SIZE)
     context = {
         "merchants": merchants,

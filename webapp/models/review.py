@@ -17,8 +17,9 @@ from webapp.models.user import User
 REVIEW_STATES = ("received", "approved", "sent_back", "rejected")
 REVIEW_ACTIONS = ("approve", "send_back", "reject", "resubmit")
 FLAG_DECISIONS = ("dismissed", "confirmed")
-# What the audit trail records: the review actions and the decisions on flags.
-AUDIT_ACTIONS = (*REVIEW_ACTIONS, "dismiss_flag", "confirm_flag")
+# What the audit trail records: the review actions, the decisions on flags, and "reopen": the visit changed after
+# a final decision (a photo, a correction, a confirmation came in), so it is in front of the reviewer again.
+AUDIT_ACTIONS = (*REVIEW_ACTIONS, "reopen", "dismiss_flag", "confirm_flag")
 
 
 class VisitReview(Base):
@@ -61,7 +62,7 @@ class ReviewAuditEntry(Base):
     round: Mapped[int] = mapped_column(Integer)
     visit_version: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(2000), default="")
-    # A flag decision names its flag; the flag row itself may be replaced when a check-in is corrected.
+    # A flag decision names its flag (flags are never deleted; a superseded one keeps its decisions).
     flag_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -75,9 +76,9 @@ class FlagReview(Base):
     __tablename__ = "flag_review"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # CASCADE: the visit write path replaces check-in flags when a check-in is corrected; the new flag
-    # needs a new judgement, and the old one stays in the audit trail.
-    flag_id: Mapped[int] = mapped_column(ForeignKey("visit_flag.id", ondelete="CASCADE"), unique=True)
+    # No cascade: a flag is never deleted, and a reviewer's judgement of it is never lost. A flag superseded
+    # by a corrected check-in keeps its judgement; the new flag needs a new one.
+    flag_id: Mapped[int] = mapped_column(ForeignKey("visit_flag.id"), unique=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
     decision: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(2000), default="")

@@ -26,6 +26,7 @@ FLAG_CODES = (
     "photo_reused", "photo_exif_far", "photo_old", "squad_not_copresent", "squad_single_device",
     # Post-loan (webapp.postloan.photo_reuse): a photo of the pre-loan survey handed in as post-loan evidence.
     "preloan_photo_reused",
+    "photo_same_scene", "photo_camera_changed", "checkin_accuracy_repeated", "report_copied",
 )
 PROPOSAL_STATUSES = ("pending", "confirmed", "rejected", "superseded")
 
@@ -34,7 +35,6 @@ class Visit(Base):
     __tablename__ = "visit"
     __table_args__ = (
         Index("ix_visit_sub_branch_started", "sub_branch_id", "started_at"),
-        Index("ix_visit_lead_checkin", "lead_id", "checkin_captured_at"),
         Index("ix_visit_checkin_fix", "checkin_lat_e6", "checkin_lon_e6"),
         CheckConstraint("version >= 1", name="version_positive"),
     )
@@ -49,7 +49,8 @@ class Visit(Base):
     observer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    # The lead's check-in, as the phone reported it, and the server's rating of it.
+    # The current check-in, as the writer's phone reported it, and the server's rating of it (a copy of the
+    # newest VisitCheckin: every earlier one stays beside it, superseded).
     checkin_lat: Mapped[float | None] = mapped_column(Float)
     checkin_lon: Mapped[float | None] = mapped_column(Float)
     # The fix in micro-degrees: a fix repeated to 6 decimals across visits is a sign of a mocked location.
@@ -76,9 +77,15 @@ class Visit(Base):
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     photos: Mapped[list[Photo]] = relationship(back_populates="visit", order_by="Photo.created_at")
     flags: Mapped[list[VisitFlag]] = relationship(back_populates="visit", order_by="VisitFlag.id")
+    checkins: Mapped[list[VisitCheckin]] = relationship(back_populates="visit", order_by="VisitCheckin.id")
     confirmations: Mapped[list[SquadConfirmation]] = relationship(
         back_populates="visit", order_by="SquadConfirmation.id"
     )
+
+    @property
+    def current_flags(self) -> list[VisitFlag]:
+        """The flags about the evidence as it stands; superseded ones stay in ``flags`` for the record."""
+        return [f for f in self.flags if f.superseded_at is None]
 
     @property
     def etag(self) -> str:
@@ -134,8 +141,38 @@ class SquadConfirmation(Base):
     user: Mapped[User] = relationship()
 
 
+class VisitCheckin(Base):
+    """Every check-in a visit's writers sent, rated when it arrived: evidence, so it is never overwritten nor
+    deleted. A body that moves the check-in adds a row and marks the one before it superseded."""
+
+    __tablename__ = "visit_checkin"
+    __table_args__ = (
+        # The writer's own check-ins in time order: what the impossible-travel check compares with.
+        Index("ix_visit_checkin_user_captured", "user_id", "captured_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"), index=True)
+    # Whose phone took the fix: the writer of the body that carried it, never a colleague the body names.
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    visit_version: Mapped[int] = mapped_column(Integer)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float)
+    captured_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(20))
+    distance_m: Mapped[float | None] = mapped_column(Float)
+    device_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    visit: Mapped[Visit] = relationship(back_populates="checkins")
+    user: Mapped[User] = relationship()
+
+
 class VisitFlag(Base):
-    """An integrity flag with its evidence: shown to people, never a silent rejection."""
+    """An integrity flag with its evidence: shown to people, never a silent rejection, never deleted. A flag
+    about a check-in that a later body replaced is kept, marked superseded, with any judgement it had."""
 
     __tablename__ = "visit_flag"
     __table_args__ = (Index("ix_visit_flag_visit_code", "visit_id", "code"),)
@@ -143,10 +180,13 @@ class VisitFlag(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[str] = mapped_column(ForeignKey("visit.id"))
     photo_id: Mapped[str | None] = mapped_column(ForeignKey("photo.id"))
+    # The check-in this flag rates (check-in flags only): superseded together with it.
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("visit_checkin.id"))
     code: Mapped[str] = mapped_column(String(32), index=True)
     detail: Mapped[str] = mapped_column(String(300))
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     visit: Mapped[Visit] = relationship(back_populates="flags")
 

@@ -1,5 +1,6 @@
-"""The integrity flags a new photo can raise: reuse of an earlier photo, GPS far from the merchant, taken long
-before the visit. Shown to a reviewer with their evidence; they never refuse the photo."""
+"""The integrity flags a new photo can raise: reuse of an earlier photo or the same scene again, another camera
+the same day, GPS far from the merchant, taken long before the visit. Shown to a reviewer with their evidence;
+they never refuse the photo."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
@@ -8,23 +9,19 @@ from flask import current_app
 
 from webapp.bank_time import BANK_ZONE
 from webapp.extensions import db
+from webapp.integrity.photos import check_and_index
 from webapp.models import Photo, Visit, VisitFlag
-from webapp.photos.exif import PhotoEvidence
-from webapp.photos.reuse import find_earlier_matches
+from webapp.photos.pipeline import ProcessedPhoto
 from webapp.visits import integrity
 
 
-def flag_photo(visit: Visit, photo: Photo, evidence: PhotoEvidence,
-               client_exif_time: datetime | None, client_exif_point: tuple[float, float] | None) -> None:
-    """Add the photo's flags to the session (the caller flushes)."""
+def flag_photo(visit: Visit, photo: Photo, processed: ProcessedPhoto, client_exif_time: datetime | None,
+               client_exif_point: tuple[float, float] | None, client_camera: str | None) -> None:
+    """Add the photo's flags and its reuse-index rows to the session (the caller flushes)."""
     config = current_app.config
-    flags: list[integrity.Flag] = []
-    matches = find_earlier_matches(branch_id=photo.branch_id, visit_id=visit.id, photo_id=photo.id,
-                                   sha256=photo.sha256, phash_hex=photo.phash,
-                                   max_bits=int(config["PHOTO_REUSE_BITS"]))
-    reused = integrity.photo_reused_flag(photo.id, matches)
-    if reused:
-        flags.append(reused)
+    # Reuse, same scene and camera change (webapp.integrity.photos), then the photo joins the reuse index.
+    flags: list[integrity.Flag] = check_and_index(visit, photo, processed, client_camera=client_camera)
+    evidence = processed.evidence
     # The server's own reading of the file wins; the phone's reading covers copies it shrank itself.
     exif_point = ((evidence.exif_lat, evidence.exif_lon) if evidence.exif_lat is not None
                   and evidence.exif_lon is not None else client_exif_point)

@@ -57,9 +57,23 @@ _COSINES: tuple[tuple[float, ...], ...] = tuple(
 Colour = tuple[int, int, int]
 
 
-def phash(image: Image.Image) -> str:
-    """64-bit DCT hash of `image` as 16 hex chars (bit set = coefficient above the median)."""
-    pixels = _grey_square(image).tobytes()
+def content_box(image: Image.Image) -> tuple[float, float, float, float]:
+    """The part of `image` inside any screen bars, as fractions (left, top, right, bottom) of its size.
+
+    The keypoint fingerprint (webapp.photos.fingerprint) looks at the same region the hash does.
+    """
+    if image.mode != "RGB":
+        image = image.convert("RGB")
+    left, top, right, bottom = _content_box(image)
+    return left / image.width, top / image.height, right / image.width, bottom / image.height
+
+
+def phash(image: Image.Image, box: tuple[float, float, float, float] | None = None) -> str:
+    """64-bit DCT hash of `image` as 16 hex chars (bit set = coefficient above the median).
+
+    `box` (fractions, from content_box) saves finding the screen bars again when the caller has them.
+    """
+    pixels = _grey_square(image, box).tobytes()
     rows = [pixels[r * _SIZE : (r + 1) * _SIZE] for r in range(_SIZE)]
 
     # Horizontal pass: the _KEEP lowest horizontal frequencies of every row.
@@ -94,7 +108,7 @@ def _dot(samples: bytes | tuple[float, ...], basis: tuple[float, ...]) -> float:
     return float(sum(map(operator.mul, samples, basis)))
 
 
-def _grey_square(image: Image.Image) -> Image.Image:
+def _grey_square(image: Image.Image, fractions: tuple[float, float, float, float] | None = None) -> Image.Image:
     """32x32 greyscale of what lies inside any screen bars, area-averaged.
 
     Squashing to a square makes the hash ignore size and aspect; averaging makes
@@ -102,7 +116,11 @@ def _grey_square(image: Image.Image) -> Image.Image:
     """
     if image.mode != "RGB":
         image = image.convert("RGB")
-    box = _content_box(image)
+    if fractions is None:
+        box = _content_box(image)
+    else:
+        box = (fractions[0] * image.width, fractions[1] * image.height,
+               fractions[2] * image.width, fractions[3] * image.height)
     # BOX is an exact area average; reducing_gap lets Pillow reduce() big inputs first.
     small = image.resize((_SIZE, _SIZE), Image.Resampling.BOX, box=box, reducing_gap=3.0)
     return small.convert("L")

@@ -25,7 +25,8 @@ from webapp.errors import AppError
 from webapp.photos.exif import PhotoEvidence, exif_value, orientation_of, pillow_warnings, read_evidence, read_exif
 from webapp.photos.watermark import Watermark, draw_watermark
 
-from .phash import phash
+from .fingerprint import Fingerprint, fingerprint
+from .phash import content_box, phash
 
 # The photo write paths import the whole pipeline's vocabulary from here.
 __all__ = ["PhotoEvidence", "PhotoRejected", "ProcessedPhoto", "Watermark", "draw_watermark", "process_photo",
@@ -75,6 +76,10 @@ class ProcessedPhoto:
     original_jpeg: bytes
     display_jpeg: bytes
     thumb_jpeg: bytes
+    # For the reuse search (webapp.photos.reuse): keypoints of the photo inside any screen bars, and the
+    # upright pixels before the watermark. Kept in memory only.
+    fingerprint: Fingerprint | None = None
+    pixels: Image.Image | None = None
 
 
 def sniff_format(data: bytes) -> str | None:
@@ -142,7 +147,9 @@ def process_photo(
     display = _shrunk_copy(original, DISPLAY_LONG_SIDE)
     thumb = _shrunk_copy(display, THUMB_LONG_SIDE)
     # Hashed at display size: inside a letterboxed screenshot the photo is small.
-    perceptual_hash = phash(display)
+    box = content_box(display)
+    perceptual_hash = phash(display, box)
+    keypoints = fingerprint(display, box, query=True)
     draw_watermark(display, watermark)
 
     return ProcessedPhoto(
@@ -152,6 +159,8 @@ def process_photo(
         original_jpeg=_encode_jpeg(original, ORIGINAL_QUALITY),
         display_jpeg=_encode_jpeg(display, DISPLAY_QUALITY),
         thumb_jpeg=_encode_jpeg(thumb, THUMB_QUALITY),
+        fingerprint=keypoints,
+        pixels=original,
     )
 
 

@@ -1,22 +1,114 @@
-"""Finding earlier photos that this one repeats: same bytes, or a perceptual hash a few bits away.
+"""Finding earlier photos that a photo repeats: a copy of the same exposure, or the same scene shot again.
 
-The 64-bit hash is cut into nine bands (eight of 7 bits, one of 8). If two hashes differ in at most
-8 bits, at least one of the nine bands is identical (pigeonhole), so an exact index look-up on the
-bands finds every candidate; the Hamming distance is then checked in Python.
+Candidates come from four places, all by index:
+- the keypoint index (photo_key): photos of the branch sharing at least two keys with this one; it finds
+  copies however they were cropped, turned, mirrored, rescaled, recoloured or screenshotted;
+- the same merchant's latest photos of other visits: a re-shoot is taken at the same shop;
+- the same bytes (sha256), and the 64-bit perceptual hash's bands (photo_hash_band) for photos too plain to
+  have keypoints.
+Each candidate is verified by keypoint geometry from its stored fingerprint, and the survivors by pixels
+(the stored original) in webapp.photos.verdict, which says `reused` or `same_scene` and why.
+
+The stable entry point for other modules is `reuse_lookup(photo_id, among=...)`; the upload path calls
+`search` with the pixels it already has, then `index_photo`.
 """
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
 import sqlalchemy as sa
+from flask import current_app
+from PIL import Image
 
 from webapp.extensions import db
-from webapp.models import Photo, PhotoHashBand
-from webapp.photos.phash import hamming
+from webapp.models import Photo, PhotoFingerprint, PhotoHashBand, PhotoKey, Visit
+from webapp.photos.fingerprint import Fingerprint, fingerprint, pack, unpack
+from webapp.photos.matching import identity_match
+from webapp.photos.phash import content_box, hamming
+from webapp.photos.reuse_index import choose_keys, rank
+from webapp.photos.store import MissingFile, StoreUnavailable, photo_store, variant_name
+from webapp.photos.verdict import Thresholds, Verdict, decide, geometry
 from webapp.visits.integrity import EarlierPhoto
 
 BAND_WIDTHS = (7, 7, 7, 7, 7, 7, 7, 7, 8)
+MERCHANT_RECENT = 12  # photos of the same merchant's other visits compared for a re-shoot
+MAX_MATCHES = 10
+_PIXEL_SIDE = 1024  # stored originals are decoded at about this size for the pixel checks
+
+
+@dataclass(frozen=True)
+class ReuseMatch:
+    """An earlier photo that this one repeats.
+
+    kind: 'reused' (a copy of the same exposure: an accusation, with evidence) or 'same_scene' (the same
+    place photographed again: information for the reviewer). `evidence` is what the flag stores: verdict,
+    why, transform (scale, rotation_deg, mirrored, crop), region (the overlap outlined on both photos, as
+    fractions of each) and figures (points, similarity_share, scene_agreement, detail_correlation).
+    """
+
+    photo_id: str
+    visit_id: str
+    kind: Literal["reused", "same_scene"]
+    same_bytes: bool
+    evidence: dict[str, Any]
+
+
+def thresholds() -> Thresholds:
+    config = current_app.config
+    return Thresholds(min_inliers=int(config["PHOTO_MATCH_MIN_INLIERS"]),
+                      min_spread=float(config["PHOTO_MATCH_MIN_SPREAD"]),
+                      scene_agreement=float(config["PHOTO_SCENE_AGREEMENT_MIN"]),
+                      scene_agreement_strong=float(config["PHOTO_SCENE_AGREEMENT_STRONG"]),
+                      copy_detail=float(config["PHOTO_COPY_DETAIL_MIN"]),
+                      copy_agreement=float(config["PHOTO_COPY_AGREEMENT_MIN"]))
+
+
+# --- the index -------------------------------------------------------------------------------------------
+
+
+def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: str | None,
+                taken_at: datetime) -> PhotoFingerprint:
+    """Store the fingerprint and its keys (the caller flushes and commits with the photo)."""
+    row = PhotoFingerprint(photo_id=photo.id, visit_id=photo.visit_id, branch_id=photo.branch_id,
+                           merchant_id=merchant_id, uploaded_by_id=photo.uploaded_by_id, camera=camera,
+                           taken_at=taken_at, data=pack(query), created_at=photo.created_at)
+    db.session.add(row)
+    db.session.flush()
+    wanted = query.keys
+    holders = dict(db.session.execute(
+        sa.select(PhotoKey.key, sa.func.count()).where(PhotoKey.branch_id == photo.branch_id, PhotoKey.key.in_(wanted))
+        .group_by(PhotoKey.key)).all()) if wanted else {}
+    db.session.add_all(PhotoKey(branch_id=photo.branch_id, key=key, fingerprint_id=row.id)
+                       for key in choose_keys(wanted, holders))
+    return row
+
+
+def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
+    """(fingerprint id, votes) of the branch's photos sharing at least two keys with the query.
+
+    The few hundred probes travel as one parameter (a JSON array on SQLite, an array on PostgreSQL): as
+    hundreds of bound parameters the statement costs more to build than to run."""
+    if not query.probes:
+        return []
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch AND key = ANY(:keys)"
+        keys: Any = list(query.probes)
+    else:
+        sql = ("SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch"
+               " AND key IN (SELECT value FROM json_each(:keys))")
+        keys = json.dumps(query.probes)
+    rows = connection.execute(sa.text(sql), {"branch": branch_id, "keys": keys})
+    return rank((int(key), int(ref)) for key, ref in rows)
 
 
 def hash_bands(phash_hex: str) -> list[int]:
+    """The 64-bit hash cut into nine bands: two hashes within 8 bits share one band exactly (pigeonhole)."""
     value = int(phash_hex, 16)
     bands: list[int] = []
     shift = 64
@@ -27,34 +119,21 @@ def hash_bands(phash_hex: str) -> list[int]:
 
 
 def band_rows(photo_id: str, phash_hex: str, branch_id: int) -> list[PhotoHashBand]:
-    return [
-        PhotoHashBand(band=index, value=value, photo_id=photo_id, branch_id=branch_id)
-        for index, value in enumerate(hash_bands(phash_hex))
-    ]
+    return [PhotoHashBand(band=index, value=value, photo_id=photo_id, branch_id=branch_id)
+            for index, value in enumerate(hash_bands(phash_hex))]
 
 
 def find_earlier_matches(
     *, branch_id: int, visit_id: str, photo_id: str, sha256: str, phash_hex: str, max_bits: int
 ) -> list[EarlierPhoto]:
-    """Photos of other visits in the branch that are the same picture (by bytes or by look)."""
-    band_match = sa.or_(
-        *(
-            sa.and_(PhotoHashBand.band == index, PhotoHashBand.value == value)
-            for index, value in enumerate(hash_bands(phash_hex))
-        )
-    )
+    """Photos of other visits in the branch with the same bytes or a perceptual hash within max_bits."""
+    band_match = sa.or_(*(sa.and_(PhotoHashBand.band == index, PhotoHashBand.value == value)
+                          for index, value in enumerate(hash_bands(phash_hex))))
     candidate_ids = sa.select(PhotoHashBand.photo_id).where(PhotoHashBand.branch_id == branch_id, band_match)
     rows = db.session.scalars(
-        sa.select(Photo)
-        .where(
-            Photo.branch_id == branch_id,
-            Photo.visit_id != visit_id,
-            Photo.id != photo_id,
-            sa.or_(Photo.sha256 == sha256, Photo.id.in_(candidate_ids)),
-        )
-        .order_by(Photo.created_at)
-        .limit(200)
-    )
+        sa.select(Photo).where(Photo.branch_id == branch_id, Photo.visit_id != visit_id, Photo.id != photo_id,
+                               sa.or_(Photo.sha256 == sha256, Photo.id.in_(candidate_ids)))
+        .order_by(Photo.created_at).limit(200))
     matches: list[EarlierPhoto] = []
     for row in rows:
         bits = hamming(row.phash, phash_hex)
@@ -62,3 +141,136 @@ def find_earlier_matches(
         if same or bits <= max_bits:
             matches.append(EarlierPhoto(photo_id=row.id, visit_id=row.visit_id, distance_bits=bits, same_bytes=same))
     return matches
+
+
+# --- the search ------------------------------------------------------------------------------------------
+
+
+def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sha256: str, phash_hex: str,
+           query: Fingerprint, image: Image.Image, limits: Thresholds, max_bits: int,
+           among: Sequence[str] | None = None) -> list[ReuseMatch]:
+    """Earlier photos of other visits that this photo (fingerprint `query`, pixels `image`) repeats.
+
+    With `among`, only those photo ids are compared (no index look-up)."""
+    by_look: dict[str, EarlierPhoto] = {}
+    if among is not None:
+        rows = _fingerprints(sa.select(PhotoFingerprint.id).where(PhotoFingerprint.photo_id.in_(list(among))),
+                             visit_id, photo_id)
+    else:
+        by_look = {m.photo_id: m for m in find_earlier_matches(branch_id=branch_id, visit_id=visit_id,
+                                                                photo_id=photo_id, sha256=sha256,
+                                                                phash_hex=phash_hex, max_bits=max_bits)}
+        rows = candidate_rows(branch_id=branch_id, merchant_id=merchant_id, visit_id=visit_id, photo_id=photo_id,
+                              query=query, also_photo_ids=list(by_look))
+    matches: list[ReuseMatch] = []
+    seen: set[str] = set()
+    for row in rows:
+        seen.add(row.photo_id)
+        found = _verify(query, image, row, limits, by_look.get(row.photo_id))
+        if found is not None:
+            matches.append(found)
+    for earlier in by_look.values():  # same bytes, but no fingerprint (stored before fingerprints existed)
+        if earlier.photo_id not in seen and earlier.same_bytes:
+            matches.append(ReuseMatch(earlier.photo_id, earlier.visit_id, "reused", True,
+                                      {"verdict": "reused", "why": "same_bytes"}))
+    matches.sort(key=lambda m: (m.kind != "reused", not m.same_bytes,
+                                -float(m.evidence.get("figures", {}).get("detail_correlation", 0.0))))
+    return matches[:MAX_MATCHES]
+
+
+def index_rows(*, branch_id: int, visit_id: str, photo_id: str, query: Fingerprint) -> list[PhotoFingerprint]:
+    """The key index's candidates among all the branch's photos: what bench/reuse_search.py times at a million."""
+    return _fingerprints([ref for ref, _votes in key_candidates(branch_id, query)], visit_id, photo_id)
+
+
+def candidate_rows(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, query: Fingerprint,
+                   also_photo_ids: Sequence[str] = ()) -> list[PhotoFingerprint]:
+    """The fingerprints to verify: the key index's candidates, the merchant's latest photos of other visits
+    (a fixed number, whatever the branch's size), and `also_photo_ids` (found by the perceptual hash)."""
+    refs = [ref for ref, _votes in key_candidates(branch_id, query)]
+    recent = sa.select(PhotoFingerprint.id).where(PhotoFingerprint.merchant_id == merchant_id,
+                                                  PhotoFingerprint.visit_id != visit_id) \
+        .order_by(PhotoFingerprint.id.desc()).limit(MERCHANT_RECENT)
+    refs.extend(db.session.scalars(recent))
+    if also_photo_ids:
+        refs.extend(db.session.scalars(sa.select(PhotoFingerprint.id).where(
+            PhotoFingerprint.photo_id.in_(list(also_photo_ids)))))
+    return _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
+
+
+def _fingerprints(refs: Any, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:
+    if isinstance(refs, list) and not refs:
+        return []
+    return list(db.session.scalars(sa.select(PhotoFingerprint).where(
+        PhotoFingerprint.id.in_(refs), PhotoFingerprint.visit_id != visit_id, PhotoFingerprint.photo_id != photo_id)))
+
+
+def _verify(query: Fingerprint, image: Image.Image, row: PhotoFingerprint, limits: Thresholds,
+            by_look: EarlierPhoto | None) -> ReuseMatch | None:
+    stored = unpack(row.data)
+    found = geometry(query, stored, limits)
+    plain = found is None and by_look is not None
+    if found is None and not plain:
+        return None
+    stored_image = _stored_pixels(row.photo_id)
+    if stored_image is None:
+        return None
+    if found is None:
+        found = identity_match(query, stored)
+    verdict: Verdict | None = decide(query, image, stored, stored_image, found, limits)
+    same_bytes = bool(by_look and by_look.same_bytes)
+    if same_bytes:
+        return ReuseMatch(row.photo_id, row.visit_id, "reused", True,
+                          {**(verdict.evidence() if verdict else {}), "verdict": "reused", "why": "same_bytes"})
+    if verdict is None or (plain and verdict.pixels.scene_agreement < limits.copy_agreement):
+        return None
+    evidence = verdict.evidence()
+    if by_look is not None:
+        evidence["hash_bits"] = by_look.distance_bits
+    return ReuseMatch(row.photo_id, row.visit_id, verdict.kind, False, evidence)
+
+
+def _stored_pixels(photo_id: str) -> Image.Image | None:
+    """The stored original (upright, unwatermarked), decoded at about _PIXEL_SIDE."""
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        return None
+    try:
+        data = photo_store().get(variant_name(photo.storage_key, "original"))
+    except (MissingFile, StoreUnavailable, ValueError):
+        return None
+    try:
+        with Image.open(io.BytesIO(data), formats=["JPEG"]) as source:
+            width, height = source.size
+            scale = max(1, max(width, height) // _PIXEL_SIDE)
+            source.draft("RGB", (width // scale, height // scale))
+            source.load()
+            return source.convert("RGB")
+    except (OSError, ValueError):
+        return None
+
+
+# --- the stable look-up for other modules ----------------------------------------------------------------
+
+
+def reuse_lookup(photo_id: str, *, among: Sequence[str] | None = None) -> list[ReuseMatch]:
+    """Earlier photos that the stored photo `photo_id` repeats, verified as the upload path verifies.
+
+    Takes a stored photo's id and, optionally, `among`: the ids of the photos to compare it with (for
+    instance the pre-loan survey photos of the same loan). Without `among`, the branch-wide index, the same
+    merchant's latest photos and the perceptual hash supply the candidates. Photos of the same visit are
+    never matches. Returns ReuseMatch items, reused before same_scene, at most MAX_MATCHES; an unknown id or
+    a photo whose file is gone returns []. Scope is the caller's business: the result names photos the
+    caller's user may not see (webapp.integrity.evidence redacts evidence for display).
+    """
+    photo = db.session.get(Photo, photo_id)
+    if photo is None:
+        return []
+    image = _stored_pixels(photo.id)
+    if image is None:
+        return []
+    query = fingerprint(image, content_box(image), query=True)
+    merchant_id = db.session.scalar(sa.select(Visit.merchant_id).where(Visit.id == photo.visit_id))
+    return search(branch_id=photo.branch_id, merchant_id=merchant_id or 0, visit_id=photo.visit_id,
+                  photo_id=photo.id, sha256=photo.sha256, phash_hex=photo.phash, query=query, image=image,
+                  limits=thresholds(), max_bits=int(current_app.config["PHOTO_REUSE_BITS"]), among=among)

@@ -20,7 +20,7 @@ from flask_babel import force_locale
 
 from webapp.database import deferred_transactions
 from webapp.extensions import db
-from webapp.models import HELD_STATES_WITH_FILE, HeldPhoto, Photo, Visit
+from webapp.models import HELD_STATES_WITH_FILE, HeldPhoto, Photo, TeamBriefPhoto, Visit
 from webapp.photos.store import StoredFile, photo_id_of, photo_names, photo_store
 from webapp.photos.write import remove_files
 from webapp.sync.held import attach_held_photos, expire_held_photos
@@ -53,6 +53,9 @@ def live_names(photo_ids: set[str]) -> set[str]:
     if not photo_ids:
         return names
     for key in db.session.scalars(sa.select(Photo.storage_key).where(Photo.id.in_(photo_ids))):
+        names.update(photo_names(key))
+    # The culture wall's photos (webapp.meetings.learning) live in the same store.
+    for key in db.session.scalars(sa.select(TeamBriefPhoto.storage_key).where(TeamBriefPhoto.id.in_(photo_ids))):
         names.update(photo_names(key))
     names.update(db.session.scalars(sa.select(HeldPhoto.storage_name).where(
         HeldPhoto.id.in_(photo_ids), HeldPhoto.state.in_(HELD_STATES_WITH_FILE))))

@@ -44,6 +44,7 @@ from webapp.photos.pipeline import (
 )
 from webapp.photos.reuse import band_rows
 from webapp.photos.store import new_photo_key, photo_names, photo_store
+from webapp.review.decisions import reopen_after_change
 from webapp.scope import visit_condition
 from webapp.sync.settle import settle_held_copy
 from webapp.visits.payload import parse_time
@@ -61,6 +62,7 @@ class PhotoFields:
     exif_taken_at: str | None = None
     exif_lat: str | None = None
     exif_lon: str | None = None
+    exif_device: str | None = None  # camera make and model, read on the phone before it shrank the photo
 
 
 class VisitMissing(NotFound):
@@ -88,6 +90,7 @@ class PhotoTarget:
     captured_at: datetime
     exif_time: datetime | None
     exif_point: tuple[float, float] | None
+    exif_device: str | None
     watermark: Watermark
 
 
@@ -194,7 +197,7 @@ def photo_target(ctx: WriteContext, visit_id: str, photo_id: str, data: bytes,
                           manager_name=ctx.actor.display_name)
     return PhotoTarget(visit_id=visit.id, photo_id=photo_id, sha256=sha256, size_bytes=len(data),
                        category=category, captured_at=captured_at, exif_time=exif_time, exif_point=exif_point,
-                       watermark=watermark)
+                       exif_device=fields.exif_device, watermark=watermark)
 
 
 def prepare_photo(target: PhotoTarget, data: bytes) -> PreparedPhoto:
@@ -246,7 +249,9 @@ def record_photo(ctx: WriteContext, prepared: PreparedPhoto) -> PhotoWrite:
             discard_files(prepared)
             return _against_existing(winner, visit.id, target.sha256)
         db.session.add_all(band_rows(photo.id, photo.phash, photo.branch_id))
-        flag_photo(visit, photo, processed.evidence, target.exif_time, target.exif_point)
+        flag_photo(visit, photo, processed, target.exif_time, target.exif_point, target.exif_device)
+        # A photo that comes after an approval or a rejection is a new version the reviewer has not seen.
+        reopen_after_change(ctx.actor, visit, "photo", now=ctx.now, new_version=True)
         obsolete = settle_held_copy(photo.id, photo.sha256, ctx.now)
         db.session.flush()
     except BaseException:

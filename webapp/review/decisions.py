@@ -164,6 +164,29 @@ def resubmit(actor: User, visit: Visit, note: str | None, *, now: datetime, expe
     return review
 
 
+def reopen_after_change(actor: User, visit: Visit, change: str, *, now: datetime, new_version: bool) -> bool:
+    """Any change to a decided (approved or rejected) visit puts it back in front of the reviewer: the next
+    round, an audit entry naming the change, and (``new_version``) a new visit version with the photos it has
+    now, so the decision stays tied to the version it was about. True when the visit was reopened.
+
+    ``change`` says what came in: ``photo``, ``update`` (a new body; that write made its version already)
+    or ``confirmation``. A visit not yet decided, or sent back to be corrected, is left as it is."""
+    review = db.session.get(VisitReview, visit.id, with_for_update=True, populate_existing=True)
+    if review is None or review.state not in states.FINAL_STATES:
+        return False
+    before = review.state
+    after = states.REOPENED_TO
+    if new_version:
+        _snapshot_version(visit, actor, now)
+    review.state = after
+    review.round += 1
+    review.updated_at = now
+    _audit(visit, actor, "reopen", before, after, review.round, "", now,
+           detail={"change": change, "version": visit.version, "decided_version": review.decided_version})
+    db.session.flush()
+    return True
+
+
 def _snapshot_version(visit: Visit, actor: User, now: datetime) -> VisitVersion:
     """visit.version + 1 with the current body and its photo ids. The visit's body hash stays the hash of
     what the manager wrote, so the phone's replay of that body is still answered 'unchanged'."""

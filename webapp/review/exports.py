@@ -7,7 +7,6 @@ leak a GPS tag through an export. File names carry dates and ids only, never a p
 """
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import zipfile
@@ -18,6 +17,7 @@ from typing import IO
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.orm import joinedload
 
 from webapp.bank_time import BANK_ZONE, local_datetime
@@ -41,7 +41,7 @@ from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
 from webapp.review.queue import QueueFilters, conditions, rows_for
 from webapp.review.record import VisitRecord
-from webapp.spreadsheet import csv_text
+from webapp.spreadsheet import CellValue, write_csv
 
 DEFAULT_MAX_PHOTOS = 5000
 BATCH = 200
@@ -98,8 +98,13 @@ def _local(moment: datetime | None) -> str:
     return moment.astimezone(BANK_ZONE).isoformat(timespec="seconds") if moment else ""
 
 
-def _num(value: float | None) -> str:
-    return "" if value is None else (str(int(value)) if float(value).is_integer() else f"{value:.1f}")
+def _num(value: float | None) -> int | float | None:
+    return None if value is None else (int(value) if float(value).is_integer() else round(float(value), 1))
+
+
+def _text_num(value: float | None) -> str:
+    number = _num(value)
+    return "" if number is None else str(number)
 
 
 def photo_file_name(visit: Visit, index: int, photo: Photo) -> str:
@@ -134,9 +139,9 @@ def _visit_batches(user: User, filters: QueueFilters) -> Iterator[list[Visit]]:
 
 
 def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: int, file: str, file_status: str,
-                 file_sha256: str, sub_branch: str) -> dict[str, str]:
+                 file_sha256: str, sub_branch: str) -> dict[str, CellValue]:
     """One photo's line: matches name photo@visit:bits ('=' for the very same bytes); matches in visits the
-    exporter may not open are only counted, as hidden:N."""
+    exporter may not open are only counted, as hidden:N. Values are typed; webapp.spreadsheet writes them."""
     photo = evidence.photo
     flags = [f.flag.code for f in evidence.flags]
     decisions = [f"{f.flag.code}:{f.decision.decision if f.decision else 'open'}" for f in evidence.flags]
@@ -147,10 +152,10 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         matches.append(f"hidden:{hidden}")
     return {
         "file": file, "file_status": file_status, "file_sha256": file_sha256,
-        "photo_id": photo.id, "visit_id": visit.id, "visit_version": str(visit.version),
-        "review_state": state, "review_round": str(round_), "kind": visit.kind,
+        "photo_id": photo.id, "visit_id": visit.id, "visit_version": visit.version,
+        "review_state": state, "review_round": round_, "kind": visit.kind,
         "visit_started_at": _local(visit.started_at), "sub_branch": sub_branch,
-        "merchant_code": csv_text(visit.merchant.code), "merchant_name": csv_text(visit.merchant.name),
+        "merchant_code": visit.merchant.code, "merchant_name": visit.merchant.name,
         "lead": visit.lead.username, "support": visit.support.username if visit.support else "",
         "observer": visit.observer.username if visit.observer else "",
         "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else "", "category": photo.category,
@@ -158,12 +163,11 @@ def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: i
         "phone_captured_at": _local(evidence.phone_captured_at), "uploaded_at": _local(evidence.uploaded_at),
         "checkin_status": evidence.checkin_status, "checkin_distance_m": _num(evidence.checkin_distance_m),
         "checkin_accuracy_m": _num(evidence.checkin_accuracy_m),
-        "exif_lat": "" if evidence.exif_lat is None else f"{evidence.exif_lat:.6f}",
-        "exif_lon": "" if evidence.exif_lon is None else f"{evidence.exif_lon:.6f}",
+        "exif_lat": None if evidence.exif_lat is None else round(evidence.exif_lat, 6),
+        "exif_lon": None if evidence.exif_lon is None else round(evidence.exif_lon, 6),
         "exif_gps_source": evidence.exif_source or "", "exif_gps_distance_m": _num(evidence.exif_distance_m),
-        "device": csv_text(evidence.device), "software": csv_text(evidence.software),
-        "width": "" if evidence.width is None else str(evidence.width),
-        "height": "" if evidence.height is None else str(evidence.height),
+        "device": evidence.device, "software": evidence.software,
+        "width": evidence.width, "height": evidence.height,
         "upload_sha256": photo.sha256, "phash": photo.phash, "flags": ";".join(flags),
         "flag_decisions": ";".join(decisions), "phash_matches": ";".join(matches),
     }
@@ -174,7 +178,7 @@ def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
     store = photo_store()
     max_bits = int(current_app.config["PHOTO_REUSE_BITS"])
     sub_branch_names: dict[int, str] = {}
-    rows: list[dict[str, str]] = []
+    rows: list[dict[str, CellValue]] = []
     with zipfile.ZipFile(out, "w", allowZip64=True) as archive:
         for batch in _visit_batches(user, filters):
             for row in rows_for(batch):
@@ -199,9 +203,7 @@ def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
                                              file=name, file_status=status, file_sha256=digest,
                                              sub_branch=sub_branch_names[visit.sub_branch_id]))
         text = io.StringIO()
-        writer = csv.DictWriter(text, fieldnames=MANIFEST_COLUMNS, lineterminator="\r\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        write_csv(text, MANIFEST_COLUMNS, ([row[column] for column in MANIFEST_COLUMNS] for row in rows))
         # A byte-order mark, so Excel on a bank desktop opens the Chinese names as UTF-8.
         archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=datetime.now(BANK_ZONE).timetuple()[:6]),
                          ("\ufeff" + text.getvalue()).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
@@ -247,9 +249,9 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     line(_("Squad"), " · ".join(squad))
     checkin = code_label(CHECKIN_STATUS, visit.checkin_status)
     if visit.checkin_distance_m is not None:
-        checkin += " · " + _("%(distance)s m from the merchant", distance=_num(visit.checkin_distance_m))
+        checkin += " · " + _("%(distance)s m from the merchant", distance=_text_num(visit.checkin_distance_m))
     if visit.checkin_accuracy_m is not None:
-        checkin += " · " + _("accuracy ±%(accuracy)s m", accuracy=_num(visit.checkin_accuracy_m))
+        checkin += " · " + _("accuracy ±%(accuracy)s m", accuracy=_text_num(visit.checkin_accuracy_m))
     line(_("Check-in"), checkin)
     status = record.status
     review = (f"{code_label(REVIEW_STATE, status.state)} · {_('Round %(n)d', n=status.round)} · "
@@ -288,7 +290,9 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     for item in record.flags:
         decision = (f"{code_label(FLAG_DECISION, item.decision.decision)} ({item.decision.decided_by.display_name}"
                     f"{': ' + item.decision.reason if item.decision.reason else ''})" if item.decision else _("Open"))
-        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}")
+        superseded = (" · " + _("Superseded %(time)s", time=local_datetime(item.flag.superseded_at))
+                      if item.flag.superseded_at else "")
+        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}{superseded}")
 
     heading(_("Photos"))
     image_w = 70.0
@@ -332,12 +336,17 @@ def _evidence_lines(e: PhotoEvidence) -> list[tuple[str, str]]:
         (_("EXIF time"), local_datetime(e.exif_taken_at) or local_datetime(e.client_exif_taken_at) or "—"),
         (_("Phone time"), local_datetime(e.phone_captured_at) or "—"),
         (_("Uploaded"), local_datetime(e.uploaded_at)),
-        (_("Check-in"), f"{_num(e.checkin_distance_m) or '?'} m · ±{_num(e.checkin_accuracy_m) or '?'} m"),
-        (_("EXIF GPS"), f"{_num(e.exif_distance_m)} m" if e.exif_distance_m is not None else "—"),
+        (_("Check-in"), f"{_text_num(e.checkin_distance_m) or '?'} m · ±{_text_num(e.checkin_accuracy_m) or '?'} m"),
+        (_("EXIF GPS"), f"{_text_num(e.exif_distance_m)} m" if e.exif_distance_m is not None else "—"),
         (_("Device"), e.device or "—"),
     ]
-    if e.matches:
-        lines.append((_("Similar photos"), ", ".join(f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches[:5])))
+    # Least knowledge: only look-alikes the reader may open are named; the others are counted.
+    shown = [f"{m.photo_id[:8]} ({m.distance_bits})" for m in e.matches if m.visible][:5]
+    hidden = sum(1 for m in e.matches if not m.visible)
+    if hidden:
+        shown.append(ngettext("%(num)d in visits you cannot open", "%(num)d in visits you cannot open", hidden))
+    if shown:
+        lines.append((_("Similar photos"), ", ".join(shown)))
     for item in e.flags:
         lines.append((_("Flag"), code_label(FLAG_CODE, item.flag.code)))
     return lines

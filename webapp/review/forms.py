@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 
+from webapp.bank_time import parse_day
 from webapp.models import VISIT_KINDS, User
 from webapp.review.sampling import MAX_SAMPLE_DAYS, SEED_RE, SampleRequest, new_seed
 from webapp.roles import TEAM_LEAD
@@ -48,9 +49,9 @@ def parse_sample_form(form: Mapping[str, str], user: User, *, sub_branch_ids: Co
     dates: dict[str, date] = {}
     for name in ("from", "to"):
         try:
-            dates[name] = date.fromisoformat(value(name))
-        except ValueError:
-            errors.add(name, _("Expected a date such as 2026-11-28."))
+            dates[name] = parse_day(value(name))
+        except ValueError as fault:
+            errors.add(name, str(fault))
     if len(dates) == 2:
         if dates["from"] > dates["to"]:
             errors.add("from", _("The period starts after it ends."))

@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp.extensions import db
+from webapp.integrity.evidence import shown_evidence
 from webapp.models import FLAG_CODES, VISIT_KINDS, SubBranch, User, Visit
 from webapp.models.review import REVIEW_STATES, ReviewSample
 from webapp.review import states
@@ -61,6 +62,7 @@ def visit_context(user: User, visit: Visit, *, back_url: str, **extra: Any) -> d
         "may_confirm": not took_part and states.may_decide_flag(user.role, "confirmed"),
         "decision_errors": {}, "decision_message": None, "decision_form": {},
         "flag_errors": {}, "flag_form": {}, "flag_error_id": None,
+        "integrity": shown_evidence(user, [item.flag for item in record.flags]),
         "back_url": back_url,
     }
     context.update(extra)

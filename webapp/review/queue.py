@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.bank_time import period_bounds
+from webapp.bank_time import parse_day, period_bounds
 from webapp.extensions import db
 from webapp.models import VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.models.review import REVIEW_STATES, FlagReview, ReviewSample, ReviewSampleVisit, VisitReview
@@ -74,9 +74,9 @@ def _date(args: Mapping[str, str], name: str, errors: dict[str, str]) -> date | 
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        errors[name] = _("Expected a date such as 2026-11-28.")
+        return parse_day(value)
+    except ValueError as fault:
+        errors[name] = str(fault)
         return None
 
 
@@ -133,12 +133,14 @@ def _state_condition(state: str) -> ColumnElement[bool]:
 
 
 def _flag_condition(flag: str) -> ColumnElement[bool]:
+    """Filters look at current flags: a flag superseded by a corrected check-in is shown, not counted."""
+    current = sa.and_(VisitFlag.visit_id == Visit.id, VisitFlag.superseded_at.is_(None))
     if flag == "any":
-        return sa.exists().where(VisitFlag.visit_id == Visit.id)
+        return sa.exists().where(current)
     if flag == "open":
         undecided = ~sa.exists().where(FlagReview.flag_id == VisitFlag.id)
-        return sa.exists().where(VisitFlag.visit_id == Visit.id, undecided)
-    return sa.exists().where(VisitFlag.visit_id == Visit.id, VisitFlag.code == flag)
+        return sa.exists().where(current, undecided)
+    return sa.exists().where(current, VisitFlag.code == flag)
 
 
 def conditions(user: User, f: QueueFilters, *, with_state: bool = True, with_flag: bool = True
@@ -248,7 +250,8 @@ def flag_counts(user: User, f: QueueFilters) -> list[FlagCount]:
     """Per flag code: the visits carrying it and the flags nobody has judged yet, under every filter but the flag."""
     query = (sa.select(VisitFlag.code, sa.func.count(sa.distinct(VisitFlag.visit_id)),
                        sa.func.count(VisitFlag.id) - sa.func.count(FlagReview.id))
-             .select_from(Visit).join(VisitFlag, VisitFlag.visit_id == Visit.id)
+             .select_from(Visit).join(VisitFlag, sa.and_(VisitFlag.visit_id == Visit.id,
+                                                         VisitFlag.superseded_at.is_(None)))
              .outerjoin(FlagReview, FlagReview.flag_id == VisitFlag.id)
              .where(*conditions(user, f, with_flag=False))
              .group_by(VisitFlag.code).order_by(VisitFlag.code))

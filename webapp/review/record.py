@@ -32,7 +32,8 @@ class VisitRecord:
 
     @property
     def open_flags(self) -> int:
-        return sum(1 for f in self.flags if f.decision is None)
+        """Current flags nobody has judged yet (a superseded flag is history, not work)."""
+        return sum(1 for f in self.flags if f.decision is None and f.flag.superseded_at is None)
 
 
 def build_record(user: User, visit: Visit, *, with_matches: bool = True) -> VisitRecord:

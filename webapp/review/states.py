@@ -6,7 +6,9 @@ received --reject--> rejected            (reviewer)
 sent_back --reject--> rejected           (reviewer: a manager who never fixes a visit does not block the queue)
 sent_back --resubmit--> received         (the squad lead or the visit's author, manager or team lead; next round)
 
-approved and rejected are final: nothing leaves them, so an approval cannot be quietly undone. Pure functions:
+approved and rejected are final: no person's action leaves them, so an approval cannot be quietly undone. Only
+a change to the evidence reopens a decided visit (REOPENED_FROM -> received, next round), never silently: the
+audit trail records the change and the version, and the reviewer decides the new version. Pure functions:
 the service (webapp.review.decisions) adds who-owns-what, the audit entry and the database.
 """
 from __future__ import annotations
@@ -36,6 +38,9 @@ RULES: dict[str, Rule] = {
     "reject": Rule(frozenset({"received", "sent_back"}), "rejected", frozenset({REVIEWER})),
     "resubmit": Rule(frozenset({"sent_back"}), "received", frozenset(FIELD_ROLES)),
 }
+# Decided states: a change to the visit in one of these puts it back in front of the reviewer, as REOPENED_TO.
+FINAL_STATES = frozenset({"approved", "rejected"})
+REOPENED_TO = "received"
 assert set(RULES) == set(REVIEW_ACTIONS)
 assert all(r.to_state in REVIEW_STATES and r.from_states <= set(REVIEW_STATES) for r in RULES.values())
 

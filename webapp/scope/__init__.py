@@ -11,8 +11,8 @@ The rules: data belongs to a sub-branch; nobody sees another branch.
 
 The rules live in one module per area, all imported from here (``from webapp.scope import get_loan_or_404``):
 ``core`` (sub-branches, merchants, colleagues, phones), ``visits`` (visits, photos, held photos, review samples),
-``sweeps``, ``loans`` (the loan book, post-loan checks and warnings) and ``collection`` (cases and the credit
-committee).
+``sweeps``, ``meetings`` (boards, figures, talks, schemes, learning), ``loans`` (the loan book, post-loan checks
+and warnings) and ``collection`` (cases and the credit committee).
 """
 from __future__ import annotations
 
@@ -58,6 +58,26 @@ from webapp.scope.loans import (
     loan_phone_for,
     visible_loans,
 )
+from webapp.scope.meetings import (
+    board_people,
+    board_team_condition,
+    board_teams,
+    brief_condition,
+    figure_people_condition,
+    get_board_team_or_404,
+    get_brief_or_404,
+    get_brief_photo_or_404,
+    get_figure_person_or_404,
+    get_meeting_item_or_404,
+    get_scheme_or_404,
+    get_talk_action_or_404,
+    get_talk_or_404,
+    meeting_item_condition,
+    scheme_condition,
+    shared_item_condition,
+    study_condition,
+    talk_condition,
+)
 from webapp.scope.sweeps import (
     get_plannable_sweep_day_or_404,
     get_sweep_day_or_404,
@@ -75,11 +95,16 @@ from webapp.scope.visits import (
     require_reviewer,
     sample_condition,
     visible_samples,
+    visible_visit_ids,
     visible_visits,
     visit_condition,
 )
 
 __all__ = [
+    "board_people",
+    "board_team_condition",
+    "board_teams",
+    "brief_condition",
     "can_record_committee",
     "can_see_raw_loan_phone",
     "can_see_raw_phone",
@@ -87,12 +112,18 @@ __all__ = [
     "case_condition",
     "case_phone_for",
     "check_condition",
+    "figure_people_condition",
     "get_action_or_404",
     "get_attachment_or_404",
+    "get_board_team_or_404",
+    "get_brief_or_404",
+    "get_brief_photo_or_404",
     "get_case_or_404",
     "get_check_or_404",
+    "get_figure_person_or_404",
     "get_loan_or_404",
     "get_meeting_decision_or_404",
+    "get_meeting_item_or_404",
     "get_meeting_or_404",
     "get_merchant_or_404",
     "get_photo_or_404",
@@ -101,8 +132,11 @@ __all__ = [
     "get_report_or_404",
     "get_reviewable_visit_or_404",
     "get_sample_or_404",
+    "get_scheme_or_404",
     "get_sub_branch_or_404",
     "get_sweep_day_or_404",
+    "get_talk_action_or_404",
+    "get_talk_or_404",
     "get_team_or_404",
     "get_user_or_404",
     "get_visit_flag_or_404",
@@ -113,6 +147,7 @@ __all__ = [
     "leads_case",
     "loan_condition",
     "loan_phone_for",
+    "meeting_item_condition",
     "merchant_condition",
     "merchant_phone_for",
     "one_or_404",
@@ -120,8 +155,12 @@ __all__ = [
     "require_reviewer",
     "require_role",
     "sample_condition",
+    "scheme_condition",
+    "shared_item_condition",
+    "study_condition",
     "sweep_day_condition",
     "sweep_team_members",
+    "talk_condition",
     "visible_cases",
     "visible_loans",
     "visible_merchants",
@@ -130,6 +169,7 @@ __all__ = [
     "visible_sweep_days",
     "visible_teams",
     "visible_users",
+    "visible_visit_ids",
     "visible_visits",
     "visit_condition",
 ]

@@ -1,9 +1,12 @@
 """Scope for visits and their photos, and for the branch review of them (samples, flags)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.extensions import db
 from webapp.models import HeldPhoto, Photo, ReviewSample, User, Visit, VisitFlag
 from webapp.roles import ADMIN, BRANCH_WIDE_ROLES, REVIEW_ROLES, TEAM_LEAD
 from webapp.scope.core import one_or_404, require_role, visible_sub_branch_ids
@@ -34,6 +37,15 @@ def visit_condition(user: User) -> ColumnElement[bool]:
             Visit.created_by_id == user.id,
         ),
     )
+
+
+def visible_visit_ids(user: User, visit_ids: Iterable[str]) -> set[str]:
+    """Which of these visits the user may open: evidence names other visits, and a reader learns only the ids
+    of those (the rest are counted: webapp.visits.evidence_view, webapp.integrity.evidence)."""
+    wanted = {v for v in visit_ids if v}
+    if not wanted:
+        return set()
+    return set(db.session.scalars(sa.select(Visit.id).where(Visit.id.in_(wanted), visit_condition(user))))
 
 
 def visible_visits(user: User) -> sa.Select[Visit]:

@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from webapp.bank_time import parse_day
 from webapp.geo.coords import valid_lat_lon
 from webapp.labels import MERCHANT_STATUS, label
 from webapp.models import MERCHANT_STATUSES
@@ -120,7 +121,7 @@ class PlanForm:
             return ()
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # the parser recurses: an area nested thousands deep overflows it
             data = None
         message = _("The area drawn on the map could not be read: clear it and draw it again.")
         if not isinstance(data, list) or not 3 <= len(data) <= MAX_POLYGON_VERTICES:
@@ -162,9 +163,9 @@ class PlanForm:
             self.errors["sweep_date"] = _("Required.")
             return None
         try:
-            day = date.fromisoformat(raw)
-        except ValueError:
-            self.errors["sweep_date"] = _("Expected a date such as 2026-12-05.")
+            day = parse_day(raw)
+        except ValueError as fault:
+            self.errors["sweep_date"] = str(fault)
             return None
         if day < today:
             self.errors["sweep_date"] = _("A sweep day is planned for today or later.")

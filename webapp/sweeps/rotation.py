@@ -34,7 +34,8 @@ def cycle_dates(start: date, interval_weeks: int, *, on_or_after: date, count: i
     else:
         periods = -(-(on_or_after - start).days // step.days)  # ceiling division
         first = start + periods * step
-    return [first + i * step for i in range(count)]
+    # A rotation stored before its start was bounded may run into the end of the calendar: fewer dates then.
+    return [first + i * step for i in range(count) if (date.max - first).days >= i * step.days]
 
 
 def schedule(

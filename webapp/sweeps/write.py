@@ -11,6 +11,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from webapp.bank_time import parse_day
 from webapp.extensions import db
 from webapp.models import Merchant, SweepDay, SweepRotation, SweepStop, User
 from webapp.sweeps.forms import PlanForm, squad_rows
@@ -116,9 +117,9 @@ def set_rotation(lead: User, form: PlanForm) -> SweepRotation:
     start = None
     raw_start = form.get("start_date").strip()
     try:
-        start = datetime.strptime(raw_start, "%Y-%m-%d").date() if raw_start else None
-    except ValueError:
-        form.errors["start_date"] = _("Expected a date such as 2026-12-05.")
+        start = parse_day(raw_start) if raw_start else None
+    except ValueError as fault:
+        form.errors["start_date"] = str(fault)
     if start is None and "start_date" not in form.errors:
         form.errors["start_date"] = _("Required.")
     interval = form.integer("interval_weeks", low=1, high=8, default=1) or 1

@@ -54,7 +54,8 @@ def attach_one(photo_id: str) -> Outcome:
         ctx = WriteContext(actor=held.uploaded_by, now=datetime.now(UTC), client_time=held.client_time,
                            device_id=held.device_id)
         fields = PhotoFields(**{key: held.fields.get(key) for key in
-                                ("category", "captured_at", "exif_taken_at", "exif_lat", "exif_lon")})
+                                ("category", "captured_at", "exif_taken_at", "exif_lat", "exif_lon",
+                                 "exif_device")})
         try:
             target = photo_target(ctx, held.visit_id, held.id, data, fields)
         except VisitMissing:

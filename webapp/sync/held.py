@@ -85,7 +85,7 @@ def may_hold(ctx: WriteContext) -> bool:
 
 def _fields_json(fields: PhotoFields) -> dict[str, str | None]:
     return {"category": fields.category, "captured_at": fields.captured_at, "exif_taken_at": fields.exif_taken_at,
-            "exif_lat": fields.exif_lat, "exif_lon": fields.exif_lon}
+            "exif_lat": fields.exif_lat, "exif_lon": fields.exif_lon, "exif_device": fields.exif_device}
 
 
 def _check_quota(ctx: WriteContext, size_bytes: int) -> None:

@@ -97,18 +97,66 @@ class EarlierPhoto:
     same_bytes: bool
 
 
-def photo_reused_flag(photo_id: str, matches: list[EarlierPhoto]) -> Flag | None:
-    if not matches:
+def photo_reuse_flags(photo_id: str, matches: list[Any]) -> list[Flag]:
+    """photo_reused when an earlier photo is a copy of the same exposure (an accusation, with its evidence);
+    otherwise photo_same_scene when the same place was photographed before (information, never an
+    accusation). `matches` are webapp.photos.reuse.ReuseMatch, best first."""
+    reused = [m for m in matches if m.kind == "reused"]
+    chosen = reused or [m for m in matches if m.kind == "same_scene"]
+    if not chosen:
+        return []
+    best = chosen[0]
+    others = [{"photo": m.photo_id, "visit": m.visit_id, "verdict": m.kind} for m in matches[:10]]
+    evidence = {**best.evidence, "earlier_photo": best.photo_id, "earlier_visit": best.visit_id,
+                "same_bytes": best.same_bytes, "matches": others}
+    if reused:
+        return [Flag("photo_reused", "This photo is a copy of a photo of another visit.", evidence, photo_id=photo_id)]
+    return [Flag("photo_same_scene", "The same scene was photographed in another visit.", evidence, photo_id=photo_id)]
+
+
+def camera_changed_flag(photo_id: str, camera: str, earlier_today: list[tuple[str, str]], *, day: str,
+                        min_photos: int) -> Flag | None:
+    """The first photo of a new camera model in a day whose earlier photos (at least `min_photos` of them)
+    came from another one: a manager's own phone does not change model between two shops."""
+    cameras = [c for c, _visit in earlier_today]
+    if camera in cameras or not cameras:
         return None
-    best = sorted(matches, key=lambda m: (not m.same_bytes, m.distance_bits))[0]
-    return Flag(
-        "photo_reused",
-        "This photo matches a photo of another visit.",
-        {"earlier_photo": best.photo_id, "earlier_visit": best.visit_id, "distance_bits": best.distance_bits,
-         "same_bytes": best.same_bytes,
-         "matches": [{"photo": m.photo_id, "visit": m.visit_id, "bits": m.distance_bits} for m in matches[:10]]},
-        photo_id=photo_id,
-    )
+    usual, count = max(((c, cameras.count(c)) for c in set(cameras)), key=lambda item: (item[1], item[0]))
+    if count < min_photos:
+        return None
+    visits = list(dict.fromkeys(v for c, v in earlier_today if c == usual))
+    return Flag("photo_camera_changed", "The manager's photos come from another camera model than earlier that day.",
+                {"camera": camera, "usual_camera": usual, "usual_photos": count, "day": day,
+                 "earlier_visits": visits[:10], "min_photos": min_photos}, photo_id=photo_id)
+
+
+def accuracy_repeated_flag(accuracy_m: float | None, repeated_in_visits: list[str], *, min_visits: int,
+                           days: int) -> Flag | None:
+    """A check-in accuracy repeated to the decimal across consecutive visits (`repeated_in_visits`, the
+    check-ins just before). Real fixes wander (12.8 m, then 9.4 m); a replayed or scripted location repeats
+    one figure. Whole metres are skipped: some phones only report those, and 10 m recurs honestly."""
+    if accuracy_m is None or float(accuracy_m).is_integer() or len(repeated_in_visits) + 1 < min_visits:
+        return None
+    return Flag("checkin_accuracy_repeated", "The same check-in accuracy, to the decimal, appears in other visits.",
+                {"accuracy_m": accuracy_m, "visits": repeated_in_visits[:10], "count": len(repeated_in_visits) + 1,
+                 "min_visits": min_visits, "days": days})
+
+
+def report_copied_flag(role: str, text: str, copies: list[Any]) -> Flag | None:
+    """report_copied: the note of `role` nearly copies an earlier report (webapp.integrity.copies.TextCopy,
+    best first); the evidence keeps both texts and the shared passages, as they were when it was raised."""
+    if not copies:
+        return None
+    best = copies[0]
+    return Flag("report_copied", "This note is a near copy of another report.", {
+        "role": role, "similarity": best.similarity, "shared": best.shared,
+        "this_text": text, "this_spans": [list(span) for span in best.this_spans],
+        "other": {"kind": best.kind, "record": best.record_id, "visit": best.visit_id, "author": best.author_id,
+                  "written_at": best.written_at.isoformat()},
+        "other_text": best.other_text, "other_spans": [list(span) for span in best.other_spans],
+        "matches": [{"kind": c.kind, "record": c.record_id, "visit": c.visit_id, "similarity": c.similarity}
+                    for c in copies[:10]],
+    })
 
 
 def photo_exif_far_flag(

@@ -14,12 +14,15 @@ from flask import current_app, url_for
 from sqlalchemy.orm import joinedload, selectinload
 
 from webapp.extensions import db
+from webapp.integrity.evidence import CODES as INTEGRITY_CODES
 from webapp.models import PHOTO_CATEGORIES, SQUAD_ROLES, VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
 from webapp.pages import FormErrors
 from webapp.postloan.visit_form import post_loan_form
 from webapp.review.pages import visit_review
 from webapp.roles import FIELD_ROLES, MANAGER
-from webapp.scope import visible_users, visible_visits, visit_condition
+from webapp.scope import visible_users, visible_visits
+from webapp.visits.confirmations import confirming_role
+from webapp.visits.evidence_view import EvidenceReader
 from webapp.visits.forms import CHECKIN_FIELDS, form_errors, unplaced_errors
 from webapp.visits.keyset import Cursor, after_cursor, cursor_of, newest_first, split_page
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, MAX_NOTE, OPERATING_STATES
@@ -79,35 +82,29 @@ def form_context(user: User, *, merchant: Merchant, visit_id: str, form: Mapping
 
 @dataclass(frozen=True)
 class FlagView:
-    """A flag as the page shows it: the photo it is about and the earlier photo it matched, if visible."""
+    """A flag as the page shows it: its evidence as this reader may see it (ids of visits out of their scope
+    are counted, not named), the photo it is about, and whether a corrected check-in superseded it."""
 
     flag: VisitFlag
+    evidence: dict[str, Any]
     photo: Photo | None
-    earlier_photo_id: str | None
-    earlier_photo_visible: bool
 
+    @property
+    def superseded(self) -> bool:
+        return self.flag.superseded_at is not None
 
-def _visible_photo_ids(user: User, photo_ids: set[str]) -> set[str]:
-    if not photo_ids:
-        return set()
-    return set(db.session.scalars(
-        sa.select(Photo.id).join(Visit, Photo.visit_id == Visit.id)
-        .where(Photo.id.in_(photo_ids), visit_condition(user))
-    ))
+    @property
+    def earlier_photo_id(self) -> str | None:
+        earlier = self.evidence.get("earlier_photo")
+        return str(earlier) if earlier else None
 
 
 def flag_views(user: User, visit: Visit) -> list[FlagView]:
+    """Current flags first, then the superseded ones (kept as evidence, shown as such)."""
     photos = {p.id: p for p in visit.photos}
-    earlier = {str(f.evidence.get("earlier_photo")) for f in visit.flags
-               if isinstance(f.evidence, dict) and f.evidence.get("earlier_photo")}
-    visible = _visible_photo_ids(user, earlier)
-    views = []
-    for flag in visit.flags:
-        earlier_id = flag.evidence.get("earlier_photo") if isinstance(flag.evidence, dict) else None
-        views.append(FlagView(flag=flag, photo=photos.get(flag.photo_id or ""),
-                              earlier_photo_id=str(earlier_id) if earlier_id else None,
-                              earlier_photo_visible=bool(earlier_id) and str(earlier_id) in visible))
-    return views
+    evidence_for = EvidenceReader(user, visit.flags)
+    ordered = sorted(visit.flags, key=lambda f: (f.superseded_at is not None, f.id))
+    return [FlagView(flag=flag, evidence=evidence_for(flag), photo=photos.get(flag.photo_id or "")) for flag in ordered]
 
 
 def previous_inspection(user: User, visit: Visit) -> Visit | None:
@@ -156,6 +153,7 @@ def visit_page_context(user: User, visit: Visit, form: Mapping[str, str] | None 
                        errors: FormErrors | None = None) -> dict[str, Any]:
     role = visit.role_of(user.id)
     confirmations = {c.user_id: c for c in visit.confirmations}
+    views = flag_views(user, visit)
     return {
         "visit": visit,
         "my_role": role,
@@ -163,8 +161,10 @@ def visit_page_context(user: User, visit: Visit, form: Mapping[str, str] | None 
         "can_edit": may_edit(user, visit),
         "confirmations": confirmations,
         # A refused confirmation shows its form again even to someone the page would not offer it to.
-        "confirm_pending": errors is not None or (role in ("support", "observer") and user.id not in confirmations),
-        "flags": flag_views(user, visit),
+        "confirm_pending": errors is not None or (confirming_role(visit, user.id) is not None
+                                                  and user.id not in confirmations),
+        "flags": views,
+        "integrity": {view.flag.id: view.evidence for view in views if view.flag.code in INTEGRITY_CODES},
         "photo_categories": PHOTO_CATEGORIES,
         "deal_products": DEAL_PRODUCTS,
         "review": visit_review(user, visit),
@@ -178,7 +178,7 @@ def _flag_codes(visit_ids: list[str]) -> dict[str, list[str]]:
     if visit_ids:
         for vid, code in db.session.execute(
             sa.select(VisitFlag.visit_id, VisitFlag.code)
-            .where(VisitFlag.visit_id.in_(visit_ids)).order_by(VisitFlag.id)
+            .where(VisitFlag.visit_id.in_(visit_ids), VisitFlag.superseded_at.is_(None)).order_by(VisitFlag.id)
         ):
             codes[vid].append(code)
     return codes

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask_babel import gettext as _
 
+from webapp.bank_time import parse_day
 from webapp.models import SQUAD_ROLES, VISIT_KINDS
 from webapp.postloan.visit_payload import parse_post_loan
 from webapp.write_kernel import FieldErrors, Invalid, choice_field, text_field
@@ -173,9 +174,9 @@ def _outcome(value: Any, kind: str | None, errors: FieldErrors) -> dict[str, Any
     follow_up_date = None
     if follow_up not in (None, ""):
         try:
-            follow_up_date = date.fromisoformat(str(follow_up)).isoformat()
-        except ValueError:
-            errors.add("outcome.follow_up_date", _("Expected a date such as 2026-12-05."))
+            follow_up_date = parse_day(str(follow_up)).isoformat()
+        except ValueError as fault:
+            errors.add("outcome.follow_up_date", str(fault))
     outcome: dict[str, Any] = {
         "effective": effective,
         "application": application,

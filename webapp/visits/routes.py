@@ -27,6 +27,7 @@ from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, get_photo_or_404, get_visit_or_404, require_role
 from webapp.sync.held import attach_held_photos
+from webapp.visits.confirmations import put_confirmation
 from webapp.visits.forms import confirmation_body_from_form, form_from_body, visit_body_from_form
 from webapp.visits.keyset import parse_cursor
 from webapp.visits.pages import (
@@ -38,7 +39,7 @@ from webapp.visits.pages import (
     visit_page_context,
 )
 from webapp.visits.request_context import write_context
-from webapp.visits.write import put_confirmation, put_visit
+from webapp.visits.write import put_visit
 
 bp = Blueprint("visits", __name__)
 

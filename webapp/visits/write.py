@@ -1,8 +1,10 @@
-"""The one idempotent write path for visits and squad confirmations.
+"""The one idempotent write path for visits (squad confirmations: webapp.visits.confirmations).
 
 The htmx form, the JSON API (and so the offline outbox that replays it) and the CLI all call these
 functions. A record is keyed by the id its client made: the same body again changes nothing, a
-different body is a conflict unless the writer names the version it changes (If-Match).
+different body is a conflict unless the writer names the version it changes (If-Match). An update never
+erases evidence: every body stays as a version, a moved check-in is stored beside the one before
+(webapp.visits.checkin_evidence), and a change after a review decision reopens the review.
 The caller commits; nothing here commits, so a failure leaves nothing half-written.
 """
 from __future__ import annotations
@@ -12,28 +14,23 @@ from datetime import datetime
 from typing import Any, Literal
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.exceptions import NotFound
 
 from webapp.collection.visits import link_collection_visit
 from webapp.extensions import db
-from webapp.geo.geofence import rate_checkin
-from webapp.models import LocationProposal, SquadConfirmation, User, Visit, VisitFlag, VisitVersion
+from webapp.integrity.notes import check_visit_notes
+from webapp.metrics.facts import refresh_visit_metrics
+from webapp.models import User, Visit, VisitVersion
 from webapp.postloan.onsite import record_post_loan_visit
+from webapp.review.decisions import reopen_after_change
 from webapp.roles import FIELD_ROLES
 from webapp.scope import get_merchant_or_404, visit_condition
-from webapp.visits import integrity
-from webapp.visits.payload import (
-    body_times,
-    check_time_window,
-    parse_confirmation_body,
-    parse_visit_body,
-)
+from webapp.visits.checkin_evidence import add_flags, record_checkin, supersede_checkins
+from webapp.visits.payload import body_times, check_time_window, parse_visit_body
 from webapp.write_kernel import Conflict, Forbidden, Invalid, WriteContext, canonical_hash, insert_or_winner
 
 WriteStatus = Literal["created", "unchanged", "updated"]
-CHECKIN_FLAG_CODES = ("outside_geofence", "low_accuracy", "mock_location_suspected", "impossible_travel", "clock_skew")
 
 
 @dataclass(frozen=True)
@@ -54,6 +51,13 @@ def _visible(ctx: WriteContext, visit_id: str) -> bool:
 
 
 def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str | None = None) -> VisitWrite:
+    result = _write_visit(ctx, visit_id, raw_body, if_match=if_match)
+    if result.status != "unchanged":
+        refresh_visit_metrics(result.visit)  # the activity figures follow the visit (webapp.metrics.facts)
+    return result
+
+
+def _write_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str | None) -> VisitWrite:
     # Times are checked against the clock only for what gets stored anew (below), not for a replay.
     body = parse_visit_body(raw_body, now=None)
     merchant = get_merchant_or_404(ctx.actor, body["merchant_id"])
@@ -83,7 +87,8 @@ def put_visit(ctx: WriteContext, visit_id: str, raw_body: Any, *, if_match: str 
         return _against_existing(ctx, winner, body, body_hash, squad, if_match)
     db.session.add(VisitVersion(visit_id=visit.id, version=1, body=body, body_hash=body_hash,
                                 written_by_id=ctx.actor.id, written_at=ctx.now))
-    _rate_and_flag_checkin(ctx, visit)
+    record_checkin(ctx, visit)
+    add_flags(visit.id, check_visit_notes(visit))  # copied reports (webapp.integrity.notes)
     db.session.flush()
     record_post_loan_visit(ctx, visit, body)
     link_collection_visit(ctx, visit)
@@ -112,6 +117,7 @@ def _against_existing(
     if checkin_changed and body["checkin"]:
         changed_times["checkin.captured_at"] = body["checkin"]["captured_at"]
     check_time_window(changed_times, now=ctx.now)
+    notes_changed = (visit.notes or {}) != body["notes"]
     visit.version += 1
     visit.body_hash = body_hash
     visit.updated_at = ctx.now
@@ -119,9 +125,12 @@ def _against_existing(
     db.session.add(VisitVersion(visit_id=visit.id, version=visit.version, body=body, body_hash=body_hash,
                                 written_by_id=ctx.actor.id, written_at=ctx.now))
     if checkin_changed:
-        db.session.execute(sa.delete(VisitFlag).where(
-            VisitFlag.visit_id == visit.id, VisitFlag.code.in_(CHECKIN_FLAG_CODES), VisitFlag.photo_id.is_(None)))
-        _rate_and_flag_checkin(ctx, visit)
+        # The check-in before stays as evidence, with its flags and their judgements, marked superseded.
+        supersede_checkins(visit, ctx.now)
+        record_checkin(ctx, visit)
+    if notes_changed:
+        add_flags(visit.id, check_visit_notes(visit))  # copied reports (webapp.integrity.notes)
+    reopen_after_change(ctx.actor, visit, "update", now=ctx.now, new_version=False)
     db.session.flush()
     record_post_loan_visit(ctx, visit, body)
     return VisitWrite("updated", visit)
@@ -185,160 +194,3 @@ def _resolve_squad(actor: User, sub_branch_id: int, names: dict[str, str | None]
     return squad
 
 
-def _settings() -> dict[str, float]:
-    config = current_app.config
-    return {key: float(config[key]) for key in (
-        "GEOFENCE_RADIUS_M", "CHECKIN_MAX_ACCURACY_M", "LOCATION_PROPOSAL_ACCURACY_M", "MAX_TRAVEL_KMH",
-        "CLOCK_SKEW_S", "SQUAD_COPRESENCE_M", "SQUAD_COPRESENCE_S")}
-
-
-def _add_flags(visit_id: str, flags: list[integrity.Flag]) -> None:
-    for flag in flags:
-        db.session.add(VisitFlag(visit_id=visit_id, photo_id=flag.photo_id, code=flag.code,
-                                 detail=flag.detail, evidence=flag.evidence))
-
-
-def _rate_and_flag_checkin(ctx: WriteContext, visit: Visit) -> None:
-    settings = _settings()
-    merchant = visit.merchant
-    fix = (visit.checkin_lat, visit.checkin_lon) if visit.checkin_lat is not None else None
-    merchant_point = (merchant.lat, merchant.lon) if merchant.located else None
-    rating = rate_checkin(fix, visit.checkin_accuracy_m, merchant_point,  # type: ignore[arg-type]
-                          radius_m=settings["GEOFENCE_RADIUS_M"], max_accuracy_m=settings["CHECKIN_MAX_ACCURACY_M"])
-    visit.checkin_status = rating.status
-    visit.checkin_distance_m = None if rating.distance_m is None else round(rating.distance_m, 1)
-    flags = integrity.checkin_flags(rating, radius_m=settings["GEOFENCE_RADIUS_M"],
-                                    max_accuracy_m=settings["CHECKIN_MAX_ACCURACY_M"])
-    skew = integrity.clock_skew_flag(ctx.client_time, ctx.now, limit_s=settings["CLOCK_SKEW_S"])
-    if skew:
-        flags.append(skew)
-    if fix is not None and visit.checkin_captured_at is not None:
-        flags.extend(integrity.mock_location_flags(visit.checkin_accuracy_m, _repeated_fix_visits(visit)))
-        flags.extend(_travel_flags(visit, settings["MAX_TRAVEL_KMH"]))
-        _propose_location(visit, settings["LOCATION_PROPOSAL_ACCURACY_M"])
-    _add_flags(visit.id, flags)
-
-
-def _repeated_fix_visits(visit: Visit) -> list[str]:
-    return list(db.session.scalars(
-        sa.select(Visit.id).where(
-            Visit.checkin_lat_e6 == visit.checkin_lat_e6,
-            Visit.checkin_lon_e6 == visit.checkin_lon_e6,
-            Visit.id != visit.id,
-        ).order_by(Visit.created_at).limit(10)
-    ))
-
-
-def _travel_flags(visit: Visit, max_kmh: float) -> list[integrity.Flag]:
-    """Compare with the lead's check-ins just before and just after this one (offline sync reorders)."""
-    assert visit.checkin_captured_at is not None and visit.checkin_lat is not None and visit.checkin_lon is not None
-    here = (visit.checkin_lat, visit.checkin_lon)
-    flags: list[integrity.Flag] = []
-    mine = sa.select(Visit).where(Visit.lead_id == visit.lead_id, Visit.id != visit.id,
-                                  Visit.checkin_lat.is_not(None), Visit.checkin_captured_at.is_not(None))
-    neighbours = [
-        db.session.scalar(mine.where(Visit.checkin_captured_at <= visit.checkin_captured_at)
-                          .order_by(Visit.checkin_captured_at.desc()).limit(1)),
-        db.session.scalar(mine.where(Visit.checkin_captured_at > visit.checkin_captured_at)
-                          .order_by(Visit.checkin_captured_at.asc()).limit(1)),
-    ]
-    for other in neighbours:
-        if (other is None or other.checkin_captured_at is None or other.checkin_lat is None
-                or other.checkin_lon is None):
-            continue
-        flag = integrity.travel_flag(
-            here, visit.checkin_captured_at, visit.checkin_accuracy_m,
-            (other.checkin_lat, other.checkin_lon), other.checkin_captured_at,
-            other.checkin_accuracy_m, other.id, max_kmh=max_kmh)
-        if flag:
-            flags.append(flag)
-    return flags
-
-
-def _propose_location(visit: Visit, max_accuracy_m: float) -> None:
-    merchant = visit.merchant
-    if merchant.located or visit.checkin_accuracy_m is None or visit.checkin_accuracy_m > max_accuracy_m:
-        return
-    if visit.checkin_accuracy_m == 0:
-        return  # a perfect fix is the mark of a mocked location: never propose it
-    exists = db.session.scalar(sa.select(LocationProposal.id).where(LocationProposal.visit_id == visit.id))
-    if exists is None:
-        db.session.add(LocationProposal(
-            merchant_id=merchant.id, visit_id=visit.id, lat=visit.checkin_lat, lon=visit.checkin_lon,
-            accuracy_m=visit.checkin_accuracy_m, proposed_by_id=visit.lead_id))
-
-
-# --- squad confirmations -------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ConfirmationWrite:
-    status: WriteStatus
-    confirmation: SquadConfirmation
-
-
-def put_confirmation(ctx: WriteContext, visit_id: str, username: str, raw_body: Any) -> ConfirmationWrite:
-    """A support or observer confirms their own part, from their own login, with their own check-in."""
-    visit = _find_visit(visit_id)
-    if visit is None or not _visible(ctx, visit_id):
-        raise NotFound()
-    if username.lower() != ctx.actor.username:
-        raise Forbidden(_("Each squad member confirms from their own login."))
-    role = visit.role_of(ctx.actor.id)
-    if role not in ("support", "observer"):
-        raise Forbidden(_("Only the support and the observer of this squad confirm it."))
-    body = parse_confirmation_body(raw_body, now=None)
-    body_hash = canonical_hash(body)
-    existing = db.session.scalar(sa.select(SquadConfirmation).where(
-        SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id))
-    if existing is not None:
-        if existing.body_hash == body_hash:
-            return ConfirmationWrite("unchanged", existing)
-        raise Conflict(_("You already confirmed this visit with different content."))
-
-    checkin = body["checkin"]
-    check_time_window({"checkin.captured_at": checkin["captured_at"] if checkin else None}, now=ctx.now)
-    confirmation = SquadConfirmation(
-        visit_id=visit.id, user_id=ctx.actor.id, role=role, note=body["note"], body_hash=body_hash,
-        device_id=ctx.device_id or None, created_at=ctx.now,
-    )
-    settings = _settings()
-    merchant = visit.merchant
-    member_fix = None
-    if checkin is not None:
-        confirmation.lat, confirmation.lon = checkin["lat"], checkin["lon"]
-        confirmation.accuracy_m = checkin["accuracy_m"]
-        confirmation.captured_at = datetime.fromisoformat(checkin["captured_at"])
-        member_fix = (checkin["lat"], checkin["lon"])
-    rating = rate_checkin(member_fix, confirmation.accuracy_m,
-                          (merchant.lat, merchant.lon) if merchant.located else None,  # type: ignore[arg-type]
-                          radius_m=settings["GEOFENCE_RADIUS_M"], max_accuracy_m=settings["CHECKIN_MAX_ACCURACY_M"])
-    confirmation.checkin_status = rating.status
-    confirmation.distance_m = None if rating.distance_m is None else round(rating.distance_m, 1)
-    winner = insert_or_winner(confirmation, lambda: db.session.scalar(sa.select(SquadConfirmation).where(
-        SquadConfirmation.visit_id == visit.id, SquadConfirmation.user_id == ctx.actor.id)))
-    if winner is not None:
-        if winner.body_hash == body_hash:
-            return ConfirmationWrite("unchanged", winner)
-        raise Conflict(_("You already confirmed this visit with different content."))
-
-    lead_fix = (visit.checkin_lat, visit.checkin_lon) if visit.checkin_lat is not None else None
-    flags: list[integrity.Flag] = []
-    copresence = integrity.copresence_flag(
-        ctx.actor.username, lead_fix, visit.checkin_captured_at,  # type: ignore[arg-type]
-        member_fix, confirmation.captured_at,
-        max_m=settings["SQUAD_COPRESENCE_M"], max_s=settings["SQUAD_COPRESENCE_S"])
-    if copresence:
-        flags.append(copresence)
-    devices = {visit.lead.username: visit.device_id}
-    for other in visit.confirmations:
-        if other.user_id != ctx.actor.id:
-            devices[other.user.username] = other.device_id
-    single = integrity.single_device_flag(ctx.actor.username, confirmation.device_id, devices)
-    if single:
-        flags.append(single)
-    skew = integrity.clock_skew_flag(ctx.client_time, ctx.now, limit_s=settings["CLOCK_SKEW_S"])
-    if skew:
-        flags.append(integrity.Flag(skew.code, skew.detail, {**skew.evidence, "member": ctx.actor.username}))
-    _add_flags(visit.id, flags)
-    db.session.flush()
-    return ConfirmationWrite("created", confirmation)

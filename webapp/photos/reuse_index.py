@@ -1,0 +1,63 @@
+"""The rules of the keypoint index, shared by the database index (webapp.photos.reuse) and the evaluation.
+
+A photo is stored under KEY_POINTS keys of its strongest points. Some keys are everywhere (the corner of
+any box on any shelf): a key that KEY_POSTING_CAP photos of the branch are already stored under is not
+stored again, and the photo takes the key of its next point instead. A look-up therefore reads at most
+KEY_POSTING_CAP rows per probe, however large the branch grows, and a common corner never makes two photos
+candidates.
+
+A photo becomes a candidate when at least MIN_VOTES of its keys answer the probes; the MAX_CANDIDATES with
+the most votes go on to verification.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+from webapp.photos.fingerprint import KEY_POINTS, Fingerprint
+
+KEY_POSTING_CAP = 32
+MIN_VOTES = 2
+MAX_CANDIDATES = 6
+
+
+def choose_keys(keys: list[int], holders: Mapping[int, int]) -> list[int]:
+    """The first KEY_POINTS keys (strongest points first) that fewer than KEY_POSTING_CAP photos hold."""
+    chosen: list[int] = []
+    for key in keys:
+        if holders.get(key, 0) < KEY_POSTING_CAP:
+            chosen.append(key)
+            if len(chosen) == KEY_POINTS:
+                break
+    return chosen
+
+
+def rank(rows: Iterable[tuple[int, int]], *, exclude: Iterable[int] = ()) -> list[tuple[int, int]]:
+    """(key, photo ref) rows answering the probes -> [(ref, votes)] of candidates, most votes first."""
+    skip = set(exclude)
+    votes: Counter[int] = Counter()
+    seen: set[tuple[int, int]] = set()
+    for key, ref in rows:
+        if ref in skip or (key, ref) in seen:
+            continue
+        seen.add((key, ref))
+        votes[ref] += 1
+    ranked = sorted(((ref, n) for ref, n in votes.items() if n >= MIN_VOTES), key=lambda item: (-item[1], item[0]))
+    return ranked[:MAX_CANDIDATES]
+
+
+class MemoryIndex:
+    """The same index in a dict, for the evaluation script and unit tests (no database)."""
+
+    def __init__(self) -> None:
+        self.postings: dict[int, list[int]] = defaultdict(list)
+
+    def add(self, ref: int, fp: Fingerprint) -> list[int]:
+        chosen = choose_keys(fp.keys, {key: len(self.postings.get(key, ())) for key in fp.keys})
+        for key in chosen:
+            self.postings[key].append(ref)
+        return chosen
+
+    def candidates(self, fp: Fingerprint, *, exclude: Iterable[int] = ()) -> list[tuple[int, int]]:
+        rows = ((key, ref) for key in fp.probes for ref in self.postings.get(key, ()))
+        return rank(rows, exclude=exclude)
