@@ -115,7 +115,7 @@ def test_reuse_evidence_names_only_what_the_viewer_may_open(app: Flask, world: W
     e = flag(seen["photos"][0], "photo_reused")["evidence"]
     assert e["earlier_hidden"] is True and "earlier_photo" not in e and "earlier_visit" not in e
     assert e["photos"]["other"] is None and "other" not in e["region"] and e["matches"] == []
-    assert e["hidden_matches"] == 1 and earlier["id"] not in str(e)
+    assert e["matches_hidden"] == 1 and earlier["id"] not in str(e)
     page = mgr2.get(f"/visits/{mine}").get_data(as_text=True)
     assert "data-match-hidden" in page and earlier["id"] not in page
 
@@ -190,7 +190,7 @@ def test_photos_suddenly_from_another_camera_the_same_day(app: Flask, world: Wor
     other = upload(mgr1, visit_of(mgr1, world), _shot_at(1, 5, "HUAWEI", "P60"))
     e = flag(other, "photo_camera_changed")["evidence"]
     assert e["camera"] == "HUAWEI P60" and e["usual_camera"] == "Xiaomi Mi 13" and e["usual_photos"] == 2
-    assert first in e["earlier_visits"] and e["hidden_visits"] == 0
+    assert first in e["earlier_visits"] and e["visits_hidden"] == 0
     # The same new camera again that day is not a second sudden change.
     assert "photo_camera_changed" not in [f["code"] for f in upload(mgr1, visit_of(mgr1, world),
                                                                      _shot_at(1, 30, "HUAWEI", "P60"))["flags"]]

@@ -102,8 +102,8 @@ def openapi_document() -> dict[str, Any]:
                         "rotation_deg, mirrored, shows, crop), region (this/other polygons, fractions of each "
                         "photo), figures, photos (this/other with thumb_url and display_url). report_copied: both "
                         "texts and their shared spans. Ids of visits, photos and reports the reader may not open "
-                        "are left out and counted instead (visits_hidden, matches_hidden, hidden_matches, "
-                        "hidden_visits, other_visit_hidden, other_hidden, earlier_hidden).")},
+                        "are left out and counted instead (visits_hidden, matches_hidden, other_visit_hidden, "
+                        "other_hidden, earlier_hidden).")},
                     "photo_id": {"type": "string", "nullable": True},
                     "checkin_id": {"type": "integer", "nullable": True,
                                    "description": "The check-in this flag rates (check-in flags only)"},

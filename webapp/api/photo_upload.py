@@ -77,6 +77,7 @@ def read_upload() -> tuple[bytes, PhotoFields]:
         exif_taken_at=request.form.get("exif_taken_at") or None,
         exif_lat=request.form.get("exif_lat") or None,
         exif_lon=request.form.get("exif_lon") or None,
+        exif_device=request.form.get("exif_device") or None,
     )
     return upload.read(), fields
 

@@ -91,14 +91,14 @@ def _redact(flag: VisitFlag, visits: set[str], reports: set[tuple[str, str]]) ->
 def _only_visible(e: dict[str, Any], key: str, visits: set[str]) -> dict[str, Any]:
     listed = [str(v) for v in e.get(key) or []]
     e[key] = [v for v in listed if v in visits]
-    e["hidden_visits"] = len(listed) - len(e[key])
+    e["visits_hidden"] = len(listed) - len(e[key])
     return e
 
 
 def _photo_match(flag: VisitFlag, e: dict[str, Any], visits: set[str]) -> dict[str, Any]:
     matches = [m for m in e.get("matches") or [] if isinstance(m, dict)]
     e["matches"] = [m for m in matches if str(m.get("visit")) in visits]
-    e["hidden_matches"] = len(matches) - len(e["matches"])
+    e["matches_hidden"] = len(matches) - len(e["matches"])
     shown = str(e.get("earlier_visit")) in visits
     e["earlier_hidden"] = not shown
     photos: dict[str, Any] = {"this": _photo_urls(flag.photo_id) if flag.photo_id else None}
@@ -124,7 +124,7 @@ def _report(e: dict[str, Any], reports: set[tuple[str, str]]) -> dict[str, Any]:
     other: dict[str, Any] = found if isinstance(found, dict) else {}
     matches = [m for m in e.get("matches") or [] if isinstance(m, dict)]
     e["matches"] = [m for m in matches if (str(m.get("kind")), str(m.get("record"))) in reports]
-    e["hidden_matches"] = len(matches) - len(e["matches"])
+    e["matches_hidden"] = len(matches) - len(e["matches"])
     if (str(other.get("kind")), str(other.get("record"))) in reports:
         e["other_hidden"] = False
         e["other"] = dict(other)

@@ -51,8 +51,8 @@ def manifest() -> Response:
 # list and base.html in step; the other pages' files arrive with the offline page listing (/sync/offline-pages).
 WORKER_SCRIPTS = ("js/core.js", "js/outbox.js", "js/journal.js", "js/replay.js")
 SHELL_FILES = (
-    "css/app.css", "css/sync.css", "vendor/htmx-2.0.11.min.js", *WORKER_SCRIPTS, "js/exif.js", "js/photo-prep.js",
-    "js/app.js", "js/postloan-visit.js", "icons/icon-192.png",
+    "css/app.css", "css/sync.css", "css/integrity.css", "vendor/htmx-2.0.11.min.js", *WORKER_SCRIPTS, "js/exif.js",
+    "js/photo-prep.js", "js/app.js", "js/postloan-visit.js", "icons/icon-192.png",
 )
 
 
