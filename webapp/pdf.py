@@ -16,9 +16,10 @@ from fpdf.enums import WrapMode, XPos, YPos
 
 from webapp.bank_time import local_datetime
 from webapp.errors import AppError
+from webapp.fonts import CJK_FONT_PATH
 from webapp.models import User
 
-FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+FONT_PATH = Path(CJK_FONT_PATH)
 FONT = "cjk"
 BODY_SIZE = 9
 

@@ -1,7 +1,7 @@
 """serving: each held upload names its own file in the photo store
 
 Revision ID: 0007_serving
-Revises: 0005_sync
+Revises: 0012_auth
 Create Date: 2026-12-03 15:00:00.000000
 
 """

@@ -1,7 +1,7 @@
 """authentication: forced password change, session activity and device summaries
 
 Revision ID: 0012_auth
-Revises: 0005_sync
+Revises: 0011_collection
 Create Date: 2026-12-10 12:00:00.000000
 
 """

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import BrowserContext, Page, Playwright, expect
 
-from tests.browser.conftest import LiveServer, sign_in
+from tests.browser.conftest import LiveServer, sign_in, wait_for_worker
 
 SERVICE_WORKER_ACTIVE = """async () => {
   const registration = await navigator.serviceWorker.ready;
@@ -24,8 +24,9 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def _wait_until_controlled(page: Page) -> None:
     assert page.evaluate(SERVICE_WORKER_ACTIVE) in ("activating", "activated")
-    # A function, not an expression: polling an expression evaluates a string in the page, which the CSP forbids.
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    # The worker claims open pages when it activates, but a page whose navigation began while it was still
+    # installing may stay unclaimed; the conftest's helper loads it again then, as a phone's next page would be.
+    wait_for_worker(page)
 
 
 def test_manifest_describes_an_installable_app(page: Page) -> None:

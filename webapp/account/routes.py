@@ -7,16 +7,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint, flash, make_response, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from webapp.account.gate import password_change_gate
 from webapp.account.password import CONFIRM, CURRENT, NEW, change_own_password
 from webapp.auth import throttle
 from webapp.auth.password_policy import MAX_PASSWORD, password_hint
-from webapp.auth.sessions import end_other_sessions, end_own_session, end_session, live_sessions
+from webapp.auth.routes import log_out_here
+from webapp.auth.sessions import end_other_sessions, end_own_session, live_sessions
 from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models.login_session import hash_token
@@ -45,7 +46,7 @@ def end_session_route(session_id: int) -> Response:
     current_hash = hash_token(current_user.session_token or "")
     own = {row.id: row.token_hash for row in live_sessions(current_user)}
     if own.get(session_id) == current_hash:
-        return _log_out_here()
+        return log_out_here()
     end_own_session(current_user, session_id)
     db.session.commit()
     flash(_("That device was logged out."), "info")
@@ -58,15 +59,6 @@ def end_other_sessions_route() -> Response:
     db.session.commit()
     flash(_("%(count)s other devices were logged out.", count=ended), "info")
     return redirect(url_for("account.sessions"), code=303)
-
-
-def _log_out_here() -> Response:
-    end_session(current_user.session_token)
-    db.session.commit()
-    logout_user()
-    session.clear()
-    flash(_("You have logged out."), "info")
-    return redirect(url_for("auth.login"), code=303)
 
 
 @bp.get("/password")

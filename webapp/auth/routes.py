@@ -62,15 +62,21 @@ def _refused(form: LoginForm, refused: throttle.Refusal) -> Response:
     return response
 
 
-@bp.post("/logout")
-@login_required
-def logout() -> Response:
+def log_out_here() -> Response:
+    """The one logout: this device's session row ends (so the cookie is worth nothing even if kept), the
+    cookie is cleared, and the login page follows. Also what "log out this device" on the devices page does."""
     end_session(current_user.session_token)
     db.session.commit()
     logout_user()
     session.clear()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> Response:
+    return log_out_here()
 
 
 @bp.post("/language")

@@ -9,8 +9,9 @@ from functools import lru_cache
 from PIL import Image, ImageDraw, ImageFont
 
 from webapp.bank_time import BANK_ZONE
+from webapp.fonts import CJK_FONT_PATH
 
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+FONT_PATH = CJK_FONT_PATH
 
 
 @dataclass(frozen=True)
