@@ -28,7 +28,7 @@ OPEN_EVERY_MARKER = """(mark) => {
   const shown = [];
   const marked = () => document.querySelectorAll('[' + mark + ']').length;
   let found = marked();
-  window.XW.maps.forEach((entry) => entry.layer.eachLayer((layer) => {
+  window.xw.map.maps.forEach((entry) => entry.layer.eachLayer((layer) => {
     if (layer.getTooltip && layer.getTooltip()) {
       layer.openTooltip();
       shown.push(layer.getTooltip().getElement().textContent);

@@ -233,14 +233,14 @@ def test_exif_reader_reads_both_byte_orders_and_never_throws(page: Page) -> None
     little = _tiny_exif_jpeg("<", ("S", (33, 52, 3600)), ("W", (151, 12, 1800)))
     assert page.evaluate(read, list(little)) == {
         "takenAt": "2026-11-28T09:30:15", "lat": pytest.approx(-(33 + 52 / 60 + 36 / 3600), abs=1e-6),
-        "lon": pytest.approx(-(151 + 12 / 60 + 18 / 3600), abs=1e-6)}
+        "lon": pytest.approx(-(151 + 12 / 60 + 18 / 3600), abs=1e-6), "device": None}
     big = _tiny_exif_jpeg(">", ("N", (30, 16, 2676)), ("E", (120, 9, 4896)))
     got = page.evaluate(read, list(big))
     assert got["takenAt"] == "2026-11-28T09:30:15"
     assert got["lat"] == pytest.approx(30 + 16 / 60 + 26.76 / 3600, abs=1e-6)
     assert got["lon"] == pytest.approx(120 + 9 / 60 + 48.96 / 3600, abs=1e-6)
     unset = _tiny_exif_jpeg("<", ("N", (0, 0, 0)), ("E", (0, 0, 0)), taken=b"0000:00:00 00:00:00\x00")
-    assert page.evaluate(read, list(unset)) == {"takenAt": None, "lat": None, "lon": None}
+    assert page.evaluate(read, list(unset)) == {"takenAt": None, "lat": None, "lon": None, "device": None}
     for junk in (b"", b"not a jpeg at all", big[: len(big) // 2], b"\xff\xd8\xff\xe1\x00\x02",
                  b"\xff\xd8\xff\xdb\x00\x04\x00\x00\xff\xd9", little.replace(b"II*\x00", b"II+\x00")):
         assert page.evaluate(read, list(junk)) is None
