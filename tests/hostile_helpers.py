@@ -3,7 +3,8 @@
 Each field gets its own payload, ``<start>HYPERLINK("//e.x","<img src=x data-xss=<field>>")``,
 whose start cycles through the characters a spreadsheet reads as a formula (``= + - @``). Rendered as HTML
 anywhere (a page, a Leaflet tooltip, the lightbox) it would create an element carrying ``data-xss``; written
-into a sheet or a CSV as it is, it would be a live formula. The tests look for either.
+into a sheet or a CSV as it is, it would be a live formula. The tests look for either. A column too short for it
+(a code, a person's name) gets ``<start><b data-xss=<field>>``, so that no two fields hold the same text.
 Records are made through the app's own write paths where people make them; a person's display name and the
 organisation's names, which admins type, are set on the rows.
 
@@ -20,6 +21,7 @@ How a new module joins (tests/test_output_encoding.py then covers it without fur
 """
 from __future__ import annotations
 
+import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,21 +35,44 @@ from tests.conftest import login_client
 from tests.factories import WULIN, World, add_merchant, build_world, user_by_name
 from tests.photo_samples import jpeg_bytes as exif_jpeg
 from tests.photo_samples import make_exif, shop_scene
-from tests.visit_helpers import new_id, visit_body
-from webapp.bank_time import bank_today
+from tests.visit_helpers import jpeg_bytes, new_id, visit_body
+from webapp.bank_time import BANK_ZONE, bank_today
+from webapp.collection.committee import decide, record_meeting
+from webapp.collection.reports import add_attachment, review_report, save_report
+from webapp.collection.updates import complete_action, post_update
+from webapp.collection.write import log_contact
 from webapp.extensions import db
-from webapp.models import SubBranch, Team, VisitFlag
+from webapp.loans.importer import import_loans
+from webapp.loans.reader import read_loan_file
+from webapp.meetings.items import add_meeting_item, record_miss_reason
+from webapp.meetings.learning import add_brief_photo, create_brief, record_study_session
+from webapp.meetings.schemes import decide_scheme, propose_scheme, save_scheme
+from webapp.meetings.talks import record_talk
+from webapp.models import PERSON_RELATIONS, CollectionCase, Loan, ScheduledCheck, SubBranch, Team, VisitFlag
+from webapp.postloan.offsite import put_offsite
+from webapp.postloan.report import put_report
+from webapp.postloan.risk import add_action, raise_manual_warning
+from webapp.postloan.schedule import add_months
+from webapp.postloan.write import waive_check
+from webapp.write_kernel import WriteContext
 
 STARTS = ("=", "+", "-", "@")
 MARK = "data-xss"
 # Who opens every page of the hostile world (one of each role, two managers: lead and support of the visit).
 USERS = ("mgr1", "mgr2", "lead1", "reviewer1", "admin")
+DUE_MERCHANT_CODE = "H-DUE"
 
 
 def payload(name: str, index: int = 0) -> str:
     """The hostile text for one field: markup inside a formula."""
     start = STARTS[index % len(STARTS)]
     return f'{start}HYPERLINK("//e.x","<img src=x {MARK}={name}>")'
+
+
+def short_payload(name: str, index: int = 0) -> str:
+    """For a short column (a code, a person's name: 40 characters): a whole element after a formula's start,
+    rather than the long payload cut before its mark (which would be the same text in every such field)."""
+    return f"{STARTS[index % len(STARTS)]}<b {MARK}={name}>"
 
 
 @dataclass
@@ -59,10 +84,20 @@ class Hostile:
     ids: dict[str, Any] = field(default_factory=dict)
 
     def text(self, name: str, limit: int | None = None) -> str:
-        """A new field's payload (cut to the column's ``limit``), remembered under its name as stored, so the
-        tests can look for it."""
+        """A new field's payload (the short one where the column's ``limit`` is too short for it), remembered
+        under its name as stored, so the tests can look for it; no two fields hold the same text."""
         assert name not in self.texts, f"field {name!r} named twice"
-        self.texts[name] = payload(name, len(self.texts))[:limit]
+        text = payload(name, len(self.texts))
+        if limit is not None and len(text) > limit:
+            text = short_payload(name, len(self.texts))[:limit]
+        assert len(set(self.texts.values()) | {text}) == len(self.texts) + 1, f"{name!r} is another field's text"
+        self.texts[name] = text
+        return text
+
+    def link(self, name: str) -> str:
+        """A web address (no spaces, as links are checked) that would close its ``href`` and open an element."""
+        assert name not in self.texts, f"field {name!r} named twice"
+        self.texts[name] = f'https://e.x/"><img/{MARK}={name}>'
         return self.texts[name]
 
     @property
@@ -95,12 +130,25 @@ EXPORTS: list[Export] = [
     Export("review.export_archive", "reviewer1", "zip:manifest.csv", ("merchant_name", "exif_software")),
     Export("review.record_pdf", "reviewer1", "pdf",
            ("merchant_name", "next_step", "note_lead", "send_back_reason", "flag_reason", "abnormal_detail")),
+    Export("postloan.report_file", "mgr1", "pdf",
+           ("merchant_name", "code", "name_mgr1", "sub_branch", "loan_number", "loan_product", "loan_purpose",
+            "repayment_note", "interview_summary", "web_note", "web_link", "check_conclusion")),
+    Export("collection.report_pdf_file", "lead1", "pdf",
+           ("borrower_name", "overdue_loan_number", "name_mgr1", "name_lead1", "sub_branch", "contact_answer",
+            "report_situation", "report_proposal", "review_note", "decision_text", "committee_action_1",
+            "committee_action_2")),
+    Export("collection.register_export", "reviewer1", "xlsx",
+           ("overdue_loan_number", "borrower_name", "name_mgr1", "sub_branch")),
+    Export("meetings.weekly_export", "lead1", "xlsx", ("name_mgr1", "name_mgr2", "name_mgr3", "name_lead1")),
+    Export("meetings.monthly_export", "lead1", "xlsx", ("name_mgr1", "name_mgr2", "name_mgr3", "name_lead1")),
+    Export("meetings.branch_monthly_export", "reviewer1", "xlsx", ("sub_branch",)),
 ]
 
 # GET routes with an argument no builder fills, and why they are not opened as pages.
 UNOPENED_ROUTES: dict[str, str] = {
     "static": "files of the app itself",
     "visits.photo_file": "a JPEG re-encoded by the photo pipeline (no text from users)",
+    "learning.photo_file": "a brief's JPEG re-encoded by the photo pipeline (no text from users)",
 }
 
 
@@ -114,9 +162,10 @@ def _people_and_merchants(app: Flask, hostile: Hostile) -> None:
         merchant.industry = hostile.text("industry", 40)
         merchant.address = hostile.text("address")
         merchant.contact_name = hostile.text("contact_name", 40)
-        # A borrower with no post-loan visit yet: on mgr1's today route and map.
+        # A borrower whose first post-loan check is due (its loan comes with the loan book, _loan_book): on mgr1's
+        # today route and map.
         add_merchant(world.sub_branches["A1"], hostile.text("due_merchant_name"), owner="mgr1",
-                     lat=WULIN[0] - 0.0004, lon=WULIN[1], status="borrower")
+                     lat=WULIN[0] - 0.0004, lon=WULIN[1], status="borrower", code=DUE_MERCHANT_CODE)
         for username in ("mgr1", "mgr2", "mgr3", "lead1", "reviewer1"):
             user_by_name(username).display_name = hostile.text(f"name_{username}")
         team = db.session.get(Team, world.teams["T1"])
@@ -186,8 +235,156 @@ def _sweep_day(app: Flask, hostile: Hostile) -> None:
     hostile.ids["sweep_day_id"] = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
+def _ctx(username: str, now: datetime | None = None) -> WriteContext:
+    return WriteContext(actor=user_by_name(username), now=now or datetime.now(UTC))
+
+
+def _loan_file(rows: list[dict[str, str]]) -> bytes:
+    """The core banking system's daily file (English headers), as the import reads it."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def _loan_book(app: Flask, hostile: Hostile) -> None:
+    """Loans of mgr1 through the one import: a current one on the hostile merchant (product, purpose and the
+    people to check with from the file), an overdue one whose borrower the import creates (a collection case),
+    and one making the due merchant's first check due."""
+    now = datetime.now(UTC)
+    today = bank_today(now)
+    disbursed, long_ago = today - timedelta(days=5), today - timedelta(days=60)
+    people = {f"{relation}_name": hostile.text(f"{relation}_name", 40) for relation in PERSON_RELATIONS}
+    blank_people = dict.fromkeys(people, "")
+    common = {"sub_branch": "A1", "amount": "200000.00", "balance": "180000.00", "term_months": "12",
+              "repayment_method": "等额本息", "manager": "mgr1"}
+    rows = [
+        {**common, "loan_number": hostile.text("loan_number", 40), "merchant_code": hostile.texts["code"],
+         "borrower_name": "", "product": hostile.text("loan_product", 40), "purpose": hostile.text("loan_purpose", 200),
+         "disbursed_on": disbursed.isoformat(), "matures_on": add_months(disbursed, 12).isoformat(),
+         "status": "正常", "days_past_due": "", "overdue_amount": "", **people},
+        {**common, "loan_number": hostile.text("overdue_loan_number", 40), "merchant_code": "H-OVERDUE",
+         "borrower_name": hostile.text("borrower_name", 100), "product": "经营贷",
+         "purpose": hostile.text("overdue_loan_purpose", 200), "disbursed_on": long_ago.isoformat(),
+         "matures_on": add_months(long_ago, 12).isoformat(), "status": "逾期", "days_past_due": "5",
+         "overdue_amount": "1000.00", **blank_people},
+        {**common, "loan_number": "H-DUE-1", "merchant_code": DUE_MERCHANT_CODE, "borrower_name": "",
+         "product": "经营贷", "purpose": "", "disbursed_on": disbursed.isoformat(),
+         "matures_on": add_months(disbursed, 12).isoformat(), "status": "正常", "days_past_due": "",
+         "overdue_amount": "", **blank_people},
+    ]
+    with app.app_context():
+        admin = user_by_name("admin")
+        outcome = import_loans(WriteContext(actor=admin, now=now - timedelta(hours=2)), admin.sub_branch.branch_id,
+                               read_loan_file(_loan_file(rows)), today, source="cli", file_name="hostile.csv")
+        assert outcome.ok, outcome.problems
+        db.session.commit()
+        loans = {loan.loan_number: loan.id for loan in db.session.scalars(sa.select(Loan))}
+        hostile.ids["loan_id"] = loans[hostile.texts["loan_number"]]
+        hostile.ids["overdue_loan_id"] = loans[hostile.texts["overdue_loan_number"]]
+
+
+def _post_loan(app: Flask, hostile: Hostile) -> None:
+    """The current loan's checks and warnings: an off-site check recorded by the manager with its report, a check
+    waived by the lead, a warning raised by hand and worked (open, so that its lists show it too)."""
+    with app.app_context():
+        loan = db.session.get(Loan, hostile.ids["loan_id"])
+        assert loan is not None
+        checks = {check.key: check for check in db.session.scalars(
+            sa.select(ScheduledCheck).where(ScheduledCheck.loan_id == loan.id))}
+        offsite = checks["offsite:m1:1"]
+        put_offsite(_ctx("mgr1"), new_id(), offsite, {
+            "repayment": "late", "repayment_note": hostile.text("repayment_note", 500),
+            "interviews": [{"person": "spouse", "reached": True, "summary": hostile.text("interview_summary", 500)}],
+            "web_findings": [{"subject": "company", "adverse": False, "note": hostile.text("web_note", 500),
+                              "link": hostile.link("web_link")}]})
+        put_report(_ctx("mgr1"), offsite, {"conclusion": hostile.text("check_conclusion"), "classification": "normal"})
+        waive_check(_ctx("lead1"), checks["funds"], {"reason": hostile.text("waive_reason", 500)})
+        warning = raise_manual_warning(_ctx("mgr1"), loan, {"level": "medium",
+                                                           "detail": hostile.text("warning_detail", 500)}, new_id())
+        add_action(_ctx("mgr1"), warning, {"action": hostile.text("warning_action", 500)})
+        db.session.commit()
+        hostile.ids["check_id"] = offsite.id
+        hostile.ids["warning_id"] = warning.id
+
+
+def _collection(app: Flask, hostile: Hostile) -> None:
+    """The overdue loan's case: a call with a promise, the overdue report (with an attachment) reviewed by the
+    lead, the committee's meeting and decision with two actions, one reported done, and a progress update."""
+    now = datetime.now(UTC)
+    with app.app_context():
+        case = db.session.scalar(sa.select(CollectionCase).where(
+            CollectionCase.loan_id == hostile.ids["overdue_loan_id"]))
+        assert case is not None
+        called = now - timedelta(hours=1)
+        log_contact(_ctx("mgr1", called), case, new_id(), {
+            "channel": "phone", "person": "spouse", "person_name": hostile.text("contact_person", 40),
+            "reached": "yes", "cause": "business_downturn", "answer": hostile.text("contact_answer"),
+            "contacted_at": called.astimezone(BANK_ZONE).strftime("%Y-%m-%dT%H:%M"),
+            "promise": {"date": (bank_today(called) + timedelta(days=3)).isoformat(), "amount": "1000",
+                        "method": "bank_transfer"}})
+        body = {"cause": "business_downturn", "situation": hostile.text("report_situation"),
+                "proposal": "reminder_plan", "proposal_detail": hostile.text("report_proposal")}
+        report = save_report(_ctx("mgr1"), case, body, submit=False)
+        # The name is cleaned on the way in (no markup survives), so it is not looked for as typed.
+        attachment = add_attachment(_ctx("mgr1"), report, payload("attachment_name") + ".pdf", b"%PDF-1.4\n%%EOF\n")
+        report = save_report(_ctx("mgr1"), case, body, submit=True)
+        review_report(_ctx("lead1"), report, "accept", hostile.text("review_note", 1000))
+        meeting = record_meeting(_ctx("reviewer1"), {
+            "held_on": bank_today(now).isoformat(), "report_ids": [str(report.id)],
+            "member_ids": [str(user_by_name("reviewer1").id)], "other_members": hostile.text("other_members", 300),
+            "note": hostile.text("meeting_note", 2000)})
+        decision = decide(_ctx("reviewer1"), meeting.decisions[0], {
+            "outcome": "continue", "text": hostile.text("decision_text", 2000), "update_every_days": "7",
+            "actions": [{"text": hostile.text(f"committee_action_{n}", 500), "owner_id": str(case.owner_id),
+                         "due_on": bank_today(now).isoformat()} for n in (1, 2)]})
+        complete_action(_ctx("mgr1"), decision.actions[0], hostile.text("action_done_note", 1000))
+        post_update(_ctx("mgr1"), case, new_id(), {"text": hostile.text("progress_update", 2000)})
+        db.session.commit()
+        hostile.ids.update(case_id=case.id, report_id=report.id, attachment_id=attachment.id, meeting_id=meeting.id)
+
+
+def _meetings(app: Flask, hostile: Hostile) -> None:
+    """Team T1's meetings: items on the morning, evening and weekly boards and one from the branch, a missed
+    target's reason, the lead's talk with mgr1 and its action, a scheme the branch made (on the boards) and one
+    of the lead's it rejected, a study session and a brief with a photo."""
+    today = bank_today().isoformat()
+    with app.app_context():
+        team = db.session.get(Team, hostile.world.teams["T1"])
+        assert team is not None
+        for kind in ("tip", "experience", "success_case"):
+            add_meeting_item(_ctx("mgr1"), team, day=today, kind=kind, title=hostile.text(f"item_{kind}", 200),
+                             body=hostile.text(f"item_{kind}_body", 2000), shared_by="mgr2")
+        add_meeting_item(_ctx("reviewer1"), None, day=today, kind="policy", title=hostile.text("branch_item", 200),
+                         body="", shared_by=None)
+        record_miss_reason(_ctx("lead1"), team, user_by_name("mgr1"), day=today, code="other",
+                           text=hostile.text("miss_reason", 500))
+        talk = record_talk(_ctx("lead1"), user_by_name("mgr1"), {
+            "held_on": today, "knowledge_ours": "3", "knowledge_peers": "2", "sales_skill": "3", "morale": "4",
+            "summary": hostile.text("talk_summary", 2000), "action-0-text": hostile.text("talk_action", 300),
+            "action-0-due": today})
+        rule = {"period_start": today, "period_end": today, "rule-0-type": "points", "rule-0-metric": "consultations",
+                "rule-0-points": "1"}
+        save_scheme(_ctx("reviewer1"), None, {**rule, "name": hostile.text("branch_scheme_name", 100),
+                                              "scope": "sub_branch", "sub_branch_id": str(team.sub_branch_id)})
+        # The lead's own scheme, sent back by the branch: its page shows the note and its edit form opens.
+        scheme = save_scheme(_ctx("lead1"), None, {**rule, "name": hostile.text("scheme_name", 100), "scope": "team"})
+        propose_scheme(_ctx("lead1"), scheme)
+        decide_scheme(_ctx("reviewer1"), scheme, approve=False, note=hostile.text("scheme_decision", 500))
+        record_study_session(_ctx("lead1"), {"topic": hostile.text("study_topic", 200), "held_on": today,
+                                             "notes": hostile.text("study_notes", 2000)},
+                             [str(user_by_name("mgr1").id)])
+        brief = create_brief(_ctx("lead1"), {"title": hostile.text("brief_title", 200), "held_on": today,
+                                             "body": hostile.text("brief_body", 4000)})
+        add_brief_photo(_ctx("lead1"), brief, new_id(), jpeg_bytes(7))
+        db.session.commit()
+        hostile.ids.update(team_id=team.id, talk_id=talk.id, scheme_id=scheme.id, brief_id=brief.id)
+
+
 # Each module's records with hostile text, in order (a later builder may use an earlier one's ids).
-BUILDERS: list[Callable[[Flask, Hostile], None]] = [_people_and_merchants, _visit_and_review, _sweep_day]
+BUILDERS: list[Callable[[Flask, Hostile], None]] = [
+    _people_and_merchants, _visit_and_review, _sweep_day, _loan_book, _post_loan, _collection, _meetings]
 
 
 def build_hostile(app: Flask) -> Hostile:

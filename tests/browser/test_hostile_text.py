@@ -139,8 +139,11 @@ def test_the_lightbox_and_swapped_fragments_keep_text_as_text(
     expect(reviewer.locator(f"[data-review-row='{hostile_server.hostile.visit_id}']")).to_be_attached()
     _no_marked_elements(reviewer)
     manager = signed_in("mgr1")
+    ids = hostile_server.hostile.ids
     for path in ("/merchants/", f"/merchants/{hostile_server.hostile.merchant_id}",
-                 f"/visits/{hostile_server.hostile.visit_id}", "/inbox/", "/visits/"):
+                 f"/visits/{hostile_server.hostile.visit_id}", "/inbox/", "/visits/", f"/loans/{ids['loan_id']}",
+                 "/postloan/due", f"/postloan/warnings/{ids['warning_id']}", f"/collection/cases/{ids['case_id']}",
+                 f"/meetings/teams/{ids['team_id']}/morning", f"/meetings/talks/{ids['talk_id']}"):
         manager.goto(f"{hostile_server.url}{path}")
         manager.wait_for_load_state("networkidle")
         _no_marked_elements(manager)
