@@ -34,6 +34,7 @@ fonts:
 db: $(VENV)/.runtime translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
+	$(FLASK) push keys
 
 run: fonts db
 	FLASK_SESSION_COOKIE_SECURE=false $(FLASK) run --host 127.0.0.1 --port $(PORT)
@@ -55,7 +56,7 @@ test: lint $(VENV)/.dev translations fonts
 	exit $$status
 
 extract-messages: $(VENV)/.runtime
-	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
+	$(PYBABEL) -q extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -o webapp/translations/messages.pot .
 	$(PYBABEL) -q update -i webapp/translations/messages.pot -d webapp/translations -l zh --no-fuzzy-matching
 
 # The review queue at scale (README, "Review at scale"): two throwaway SQLite files, never the demo database.
@@ -139,3 +140,12 @@ BENCH_REUSE_SQLITE ?= sqlite:///instance/bench-reuse-1m.sqlite3
 bench-reuse: $(VENV)/.dev translations
 	$(VENV)/bin/python bench/reuse_search.py --database $(BENCH_REUSE_SQLITE)
 	@if [ -n "$$BENCH_REUSE_PG" ]; then $(VENV)/bin/python bench/reuse_search.py --database "$$BENCH_REUSE_PG"; fi
+
+.PHONY: bench-pages
+
+# Fast on the wire (README, "Fast on the wire"): bytes of the visit form's first and repeat visits, and Lighthouse's
+# mobile scores of Today, the merchant list, the visit form and the review queue. Lighthouse and the Node it runs on
+# come from npm, pinned in bench/package.json.
+bench-pages: $(VENV)/.dev translations
+	npm ci --prefix bench --no-audit --no-fund --loglevel=error
+	$(VENV)/bin/python bench/page_weight.py

@@ -9,14 +9,17 @@ the Alembic migrations, once: `--photos` fingerprints with their keys. A pool of
 generated scenes) is fingerprinted and stored among them; the other rows reuse the pool's fingerprints and get
 keys drawn like the pool's (the share of keys the pool's photos have in common is kept, the rest are random),
 stored under the same cap per key as the app. Then it times, per query photo (copies of pool photos, and new
-photos), the search the upload path runs before any pixel is read: the key look-up and vote, the merchant's
-latest photos, loading the candidates' fingerprints and their keypoint verification (webapp.photos.reuse
-.candidate_rows and webapp.photos.verdict.geometry). It prints medians; the pixel check of a confirmed
-candidate reads two images and does not depend on the number of stored photos.
+photos), the search the upload path runs before any pixel is read: the key look-up and vote (one statement,
+the database counts), loading the candidates' fingerprints with it and their keypoint verification
+(webapp.photos.reuse.index_rows and webapp.photos.verdict.geometry), and separately the same with the merchant's
+latest photos (candidate_rows). It prints medians and the load average (the machine is shared: a busy machine
+inflates every figure); the pixel check of a confirmed candidate reads two images and does not depend on the
+number of stored photos.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -232,7 +235,9 @@ def main() -> int:
                     if original is not None:
                         found += any(row.id == ref_of[original] for row in verified)
         copies = sum(1 for _l, original, _q in asked if original is not None)
-        print(f"\n{url.get_backend_name()}: {args.photos:,} stored photos, {len(asked)} query photos x {args.runs} runs")
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"\n{url.get_backend_name()}: {args.photos:,} stored photos, {len(asked)} query photos x {args.runs} runs"
+              f" (load average {load} on {os.cpu_count()} cores)")
         for group in ("copy", "new"):
             if search_ms[group]:
                 print(f"  {group:5s} photos: key look-up and vote median {statistics.median(lookup_ms[group]):5.2f} ms;"

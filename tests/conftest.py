@@ -66,6 +66,10 @@ def base_test_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "PHOTO_STORE": str(tmp_path / "photos"),
         "RATELIMIT_ENABLED": False,
+        # No tile server in tests: the browser tests serve a blank tile of their own (tests/browser/conftest.py).
+        "MAP_TILE_URL": "",
+        # Pushes are sent before the request returns, so no thread outlives a test's database.
+        "PUSH_SYNC": True,
     }
 
 

@@ -142,6 +142,14 @@ EXPORTS: list[Export] = [
     Export("meetings.weekly_export", "lead1", "xlsx", ("name_mgr1", "name_mgr2", "name_mgr3", "name_lead1")),
     Export("meetings.monthly_export", "lead1", "xlsx", ("name_mgr1", "name_mgr2", "name_mgr3", "name_lead1")),
     Export("meetings.branch_monthly_export", "reviewer1", "xlsx", ("sub_branch",)),
+    Export("channels.register_export", "lead1", "xlsx",
+           ("channel_name", "channel_place", "channel_terms_rate", "channel_terms_fees", "channel_terms_note",
+            "channel_contact", "channel_contact_role", "sub_branch", "name_mgr1")),
+    Export("market.summary_export", "reviewer1", "xlsx",
+           ("peer_bank", "peer_product", "peer_threshold", "peer_strengths", "peer_weaknesses", "peer_marketing",
+            "our_product", "our_threshold", "name_mgr1")),
+    Export("market.survey_export", "reviewer1", "xlsx",
+           ("survey_question", "survey_choice", "survey_answer", "district")),
 ]
 
 # GET routes with an argument no builder fills, and why they are not opened as pages.
@@ -382,9 +390,86 @@ def _meetings(app: Flask, hostile: Hostile) -> None:
         hostile.ids.update(team_id=team.id, talk_id=talk.id, scheme_id=scheme.id, brief_id=brief.id)
 
 
+def _channels(app: Flask, hostile: Hostile) -> None:
+    """A channel with a contact, an activity at it and a lead captured there (webapp.channels)."""
+    from tests.channel_helpers import activity_body, channel_body, ctx, lead_body
+    from webapp.channels.activities import save_activity
+    from webapp.channels.leads import put_lead
+    from webapp.channels.write import link_merchants, save_channel
+
+    with app.app_context():
+        channel = save_channel(ctx("mgr1"), None, channel_body(
+            hostile.text("channel_name", 100), place=hostile.text("channel_place"),
+            terms_rate=hostile.text("channel_terms_rate", 100), terms_fees=hostile.text("channel_terms_fees"),
+            terms_note=hostile.text("channel_terms_note"),
+            contacts=[{"name": hostile.text("channel_contact", 40), "role": hostile.text("channel_contact_role", 60),
+                       "phone": "13700001111"}]))
+        link_merchants(ctx("mgr1"), channel, [hostile.merchant_id], "picked")
+        activity = save_activity(ctx("mgr1"), None, activity_body(
+            channel.id, title=hostile.text("activity_title", 100), place=hostile.text("activity_place"),
+            notes=hostile.text("activity_notes")))
+        lead = put_lead(ctx("mgr1"), new_id(), lead_body(
+            activity.id, name=hostile.text("lead_name", 100), need=hostile.text("lead_need"),
+            contact_name=hostile.text("lead_contact", 40), industry=hostile.text("lead_industry", 40),
+            district=hostile.text("lead_district", 60), address=hostile.text("lead_address"))).lead
+        db.session.commit()
+        hostile.ids.update(channel_id=channel.id, activity_id=activity.id, lead_id=lead.id)
+
+
+def _market(app: Flask, hostile: Hostile) -> None:
+    """A peer record typed during a visit, a product of the catalogue, a survey answered (webapp.market)."""
+    from tests.channel_helpers import ctx
+    from tests.market_helpers import peer_body, product_body, survey_body
+    from webapp.market.catalogue import save_product
+    from webapp.market.peers import put_peer_record
+    from webapp.market.surveys import open_round, put_survey_response, save_survey
+
+    with app.app_context():
+        put_peer_record(ctx("mgr1"), new_id(), peer_body(
+            bank=hostile.text("peer_bank", 60), product=hostile.text("peer_product", 60),
+            district=hostile.texts["district"][:60], entry_threshold=hostile.text("peer_threshold"),
+            strengths=hostile.text("peer_strengths"), weaknesses=hostile.text("peer_weaknesses"),
+            marketing_strategy=hostile.text("peer_marketing")))
+        product = save_product(ctx("admin"), None, product_body(
+            name=hostile.text("our_product", 60), entry_threshold=hostile.text("our_threshold"),
+            notes=hostile.text("our_notes")))
+        survey = save_survey(ctx("lead1"), None, survey_body(
+            title=hostile.text("survey_title", 100), intro=hostile.text("survey_intro"), questions=[
+                {"kind": "choice", "text": hostile.text("survey_question", 200),
+                 "choices": [hostile.text("survey_choice", 60), "没有"]},
+                {"kind": "text", "text": "建议"}]))
+        open_round(ctx("lead1"), survey)
+        first, second = (str(q.id) for q in survey.questions)
+        put_survey_response(ctx("mgr1"), new_id(), {
+            "survey_id": survey.id, "round": 1, "merchant_id": hostile.merchant_id,
+            "answered_at": datetime.now(UTC).isoformat(),
+            "answers": {first: hostile.texts["survey_choice"], second: hostile.text("survey_answer", 1000)}})
+        db.session.commit()
+        hostile.ids.update(product_id=product.id, survey_id=survey.id)
+
+
+def _relations(app: Flask, hostile: Hostile) -> None:
+    """A screening model over the hostile district, run, with a target's note (webapp.relations)."""
+    from tests.channel_helpers import ctx
+    from webapp.models import ScreeningTarget
+    from webapp.relations.screening import run_model, save_model, set_outcome
+
+    with app.app_context():
+        model = save_model(ctx("lead1"), None, {
+            "name": hostile.text("model_name", 100), "purpose": hostile.text("model_purpose", 300),
+            "criteria": {"population": "merchants", "districts": [hostile.texts["district"][:60]]}})
+        run = run_model(ctx("lead1"), model)
+        target = db.session.scalar(sa.select(ScreeningTarget).where(ScreeningTarget.run_id == run.id))
+        assert target is not None
+        set_outcome(ctx("mgr1"), target, {"outcome": "interested", "note": hostile.text("target_note", 300)})
+        db.session.commit()
+        hostile.ids.update(model_id=model.id, target_id=target.id)
+
+
 # Each module's records with hostile text, in order (a later builder may use an earlier one's ids).
 BUILDERS: list[Callable[[Flask, Hostile], None]] = [
-    _people_and_merchants, _visit_and_review, _sweep_day, _loan_book, _post_loan, _collection, _meetings]
+    _people_and_merchants, _visit_and_review, _sweep_day, _loan_book, _post_loan, _collection, _meetings, _channels,
+    _market, _relations]
 
 
 def build_hostile(app: Flask) -> Hostile:

@@ -186,9 +186,11 @@ def test_plain_post_with_bad_rows_returns_the_page(app: Flask, admin: LoggedIn, 
     assert "Not a known status" in body and "贷款客户" in body
 
 
-def test_raw_phones_never_appear_in_the_report(app: Flask, admin: LoggedIn, world: World) -> None:
+def test_a_bad_phone_is_shown_as_typed_and_other_phones_never(app: Flask, admin: LoggedIn, world: World) -> None:
+    """The admin sees the phone number they typed that was refused (masked, the wrong digit could not be found);
+    a good phone on another bad row, or digits typed into another column, are never echoed raw."""
     rows = [
-        zh_row(1, 联系电话="13812345678#"),  # not a phone number: reported, masked
+        zh_row(1, 联系电话="13812345678#"),  # not a phone number: reported as typed
         zh_row(2, 商户名称="", 联系电话="13987654321"),  # a good phone on a bad row: not echoed at all
         zh_row(3, 联系人="13700001111 王"),  # a phone typed into another column
         zh_row(4, 客户经理="13600002222"),  # and into the owner column
@@ -197,9 +199,37 @@ def test_raw_phones_never_appear_in_the_report(app: Flask, admin: LoggedIn, worl
     body = response.get_data(as_text=True)
     assert response.status_code == 422
     assert reported_rows(body) == [2, 3, 5]
-    assert "138****5678" in body
-    for raw in ("13812345678", "13987654321", "13600002222"):
+    assert "13812345678#" in body and "138****5678" not in body
+    for raw in ("13987654321", "13600002222"):
         assert raw not in body
+
+
+def test_the_manager_column_takes_a_username_or_a_unique_name(app: Flask, admin: LoggedIn, world: World) -> None:
+    a1 = world.sub_branches["A1"]
+    page = admin.get("/admin/merchants/import").get_data(as_text=True)
+    assert "data-owner-help" in page and "username" in page
+    rows = [zh_row(1, 客户经理="mgr1"), zh_row(2, 客户经理="张伟"), zh_row(3, 客户经理="MGR3")]
+    assert upload(admin, make_csv(rows), a1).status_code == 200
+    with app.app_context():
+        from webapp.models import User
+
+        owners = dict(db.session.execute(sa.select(Merchant.code, User.username).join(
+            User, Merchant.owner_id == User.id).where(Merchant.code.like("IMP-%"))).all())
+    assert owners == {"IMP-001": "mgr1", "IMP-002": "mgr2", "IMP-003": "mgr3"}
+    # A name two people of the sub-branch share names nobody: the admin is asked for the username.
+    with app.app_context():
+        from webapp.models import User
+
+        namesake = db.session.scalar(sa.select(User).where(User.username == "mgr3"))
+        assert namesake is not None
+        namesake.display_name = "张伟"
+        db.session.commit()
+    response = upload(admin, make_csv([zh_row(4, 客户经理="张伟")]), a1)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "write their username" in body
+    # Someone of another sub-branch, or nobody, is refused as before.
+    response = upload(admin, make_csv([zh_row(5, 客户经理="黄强")]), a1)
+    assert response.status_code == 422 and "username or name" in response.get_data(as_text=True)
 
 
 def test_reimport_by_code_updates_instead_of_duplicating(app: Flask, admin: LoggedIn, world: World) -> None:

@@ -13,6 +13,7 @@ from flask import Flask
 from tests import photo_samples as samples
 from tests.api_helpers import good_body, put
 from tests.factories import World
+from tests.record_scenarios import record_scenarios
 from tests.visit_helpers import new_id, now_iso
 from webapp.api.openapi import openapi_document
 
@@ -246,6 +247,7 @@ SCENARIOS: dict[tuple[str, str], dict[str, Scenario]] = {
     (VISIT, "put"): _visit_scenarios(),
     (PHOTO, "put"): _photo_scenarios(),
     (CONFIRMATION, "put"): _confirmation_scenarios(),
+    **record_scenarios(),  # leads, peer records, survey answers (tests/record_scenarios.py)
 }
 
 

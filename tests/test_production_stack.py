@@ -24,6 +24,7 @@ from tests.servers import (
 )
 from tests.test_api_visit_writes import good_body
 from tests.visit_helpers import new_id, now_iso
+from webapp.static_prepared import minified
 
 
 def test_the_production_stack_serves_a_phone_end_to_end(
@@ -51,7 +52,9 @@ def test_the_production_stack_serves_a_phone_end_to_end(
         assert re.fullmatch(r"/static/css/app\.[0-9a-f]{12}\.css", hashed)
         named = phone.request("GET", hashed)
         assert named.status == 200 and named.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        assert named.body == (Path(app.static_folder or "static") / "css" / "app.css").read_bytes()
+        # ... as sent by the app: minified (webapp/static_prepared.py), the same style sheet.
+        source = (Path(app.static_folder or "static") / "css" / "app.css").read_text(encoding="utf-8")
+        assert named.body == minified("css/app.css", source).encode("utf-8")
         stale = phone.request("GET", "/static/css/app.0123456789ab.css")  # no version of the file
         assert stale.status == 404 and "immutable" not in stale.headers.get("Cache-Control", "")
         assert "immutable" not in phone.request("GET", "/static/css/app.css?v=0123abcd").headers["Cache-Control"]

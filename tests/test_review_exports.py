@@ -19,11 +19,14 @@ from tests.review_helpers import create_visit, decision, download
 from webapp.extensions import db
 from webapp.models import Photo
 from webapp.photos.store import LocalPhotoStore, variant_name
-from webapp.review.exports import MANIFEST_COLUMNS, strip_jpeg_metadata
+from webapp.review.exports import strip_jpeg_metadata
+from webapp.review.manifest import MANIFEST_COLUMNS
 
 
-def archive(user: Any, query: str = "") -> tuple[zipfile.ZipFile, list[dict[str, str]]]:
-    status, data, headers = download(user, f"/review/export.zip{query}")
+def archive(user: Any, query: str = "", language: str = "en") -> tuple[zipfile.ZipFile, list[dict[str, str]]]:
+    """The archive and its manifest's rows; by default the English export, whose columns and values are codes."""
+    joined = f"{query}&language={language}" if query else f"?language={language}"
+    status, data, headers = download(user, f"/review/export.zip{joined}")
     assert status == 200, data[:300]
     assert headers["Content-Type"] == "application/zip"
     assert re.match(r'attachment; filename=photo-log-\d{4}-\d\d-\d\d-\d{4}-\d\d-\d\d\.zip', headers["Content-Disposition"])
@@ -164,3 +167,39 @@ def test_the_manifest_never_holds_a_formula(app: Flask, world: World, login: Any
         db.session.commit()
     _zipped, rows = archive(login("reviewer1"))
     assert rows[0]["merchant_name"] == '\'=HYPERLINK("http://x.example","点我")'
+
+
+def test_the_manifest_and_the_record_speak_chinese_with_amounts_in_yuan_and_distances_in_metres(
+    app: Flask, world: World, login: Any
+) -> None:
+    """A Chinese reader: Chinese column names and labels in the manifest (the codes with ?language=en), ¥300,000
+    and 米 in the PDF record, never 300000.0 or a bare m."""
+    import pypdf
+
+    from webapp.review.manifest import HEADERS
+
+    visit_id = create_visit(app, world, photos=1, outcome={
+        "effective": True, "deals": ["credit_card"], "next_step": "带申请表",
+        "application": {"product": "经营贷", "amount": 300000.0}, "follow_up_date": "2026-12-10"})
+    reviewer = login("reviewer1")
+    assert decision(reviewer, visit_id, "approve").status_code == 303
+    _zipped, rows = archive(reviewer, language="zh")
+    with app.test_request_context():
+        from flask_babel import force_locale
+
+        with force_locale("zh"):
+            expected = [str(HEADERS[c]) for c in MANIFEST_COLUMNS]
+    assert list(rows[0]) == expected and "商户" in expected and "定位签到距商户距离（米）" in expected
+    row = rows[0]
+    assert row["审核状态"] == "已通过" and row["拜访类型"] == "营销拜访" and row["照片类别"] == "经营场所"
+    assert row["定位签到"] == "已核验" and row["文件状态"] == "已包含" and row["定位签到精度（米）"] == "12"
+    _zipped, english = archive(reviewer, language="en")
+    assert english[0]["review_state"] == "approved" and english[0]["kind"] == "marketing"
+
+    status, data, _headers = download(reviewer, f"/review/visits/{visit_id}/record.pdf")
+    assert status == 200
+    text = "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+    assert "经营贷 · ¥300,000" in text and "300000" not in text
+    assert "2026年12月10日" in text
+    assert "距商户 0 米" in text and "精度 ±12 米" in text
+    assert not re.search(r"\d m\b", text), "distances in 米, never a bare m"

@@ -24,10 +24,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask, url_for
 
+from tests.channel_helpers import build_channels
 from tests.collection_matrix import build_collection
 from tests.conftest import CSRF_META, LoggedIn, _empty_all_tables, base_test_config, login_client
 from tests.factories import SIJIQING, WULIN, add_merchant, build_world, user_by_name
+from tests.market_helpers import build_market, build_surveys
 from tests.meetings_helpers import add_lead_b, make_records
+from tests.relations_helpers import build_relations
 from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
 from webapp import create_app
 from webapp.extensions import db
@@ -79,12 +82,15 @@ ADMIN = ("admin",)
 LEAD = ("team_lead",)
 COMMITTEE = ("reviewer",)
 SWEEP_TARGETS = ("A1", "A2")
+# A branch's record (the product catalogue): A2 shares A1's branch, so only A1 and another branch are asked.
+BRANCH_TARGETS = ("A1", "B1")
 BRANCH_ROLES = ("reviewer", "admin")
 MAKERS = ("team_lead", "reviewer", "admin")
 EXPLAIN = {"metric": "consultations", "start": "2026-12-01", "end": "2026-12-01"}
 
 ROUTES: tuple[Route, ...] = (
     r("home.index", ok=302),
+    r("home.more"),
     r("auth.login", public=True, ok=302),
     r("health.healthz", public=True),
     r("pwa.manifest", public=True),
@@ -251,6 +257,60 @@ ROUTES: tuple[Route, ...] = (
     r("learning.add_brief", method="POST", roles=LEAD),
     r("learning.add_photo", method="POST", kind="brief", roles=LEADS_AND_MANAGERS),
     r("metrics.save_definitions_page", method="POST", roles=ADMIN),
+    # Channels, marketing activities and leads (webapp.channels): a sub-branch's, recorded by the field roles.
+    r("channels.index"),
+    r("channels.register_export"),
+    r("channels.new", roles=LEADS_AND_MANAGERS),
+    r("channels.show", kind="channel"),
+    r("channels.edit", kind="channel", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.activities"),
+    r("channels.new_activity", roles=LEADS_AND_MANAGERS),
+    r("channels.activity", kind="activity"),
+    r("channels.edit_activity", kind="activity", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.new_lead", kind="activity", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.create", method="POST", roles=LEADS_AND_MANAGERS),
+    r("channels.update", method="POST", kind="channel", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.link", method="POST", kind="channel", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.unlink", method="POST", kind="channel_merchant", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.create_activity", method="POST", roles=LEADS_AND_MANAGERS),
+    r("channels.update_activity", method="POST", kind="activity", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.capture_lead", method="POST", kind="activity", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("channels.reassign_lead", method="POST", kind="lead", roles=LEAD, scope_first=True),
+    # Market and peer intelligence (webapp.market): peer records of a sub-branch, the branch's catalogue.
+    r("market.peers"),
+    r("market.new_peer", roles=LEADS_AND_MANAGERS),
+    r("market.summary"),
+    r("market.summary_export"),
+    r("market.products"),
+    r("market.new_product", roles=ADMIN),
+    r("market.edit_product", kind="product", roles=ADMIN, targets=BRANCH_TARGETS),
+    r("market.create_peer", method="POST", roles=LEADS_AND_MANAGERS),
+    r("market.create_product", method="POST", roles=ADMIN),
+    r("market.update_product", method="POST", kind="product", roles=ADMIN, targets=BRANCH_TARGETS),
+    r("market.analysis"),
+    r("market.surveys"),
+    r("market.new_survey", roles=LEAD),
+    r("market.survey", kind="survey"),
+    r("market.survey_export", kind="survey"),
+    r("market.edit_survey", kind="survey", roles=LEAD, scope_first=True),
+    r("market.answer", kind="survey", roles=LEADS_AND_MANAGERS, scope_first=True),
+    r("market.create_survey", method="POST", roles=LEAD),
+    r("market.update_survey", method="POST", kind="survey", roles=LEAD, scope_first=True),
+    r("market.start_round", method="POST", kind="survey", roles=LEAD, scope_first=True),
+    r("market.end_round", method="POST", kind="survey", roles=LEAD, scope_first=True),
+    r("market.save_answer", method="POST", kind="survey", roles=LEADS_AND_MANAGERS, scope_first=True),
+    # Customer relations (webapp.relations): timelines follow the merchant; targets are their manager's.
+    r("relations.timeline", kind="merchant"),
+    r("relations.fading"),
+    r("relations.models"),
+    r("relations.new_model", roles=LEAD),
+    r("relations.model", kind="screening_model"),
+    r("relations.edit_model", kind="screening_model", roles=LEAD, scope_first=True),
+    r("relations.targets", roles=LEADS_AND_MANAGERS),
+    r("relations.create_model", method="POST", roles=LEAD),
+    r("relations.update_model", method="POST", kind="screening_model", roles=LEAD, scope_first=True),
+    r("relations.run", method="POST", kind="screening_model", roles=LEAD, scope_first=True),
+    r("relations.record_outcome", method="POST", kind="target", roles=LEADS_AND_MANAGERS, scope_first=True),
 )
 
 # Routes the matrix leaves to their own tests, and why.
@@ -259,11 +319,17 @@ NOT_IN_MATRIX = {
     "auth.login_post": "the login form itself: tests/test_auth.py",
     "auth.logout": "tests/test_auth.py",
     "auth.set_language": "open to everyone by design: tests/test_auth.py",
+    "push.subscribe_endpoint": "one's own device's subscription, any signed-in role: tests/test_push.py",
+    "push.unsubscribe_endpoint": "only one's own subscription is removed: tests/test_push.py",
+    "push.send_test": "only to one's own devices: tests/test_push.py",
     "visits.save": "scope is decided by the body's merchant: tests/test_visit_pages.py",
     "visits.edit": "only the visit's lead or creator: tests/test_visit_pages.py",
     "api.put_visit_endpoint": "tests/test_api_visit_writes.py and test_visit_scope.py",
     "api.put_photo_endpoint": "tests/test_api_photos.py and test_visit_scope.py",
     "api.put_confirmation_endpoint": "tests/test_api_confirmations.py",
+    "records_api.put_lead_endpoint": "scope is decided by the body's activity: tests/test_api_records.py",
+    "records_api.put_peer_record_endpoint": "tests/test_api_records.py",
+    "records_api.put_survey_response_endpoint": "scope is decided by the body's survey: tests/test_api_records.py",
 }
 
 
@@ -404,6 +470,10 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, _postgres_schema: str | Non
         ids["session"][target] = {"session_id": _session_of(app, leads[target])}
     with app.app_context():
         ids.update(build_collection(world))
+        ids.update(build_channels(world))
+        ids.update(build_market(world))
+        ids.update(build_surveys(world))
+        ids.update(build_relations(world))
     for target, lead, district in (("A1", "lead1", "武林商圈"), ("A2", "lead2", "四季青服装市场")):
         sweep_id, stop_id = _plan_sweep(app, lead, district)
         ids["sweep"][target] = {"sweep_day_id": sweep_id}

@@ -13,6 +13,7 @@ from flask import Flask, url_for
 
 from webapp.pwa.routes import SHELL_FILES, WORKER_SCRIPTS
 from webapp.static_assets import IMMUTABLE, StaticAssets, logical_name
+from webapp.static_prepared import minified
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -38,7 +39,10 @@ def test_a_hashed_name_is_immutable_and_a_plain_one_is_revalidated(app: Flask) -
         assert response.status_code == 200
         assert response.headers["Cache-Control"] == IMMUTABLE == "public, max-age=31536000, immutable"
         assert response.mimetype == "text/javascript"
-        assert response.get_data() == (STATIC / "js/outbox.js").read_bytes()
+        # The hashed name is the file minified once (comments and white space out), what phones download.
+        written = (STATIC / "js/outbox.js").read_text(encoding="utf-8")
+        assert response.get_data(as_text=True) == minified("js/outbox.js", written)
+        assert len(response.get_data()) < 0.75 * len(written.encode()) and "function" in response.get_data(as_text=True)
     with client.get("/static/js/outbox.js") as plain:
         assert plain.status_code == 200 and plain.headers["Cache-Control"] == "no-cache"
         assert plain.get_data() == (STATIC / "js/outbox.js").read_bytes()
@@ -99,3 +103,28 @@ def test_every_page_script_is_in_the_worker_shell(app: Flask) -> None:
     assert loaded and loaded <= shell
     # Each app script says what it adds to window.xw, so the page can tell a broken one.
     assert re.findall(r'<script src="/static/js/[^"]+" data-xw="\w+"', page)
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_the_shell_is_sent_compressed_at_the_highest_level_with_the_headers_a_file_needs(app: Flask,
+                                                                                         encoding: str) -> None:
+    import gzip
+
+    import brotli
+
+    client = app.test_client()
+    with app.test_request_context():
+        names = [url_for("static", filename=name) for name in ("css/app.css", "js/app.js", "vendor/htmx-2.0.11.min.js",
+                                                                 "vendor/lucide-1.62.0/sprite.svg")]
+    for name, url in zip(("css/app.css", "js/app.js", "vendor/htmx-2.0.11.min.js", "vendor/lucide-1.62.0/sprite.svg"),
+                         names, strict=True):
+        with client.get(url, headers={"Accept-Encoding": f"{encoding}, deflate"}) as response:
+            assert response.headers["Content-Encoding"] == encoding, url
+            body = response.get_data()
+            plain = brotli.decompress(body) if encoding == "br" else gzip.decompress(body)
+            assert plain.decode("utf-8") == minified(name, (STATIC / name).read_text(encoding="utf-8"))
+            assert "Accept-Encoding" in response.headers["Vary"]
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "Content-Security-Policy" not in response.headers  # a file is no document
+    with client.get(names[0], headers={"Accept-Encoding": "identity"}) as response:
+        assert "Content-Encoding" not in response.headers and response.mimetype == "text/css"

@@ -545,10 +545,44 @@ def test_markers_are_sent_in_the_datum_of_the_configured_tiles(app: Flask, world
     page = lead1.get("/sweeps/new")
     html = page.get_data(as_text=True)
     assert 'data-datum="gcj02"' in html and "webrd0{s}.is.autonavi.com" in html
-    assert "https://webrd0*.is.autonavi.com" in page.headers["Content-Security-Policy"]
+    assert "img-src 'self' data: blob: https://*.is.autonavi.com;" in page.headers["Content-Security-Policy"]
     fragment = lead1.htmx_get(f"/sweeps/preview?district={DISTRICT}").get_data(as_text=True)
     markers = json.loads(re.search(r'data-markers="([^"]*)"', fragment).group(1).replace("&#34;", '"'))  # type: ignore[union-attr]
     shop = next(m for m in markers if m["id"] == district["测试00号店"])
     expected = wgs84_to_gcj02(*CORNERS[0])
     assert (shop["lat"], shop["lon"]) == pytest.approx(expected, abs=1e-6)
     assert (shop["lat"], shop["lon"]) != pytest.approx(CORNERS[0], abs=1e-4)  # GCJ-02 moves it some 500 m
+
+
+def test_a_visit_is_credited_to_the_squad_that_made_it_not_to_the_one_the_merchant_moved_to(
+    app: Flask, world: World, district: dict[str, int], login: Any
+) -> None:
+    """Squad 1 visits a shop; the lead then moves the shop to squad 2: the summary still credits squad 1."""
+    with app.app_context():
+        merchants = [db.session.get(Merchant, i) for i in district.values()]
+        plan = NewSweepDay(sweep_date=bank_today(), title="", criteria=MerchantCriteria(district=DISTRICT),
+                           targets=Targets(4, 0, 0))
+        sweepers = [user_by_name(n) for n in ("mgr1", "mgr2", "mgr3", "lead1")]
+        sweep_day = create_sweep_day(user_by_name("lead1"), plan, merchants, sweepers)  # type: ignore[arg-type]
+        db.session.commit()
+        squads = sorted(sweep_day.squads, key=lambda s: s.number)
+        assert len(squads) == 2
+        first, second = squads
+        visitor = first.lead.username
+        stop = next(s for s in sweep_day.stops if s.squad_id == first.id and s.merchant.lat is not None)
+        ids = (sweep_day.id, stop.id, stop.merchant_id, second.id)
+    sweep_day_id, stop_id, merchant_id, second_id = ids
+    put_visit(login(visitor), merchant_id, started_at=started_today(), outcome={"effective": True})
+    lead1 = login("lead1")
+    assert lead1.post(f"/sweeps/{sweep_day_id}/stops/{stop_id}/move", {"squad_id": str(second_id)}).status_code == 303
+    with app.app_context():
+        from webapp.sweeps.board import build_board
+
+        board = build_board(db.session.get(SweepDay, sweep_day_id))  # type: ignore[arg-type]
+        figures = {g.squad.number: g.figures for g in board.squads if g.squad}
+        assert (figures[1].visited, figures[1].consultations) == (1, 1)
+        assert (figures[2].visited, figures[2].consultations) == (0, 0)
+        assert board.overall.visited == 1
+    html = lead1.get(f"/sweeps/{sweep_day_id}/summary").get_data(as_text=True)
+    rows = html.split("<tbody>")[1].split("</tbody>")[0].split("<tr>")[1:]
+    assert "1 / " in rows[0].split("</td>")[1] and "0 / " in rows[1].split("</td>")[1]

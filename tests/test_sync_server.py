@@ -255,10 +255,12 @@ def test_known_names_only_the_users_own_records_by_id(app: Flask, world: World, 
            "confirmations": [squad, alone]}
     response = known(mgr1, ask)
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    # The field records (leads, peer records, survey answers: tests/test_api_records.py) are answered too.
+    records = {"leads": [], "peer_records": [], "survey_responses": []}
     assert response.get_json() == {"visits": sorted([squad, alone]), "photos": sorted([attached, held]),
-                                   "confirmations": []}
+                                   "confirmations": [], **records}
     # mgr2 sees the squad visit and their own confirmation; the held photo is mgr1's alone.
-    assert known(mgr2, ask).get_json() == {"visits": [squad], "photos": [], "confirmations": [squad]}
+    assert known(mgr2, ask).get_json() == {"visits": [squad], "photos": [], "confirmations": [squad], **records}
     # Upper-case ids are the same ids; a kind may be left out.
     assert known(mgr1, {"visits": [alone.upper()]}).get_json()["visits"] == [alone]
 

@@ -218,3 +218,30 @@ def test_a_manager_outside_the_squads_gets_no_sweep_stops(app: Flask, world: Wor
 @pytest.mark.parametrize(("metres", "text"), [(None, ""), (0, "0 m"), (144, "140 m"), (994, "990 m"), (996, "1.0 km"), (1250, "1.2 km")])
 def test_distances_read_well(metres: float | None, text: str) -> None:
     assert format_distance(metres) == text
+
+
+def test_the_first_visit_of_the_day_stays_on_today_marked_done(app: Flask, world: World, login: Any) -> None:
+    """Today never says "nothing to do" once I have worked: what I did stays, marked done, linked to the visit."""
+    mgr2 = login("mgr2")
+    html = mgr2.get("/today/").get_data(as_text=True)
+    assert "data-nothing-due" in html and "data-done-today" not in html
+    start, _ = day_bounds(bank_today())
+    visit_id = new_id()
+    body = visit_body(world.merchants["a1_other"], lead="mgr2",
+                      started_at=max(datetime.now(UTC) - timedelta(minutes=3), start + timedelta(seconds=1))
+                      .isoformat(timespec="seconds"))
+    assert mgr2.api("PUT", f"/api/v1/visits/{visit_id}", json=body).status_code == 201
+    html = mgr2.get("/today/").get_data(as_text=True)
+    assert "data-nothing-due" not in html and "data-all-done" in html
+    done = html.split("data-done-today")[1]
+    assert f'href="/visits/{visit_id}"' in done and f'data-done-merchant="{world.merchants["a1_other"]}"' in done
+    # Someone else's visit is not on my Today.
+    assert f'href="/visits/{visit_id}"' not in login("mgr3").get("/today/").get_data(as_text=True)
+
+
+def test_today_lists_what_needs_my_action(app: Flask, world: World, login: Any, squad_visit: str) -> None:
+    """A squad visit waiting for my confirmation is on Today (the inbox's items that are not stops)."""
+    html = login("mgr2").get("/today/").get_data(as_text=True)
+    actions = html.split("data-today-actions")[1].split("</section>")[0]
+    assert 'data-inbox-kind="squad_confirmation"' in actions and f"/visits/{squad_visit}#confirm-form" in actions
+    assert "data-today-actions" not in login("mgr7").get("/today/").get_data(as_text=True)

@@ -430,9 +430,10 @@ def test_merchant_page_starts_visits_and_lists_recent_ones(world: World, mgr1: L
 
 
 def test_nav_shows_visits_and_proposals_by_role(world: World, mgr1: LoggedIn, login: Any) -> None:
+    """Visits is a manager's and a reviewer's tab; a lead finds visits and location proposals under "More"."""
     assert 'href="/visits/"' in mgr1.get("/merchants/").get_data(as_text=True)
-    assert 'href="/location-proposals"' not in mgr1.get("/merchants/").get_data(as_text=True)
-    lead = login("lead1").get("/merchants/").get_data(as_text=True)
+    assert 'href="/location-proposals"' not in mgr1.get("/more").get_data(as_text=True)
+    lead = login("lead1").get("/more").get_data(as_text=True)
     assert 'href="/visits/"' in lead and 'href="/location-proposals"' in lead
     assert 'href="/visits/"' in login("reviewer1").get("/merchants/").get_data(as_text=True)
 

@@ -16,8 +16,10 @@ from webapp.extensions import babel, csrf, db, htmx, limiter, migrate
 from webapp.health.logs import configure_logging, init_request_observation
 from webapp.health.metrics import start_in_process_exporter
 from webapp.i18n import select_locale
+from webapp.icons import register_icons
 from webapp.labels import register_labels
 from webapp.money import register_money_filters
+from webapp.navigation import register_navigation
 from webapp.photos.limits import init_decode_budget
 from webapp.photos.store import init_photo_store
 from webapp.security import init_request_checks, init_security
@@ -60,6 +62,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_security(app)
     init_static_assets(app)
     register_labels(app)
+    register_icons(app)
+    register_navigation(app)
     register_time_filters(app)
     register_money_filters(app)
     register_converters(app)
@@ -117,8 +121,10 @@ def _init_request_hooks(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from webapp.account.routes import bp as account_bp
     from webapp.admin.routes import bp as admin_bp
+    from webapp.api.records import bp as records_api_bp
     from webapp.api.routes import bp as api_bp
     from webapp.auth.routes import bp as auth_bp
+    from webapp.channels.routes import bp as channels_bp
     from webapp.checkins.routes import bp as checkins_bp
     from webapp.collection.routes import bp as collection_bp
     from webapp.health.routes import bp as health_bp
@@ -126,6 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.inbox.routes import bp as inbox_bp
     from webapp.integrity.routes import bp as integrity_bp
     from webapp.loans.routes import bp as loans_bp
+    from webapp.market.routes import bp as market_bp
     from webapp.meetings.board_routes import bp as meetings_bp
     from webapp.meetings.incentive_routes import bp as incentives_bp
     from webapp.meetings.learning_routes import bp as learning_bp
@@ -134,7 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.merchants.routes import bp as merchants_bp
     from webapp.metrics.routes import bp as metrics_bp
     from webapp.postloan.routes import bp as postloan_bp
+    from webapp.push.routes import bp as push_bp
     from webapp.pwa.routes import bp as pwa_bp
+    from webapp.relations.routes import bp as relations_bp
     from webapp.review.routes import bp as review_bp
     from webapp.sweeps.routes import bp as sweeps_bp
     from webapp.sync.held_admin import bp as held_admin_bp
@@ -145,7 +154,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, health_bp, home_bp, merchants_bp, admin_bp, pwa_bp, visits_bp, api_bp,
                       today_bp, sweeps_bp, checkins_bp, review_bp, sync_bp, inbox_bp, loans_bp, postloan_bp,
                       collection_bp, account_bp, held_admin_bp, integrity_bp, meetings_bp, targets_bp, talks_bp,
-                      incentives_bp, learning_bp, metrics_bp):
+                      incentives_bp, learning_bp, metrics_bp, channels_bp, market_bp,
+                      relations_bp, records_api_bp, push_bp):
         app.register_blueprint(blueprint)
 
 

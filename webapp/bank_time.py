@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
+from flask_babel import format_date
 from flask_babel import gettext as _
 
 BANK_ZONE = ZoneInfo("Asia/Shanghai")
@@ -80,6 +81,20 @@ def local_datetime_seconds(moment: datetime | None) -> str:
     return aware.astimezone(BANK_ZONE).strftime("%Y-%m-%d %H:%M:%S")
 
 
+def day_label(day: date | str | None) -> str:
+    """A day the way the page's language writes it: 2026年12月3日 (Chinese) or December 3, 2026 (English). An
+    ISO string (a follow-up date kept in a visit's outcome) is read first; anything else is shown as it is."""
+    if day is None or day == "":
+        return ""
+    if isinstance(day, str):
+        try:
+            return format_date(date.fromisoformat(day), "long")
+        except ValueError:
+            return day
+    return format_date(day, "long")
+
+
 def register_time_filters(app: Flask) -> None:
     app.add_template_filter(local_datetime, "local_datetime")
+    app.add_template_filter(day_label, "cn_date")
     app.add_template_filter(local_datetime_seconds, "bank_time")

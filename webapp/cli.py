@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,9 +17,13 @@ from webapp.extensions import db
 def register_cli(app: Flask) -> None:
     from webapp.collection.cli import register_collection_cli
     from webapp.loans.cli import register_loan_cli
+    from webapp.push.cli import register_push_cli
+    from webapp.relations.cli import register_relations_cli
 
     register_loan_cli(app)
     register_collection_cli(app)
+    register_relations_cli(app)
+    register_push_cli(app)
 
     @app.cli.command("seed-demo")
     def seed_demo_command() -> None:
@@ -29,10 +34,16 @@ def register_cli(app: Flask) -> None:
             if demo_present():
                 click.echo("Demo data already present; nothing to do.")
                 return
+            started = time.perf_counter()
             created = seed_demo(current_app.config["DEMO_PASSWORD"])
             db.session.commit()
         click.echo(f"Demo data created: {created['users']} users, {created['merchants']} merchants, "
-                   f"{created['loans']} loans.")
+                   f"{created['loans']} loans; two weeks of field work: {created['visits']} visits, "
+                   f"{created['photos']} photos, {created['confirmations']} squad confirmations, "
+                   f"{created['flags']} integrity flags, {created['approved']} visits approved, "
+                   f"{created['sent_back']} sent back, {created['rejected']} rejected "
+                   f"(field work seeded in {created['seconds']} s; whole seed in "
+                   f"{time.perf_counter() - started:.0f} s).")
 
     @app.cli.command("set-password")
     @click.argument("username")

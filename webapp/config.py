@@ -12,6 +12,9 @@ from typing import Any
 
 from webapp.bank_time import BANK_ZONE
 
+# AMap (高德) road tiles, GCJ-02, subdomains webrd01-04 (map.js counts {s} after a host prefix 1-4).
+DEFAULT_TILE_URL = "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8&x={x}&y={y}&z={z}"
+
 
 def default_config(instance_path: str) -> dict[str, Any]:
     """Safe defaults: production-grade unless a setting is explicitly relaxed."""
@@ -119,9 +122,25 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "REPORT_COPY_MIN_SIMILARITY": 0.65,
         "REPORT_COPY_MIN_SHARED": 15,
         # Map tiles: an XYZ template; tiles of Chinese providers are GCJ-02 (markers are converted for display).
-        "MAP_TILE_URL": "",
-        "MAP_TILE_DATUM": "wgs84",
-        "MAP_TILE_ATTRIBUTION": "",
+        # By default AMap's public road map, which works in China out of the box; "" draws markers on a plain
+        # ground (an intranet without tiles), or set the bank's own tile server and its datum.
+        "MAP_TILE_URL": DEFAULT_TILE_URL,
+        "MAP_TILE_DATUM": "gcj02",
+        "MAP_TILE_ATTRIBUTION": "© 高德地图 AutoNavi",
+        # Web Push (webapp/push): the VAPID key (a PEM file made by the setup, or the PEM itself for several
+        # servers), the contact the push services see, how long a push service keeps an undelivered message,
+        # and the push services the server may post to (an endpoint elsewhere is refused: no calls into the
+        # bank's network on a browser's word). PUSH_SYNC waits for the sending (tests).
+        "PUSH_ENABLED": True,
+        "PUSH_VAPID_KEY_FILE": str(instance / "vapid_private.pem"),
+        "PUSH_VAPID_PRIVATE_KEY": "",
+        "PUSH_VAPID_SUBJECT": "mailto:fieldwork@xiaowei.local",
+        "PUSH_TTL_S": 24 * 3600,
+        "PUSH_TIMEOUT_S": 10,
+        "PUSH_SYNC": False,
+        "PUSH_ALLOW_HTTP": False,
+        "PUSH_ENDPOINT_HOSTS": ["fcm.googleapis.com", "android.googleapis.com", "*.push.services.mozilla.com",
+                                "*.push.apple.com", "*.notify.windows.com"],
         # Metric definitions (webapp.metrics.definitions.Definitions): the guide's readings by default; an admin
         # changes them per branch (/metrics/definitions); this object overrides the defaults for a whole
         # installation, e.g. FLASK_METRIC_DEFINITIONS='{"squad_credit": "lead_only"}'.
@@ -135,6 +154,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "COLLECTION_CONTACT_NEXT_MORNING_BY": "10:00",
         "COLLECTION_ATTACHMENT_MAX_BYTES": 5 * 1024 * 1024,
         "COLLECTION_ATTACHMENTS_PER_REPORT": 10,
+        # Customer relations: a customer or borrower without contact (visit, collection contact, off-site check,
+        # lead) for this many days is "fading" in their manager's Today and inbox.
+        "FADING_CUSTOMER_DAYS": 60,
     }
 
 

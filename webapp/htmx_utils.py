@@ -12,7 +12,7 @@ def wants_partial() -> bool:
 
 
 # The JSON endpoints: the API, and what the outbox and the service worker ask under /sync/.
-JSON_PATHS = ("/api/", "/sync/session", "/sync/offline-pages", "/sync/known")
+JSON_PATHS = ("/api/", "/sync/session", "/sync/offline-pages", "/sync/known", "/push/")
 
 
 def is_api_request() -> bool:

@@ -77,6 +77,11 @@ def init_serving(app: Flask) -> None:
                                 x_host=int(config.get("PROXY_FIX_X_HOST") or 0))
     app.wsgi_app = BodyReadTimeout(app.wsgi_app, float(config["UPLOAD_READ_TIMEOUT_S"]))  # type: ignore[method-assign]
     config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
+    # Pages are small (tens of kB): brotli 5 takes a millisecond more than Flask-Compress's 4 and saves about
+    # an eighth of a page on a phone's network. Hashed static files are compressed once at 11 (static_prepared).
+    config.setdefault("COMPRESS_BR_LEVEL", 5)
+    # Brotli before zstd (Flask-Compress prefers zstd): on these pages br 5 is about a sixth smaller than zstd 3.
+    config.setdefault("COMPRESS_ALGORITHM", ["br", "zstd", "gzip", "deflate"])
     compress.init_app(app)
 
     @app.after_request

@@ -14,6 +14,7 @@ a note is user text too. Numbers, dates and booleans are written as what they ar
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import IO
@@ -62,3 +63,37 @@ def append_row(sheet: Worksheet, row: Iterable[CellValue]) -> None:
             cell.data_type = "s"
             if looks_like_formula(cell.value):
                 cell.quotePrefix = True
+
+
+def build_workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence[CellValue]]]]) -> bytes:
+    """A workbook of simple tables, one sheet each (title, header row in bold, rows), columns sized to their
+    text and the header frozen: the layout of the channel, peer and survey exports."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, header, rows in sheets:
+        # Excel refuses these characters in a sheet's name, and names longer than 31.
+        name = re.sub(r"[\[\]:*?/\\']", "", ILLEGAL_CHARACTERS_RE.sub("", title))[:31].strip()
+        sheet = book.create_sheet(name or "-")
+        append_row(sheet, header)
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        widths = [len(str(name)) for name in header]
+        for row in rows:
+            append_row(sheet, row)
+            widths = [max(w, len(str(v)) if v is not None else 0) for w, v in zip(widths, row, strict=False)]
+        for index, width in enumerate(widths, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = min(max(8, width + 2), 40)
+        sheet.freeze_panes = "A2"
+    if not book.worksheets:
+        book.create_sheet("-")
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()

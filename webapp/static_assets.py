@@ -18,9 +18,11 @@ import re
 import threading
 from pathlib import Path
 
-from flask import Flask, current_app, send_from_directory
+from flask import Flask, current_app, request, send_from_directory
 from werkzeug.security import safe_join
 from werkzeug.wrappers import Response
+
+from webapp.static_prepared import prepared_kind, prepared_response
 
 DIGEST_LENGTH = 12
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -95,9 +97,15 @@ def static_assets() -> StaticAssets:
 
 
 def serve_static(filename: str) -> Response:
-    """The static route: a hashed name is immutable for a year; any other name is revalidated each time."""
+    """The static route: a hashed name is immutable for a year; any other name is revalidated each time. A hashed
+    script, style sheet or SVG is sent as prepared once (webapp.static_prepared: minified, brotli 11 or gzip 9),
+    with only the headers a static file needs: the first visit of a page is light on a phone's slow network."""
     assets = static_assets()
     original, immutable = assets.resolve(filename)
+    if immutable and prepared_kind(original):
+        digest = assets.digest(original)
+        if digest is not None:
+            return prepared_response(assets.folder, original, digest, request.headers.get("Accept-Encoding", ""))
     response = send_from_directory(str(assets.folder), original, max_age=0)
     response.headers["Cache-Control"] = IMMUTABLE if immutable else REVALIDATE
     return response

@@ -162,25 +162,62 @@
     if (passwordNotice) passwordNotice.hidden = !forPassword;
   }
 
+  // Reads are coalesced, but a change that arrives while a read is under way may not be in it (the read began
+  // before the change was written): then the badge is read once more when that read ends, or it would keep
+  // showing what was true before the change (the lost items just marked read, say) until the next timer.
   var refreshing = null;
+  var changedDuringRead = false;
   function refresh() {
     if (!user) return Promise.resolve(null);
-    if (refreshing) return refreshing;
+    if (refreshing) {
+      changedDuringRead = true;
+      return refreshing;
+    }
+    changedDuringRead = false;
     refreshing = Promise.all([outbox.stats(user), xw.journal.lostOf(user)]).then(function (results) {
       refreshing = null;
       var stats = results[0];
       stats.lost = results[1] ? results[1].total : 0;
       showBadge(stats);
-      return stats;
+      return changedDuringRead ? refresh() : stats;
     }, function (err) {
       refreshing = null;
       util.report(err);
-      return null;
+      return changedDuringRead ? refresh() : null;
     });
     return refreshing;
   }
 
   // --- logging out with items waiting --------------------------------------------------------------------------
+
+  function logoutSays(form, text) {
+    var box = form.querySelector("[data-logout-message]");
+    if (!box) {
+      window.alert(text);
+      return;
+    }
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  // Logging out needs the server. It is sent by fetch, so a phone without a network hears so on the page (the
+  // service worker answers a failed logout with a network error), rather than staying put or showing the
+  // offline page. Once the server agreed (its redirect), the pages kept for this user go and the login opens.
+  function logOut(form) {
+    fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin", redirect: "manual" })
+      .then(function (response) {
+        if (response.type === "opaqueredirect" || (response.status >= 200 && response.status < 400)) {
+          tellWorker({ type: "logout" });
+          window.location.assign(form.dataset.loginUrl || "/login");
+          return;
+        }
+        // Refused (an expired form token): the plain form post shows the server's own answer.
+        form.dataset.confirmed = "1";
+        form.submit();
+      }, function () {
+        logoutSays(form, form.dataset.msgOffline);
+      });
+  }
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -189,24 +226,22 @@
       tellWorker({ type: "logout" });
       return;
     }
+    event.preventDefault();
     if (navigator.onLine === false) {
-      // Logging out needs the server; trying offline would only lose the page.
-      event.preventDefault();
-      window.alert(form.dataset.msgOffline);
+      logoutSays(form, form.dataset.msgOffline);
       return;
     }
-    if (!user) return;
-    event.preventDefault();
+    if (!user) {
+      logOut(form);
+      return;
+    }
     outbox.stats(user).then(function (stats) {
       var waiting = stats.waiting;
       if (waiting > 0 && !window.confirm(util.fill(form.dataset.confirmWaiting, { n: waiting }))) return;
-      form.dataset.confirmed = "1";
-      tellWorker({ type: "logout" });
-      form.requestSubmit();
+      logOut(form);
     }, function (err) {
       util.report(err);
-      form.dataset.confirmed = "1";
-      form.requestSubmit();
+      logOut(form);
     });
   }, true);
 

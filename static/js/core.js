@@ -2,7 +2,9 @@
 // Loaded first by every page (base.html) and by the service worker (importScripts). Each other script adds
 // one member: xw.outbox (outbox.js), xw.journal (journal.js), xw.replay (replay.js), xw.photoPrep
 // (photo-prep.js), xw.exif (exif.js), xw.sync (app.js), xw.visitForm (visit-form.js), xw.photos (photos.js),
-// xw.syncPage (sync-page.js), xw.checkin (checkin.js), xw.map (map.js), xw.postLoanVisit (postloan-visit.js).
+// xw.syncPage (sync-page.js), xw.checkin (checkin.js), xw.map (map.js), xw.postLoanVisit (postloan-visit.js),
+// xw.capture (capture.js: leads, peer records, survey answers), xw.channelMap (channel-map.js).
+// xw.lightbox (lightbox.js), xw.dates (dates.js), xw.push (push.js).
 // base.html checks that every script it names in data-xw arrived (a proxy's page stored as a script is a
 // broken shell, said at once).
 (function (scope) {

@@ -11,7 +11,8 @@
 // and the badge and the sync page say so until the person has read it.
 //
 // Cookie "xw_journal" (with the port, if any): 1.<generation>.<author tag>:<entries>[*<more>]... with one entry per item: v (visit),
-// p (photo) or c (confirmation), then the record's UUID in 22 base64url characters. At most MAX_ENTRIES are
+// p (photo), c (confirmation), l (lead), r (peer record) or s (survey answers), then the record's UUID in 22
+// base64url characters. At most MAX_ENTRIES are
 // named (visits first); the rest are counted (*n). Meta "lost": { at, groups: { tag: { entries, more } } }.
 (function (scope) {
   "use strict";
@@ -21,8 +22,8 @@
   const COOKIE = "xw_journal" + (scope.location.port ? "_" + scope.location.port : "");
   const MAX_ENTRIES = 120;
   const YEAR_S = 365 * 86400;
-  const KINDS = { visit: "v", photo: "p", confirmation: "c" };
-  const KIND_ORDER = "vcp";
+  const KINDS = { visit: "v", photo: "p", confirmation: "c", lead: "l", peer: "r", survey: "s" };
+  const KIND_ORDER = "vclrsp";
   const KNOWN_TIMEOUT_MS = 15000;
   const tags = new Map();
 
@@ -85,7 +86,7 @@
     parts.slice(2).forEach((part) => {
       const match = /^([\w-]{6}):([\w-]*?)(?:\*(\d+))?$/.exec(part);
       if (!match) return;
-      const entries = (match[2].match(/[vpc][\w-]{22}/g) || []).map((e) => ({ kind: e[0], id: tokenUuid(e.slice(1)) }));
+      const entries = (match[2].match(/[vpclrs][\w-]{22}/g) || []).map((e) => ({ kind: e[0], id: tokenUuid(e.slice(1)) }));
       groups[match[1]] = { entries, more: parseInt(match[3] || "0", 10) };
     });
     return { generation: parts[1], groups };
@@ -171,7 +172,8 @@
 
   // --- asking the server -----------------------------------------------------------------------------------------
 
-  // Which of these ids the server has for the logged-in user: { visits: [...], photos: [...], confirmations: [...] }.
+  // Which of these ids the server has for the logged-in user: { visits: [...], photos: [...], confirmations: [...],
+  // leads: [...], peer_records: [...], survey_responses: [...] }.
   async function known(ids, csrf) {
     const response = await xw.util.fetchWithTimeout("/sync/known", {
       method: "POST", credentials: "same-origin", cache: "no-store",
@@ -184,7 +186,7 @@
     return response.json();
   }
 
-  const KIND_KEYS = { v: "visits", p: "photos", c: "confirmations" };
+  const KIND_KEYS = { v: "visits", p: "photos", c: "confirmations", l: "leads", r: "peer_records", s: "survey_responses" };
 
   // Drops from the lost list what the server has after all (an acknowledgement lost on the way back) and marks
   // the rest as checked; photos left as drafts beside a visit the server has are queued for it.
@@ -193,9 +195,10 @@
     const lost = await xw.outbox.getMeta("lost");
     const group = lost && lost.groups[tag];
     const drafts = (await xw.outbox.list()).filter((i) => i.author === user && i.state === "draft");
-    const ask = { visits: drafts.map((i) => i.visitId), photos: [], confirmations: [] };
+    const ask = { visits: drafts.map((i) => i.visitId), photos: [], confirmations: [], leads: [], peer_records: [],
+                  survey_responses: [] };
     (group ? group.entries : []).forEach((e) => ask[KIND_KEYS[e.kind]].push(e.id));
-    if (!ask.visits.length && !ask.photos.length && !ask.confirmations.length) return;
+    if (!Object.keys(ask).some((key) => ask[key].length)) return;
     const answer = await known(ask, csrf);
     const has = new Set();
     Object.keys(KIND_KEYS).forEach((kind) => (answer[KIND_KEYS[kind]] || []).forEach((id) => has.add(kind + id)));
@@ -220,7 +223,8 @@
     const count = (kind) => group.entries.filter((e) => e.kind === kind).length;
     return {
       at: lost.at, total: group.entries.length + group.more, visits: count("v"), photos: count("p"),
-      confirmations: count("c"), more: group.more, checked: group.entries.every((e) => e.checked),
+      confirmations: count("c"), records: count("l") + count("r") + count("s"), more: group.more,
+      checked: group.entries.every((e) => e.checked),
     };
   }
 

@@ -1,4 +1,4 @@
-// 小微外勤: the photo lightbox of the review pages (templates/review/_lightbox.html).
+// 小微外勤: the photo lightbox of the review pages and the visit page (templates/review/_lightbox.html), xw.lightbox.
 // Every [data-lightbox-item] on the page is one photo, in page order: its [data-lightbox-open] link points at
 // the display copy (so without JavaScript the link still opens the photo) and its [data-lightbox-evidence]
 // holds the evidence shown beside it. Arrow keys move, Esc closes (the <dialog> does that natively too).
@@ -107,4 +107,6 @@
   document.addEventListener("close", function (event) {
     if (event.target === dialog && opener && document.contains(opener)) opener.focus();
   }, true);
+
+  window.xw.lightbox = { open: open, close: close };
 })();

@@ -1,7 +1,9 @@
 // 小微外勤: Leaflet maps of merchants (sweep plan, board, Today), xw.map. No inline scripts (CSP): every map is a
 // <div data-map> whose markers come, already in the tiles' datum, from the data-markers JSON of the element
 // named by data-markers-from; that element may be swapped by htmx, so the markers are re-read after swaps.
-// With no tile URL configured (tests, offline) the markers sit on the plain CSS background of the div.
+// Tiles: the configured XYZ template (by default AMap's public GCJ-02 tiles, webapp/config.py); with none, or
+// offline, the markers sit on the plain CSS background of the div. The map is its own stacking context
+// (app.css .map), so Leaflet's panes never paint over the header or the tab bar.
 (function () {
   "use strict";
   if (!window.L) { return; }
@@ -119,9 +121,27 @@
     }
   }
 
+  // The view is set from the markers before the tiles are added: tiles are fetched and drawn once, at the zoom
+  // the map will show, rather than first around the configured centre and again after the fit (half the tiles
+  // and one long task less on a phone's first paint).
   function create(el) {
     if (maps.has(el.id)) { return maps.get(el.id); }
     var map = L.map(el, { attributionControl: Boolean(el.dataset.tileAttribution) });
+    if (map.attributionControl) { map.attributionControl.setPrefix(false); }
+    var entry = {
+      el: el, map: map, layer: L.layerGroup().addTo(map), source: el.dataset.markersFrom,
+      refit: el.dataset.refit || "once", fitted: false, datum: el.dataset.datum || "wgs84"
+    };
+    maps.set(el.id, entry);
+    render(entry);
+    if (!entry.fitted) {
+      var centre = (el.dataset.centre || "").split(",").map(Number);
+      if (centre.length === 2 && isFinite(centre[0]) && isFinite(centre[1]) && el.dataset.centre) {
+        map.setView(centre, 14);
+      } else {
+        map.setView([30.27, 120.16], 12);
+      }
+    }
     var url = el.dataset.tileUrl;
     if (url) {
       // {s} directly after a host prefix (AMap's webrd0{s}, Tianditu's t{s}) counts 1-4; OSM's {s}. is a-c.
@@ -129,18 +149,6 @@
       L.tileLayer(url, { maxZoom: 19, subdomains: subdomains, attribution: el.dataset.tileAttribution || "" })
         .addTo(map);
     }
-    var centre = (el.dataset.centre || "").split(",").map(Number);
-    if (centre.length === 2 && isFinite(centre[0]) && isFinite(centre[1]) && el.dataset.centre) {
-      map.setView(centre, 14);
-    } else {
-      map.setView([30.27, 120.16], 12);
-    }
-    var entry = {
-      el: el, map: map, layer: L.layerGroup().addTo(map), source: el.dataset.markersFrom,
-      refit: el.dataset.refit || "once", fitted: false, datum: el.dataset.datum || "wgs84"
-    };
-    maps.set(el.id, entry);
-    render(entry);
     return entry;
   }
 

@@ -11,7 +11,8 @@
 // - Discarding names what it deletes; a discarded visit's photos stay on the phone unless the person says so.
 //
 // Schema (database "xw-outbox", version 1):
-//   items  keyPath "id" ("visit:<uuid>", "photo:<uuid>", "confirmation:<visit uuid>:<username>"), index "seq"
+//   items  keyPath "id" ("visit:<uuid>", "photo:<uuid>", "confirmation:<visit uuid>:<username>", and the field
+//          records "lead:<uuid>", "peer:<uuid>", "survey:<uuid>"), index "seq"
 //          { id, kind, seq, rev, author, visitId, recordId, url, json | fields+filename+size+sha256+raw,
 //            ifMatch, deviceId, label, dependsOn, state, attempts, strikes, serverHas,
 //            lastError {status, code, message, fields, etag, detail, at}, createdAt, updatedAt }
@@ -256,6 +257,17 @@
     })).then(async (record) => { await changed(id); return record; });
   }
 
+  // A field record that stands alone (a lead, a peer record, survey answers): a JSON body PUT to its own URL
+  // under the id the page made. Kinds: "lead", "peer", "survey" (journal.js and /sync/known know them).
+  function enqueueRecord(options) {
+    const id = options.kind + ":" + options.recordId;
+    return transaction(["items", "blobs", "meta"], "readwrite", (s) => write(s, {
+      id, kind: options.kind, recordId: options.recordId, author: options.author, url: options.url,
+      json: options.body, deviceId: options.deviceId || null, label: options.label || "", state: "queued",
+      attempts: 0, strikes: 0, lastError: null, createdAt: options.createdAt,
+    })).then(async (record) => { await changed(id); return record; });
+  }
+
   // --- reading -------------------------------------------------------------------------------------------
 
   function list() {
@@ -403,7 +415,7 @@
   xw.outbox = {
     DB_NAME, CHANNEL_NAME, STALE_MS, WAITING,
     openDb, on, emit, onChange, getMeta, setMeta, sha256Hex,
-    enqueueVisit, enqueuePhoto, preparedPhoto, enqueueConfirmation, visitSaved,
+    enqueueVisit, enqueuePhoto, preparedPhoto, enqueueConfirmation, enqueueRecord, visitSaved,
     list, getItem, getBlob, blockedBy, byIdOf, sendable, stats, pending,
     updateItem, removeSent, dependentsOf, discard, retry, overwrite, tidy,
   };

@@ -89,7 +89,10 @@
       });
     });
     if (this.form) {
-      this.form.addEventListener("xw:visit-saved", function () { self.afterVisit = true; });
+      this.form.addEventListener("xw:visit-saved", function () {
+        self.afterVisit = true;
+        self.refreshRows();
+      });
       this.form.addEventListener("xw:visit-id", function () { self.showKept(); });
     }
     xw.outbox.on(function (message) { self.onMessage(message); });
@@ -161,6 +164,16 @@
     } else if (message.type === "refused") {
       setRow(view, "refused", message.message || this.message("failed"));
     }
+  };
+
+  // The rows again from what the outbox holds now (the visit was saved: its drafts now wait to be sent).
+  PhotoList.prototype.refreshRows = function () {
+    var self = this;
+    Object.keys(this.views).forEach(function (id) {
+      xw.outbox.getItem(id).then(function (item) {
+        if (item && self.views[id]) self.showItem(self.views[id], item);
+      }, util.report);
+    });
   };
 
   // Photos of this visit already on the phone (a reload, a correction, the visit page after saving).

@@ -37,3 +37,33 @@
     }
   });
 })();
+
+// A wide screen shows the queue and a visit's photo log side by side: opening a visit from the queue loads its
+// review page into the pane beside the list (and into the address bar, so a reload or a shared link opens the
+// same visit on its own page). A phone, or a click with a modifier key, opens the page itself.
+(function () {
+  "use strict";
+  var WIDE = "(min-width: 1200px)";
+  var pane = document.querySelector("[data-review-pane]");
+  if (!pane || !window.htmx || !window.matchMedia) return;
+  var opened = false;
+
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("a[data-open-review]") : null;
+    if (!link || !window.matchMedia(WIDE).matches || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    event.preventDefault();
+    document.querySelectorAll(".review-row.is-open").forEach(function (row) { row.classList.remove("is-open"); });
+    var row = link.closest(".review-row");
+    if (row) row.classList.add("is-open");
+    window.htmx.ajax("GET", link.href, { target: pane, select: ".review-visit", swap: "innerHTML" }).then(function () {
+      window.history.pushState({ xwReviewPane: true }, "", link.href);
+      opened = true;
+      pane.scrollTop = 0;
+    }, function () { window.location.assign(link.href); });
+  });
+
+  // Back from a visit opened in the pane: the queue as it was, from the server.
+  window.addEventListener("popstate", function () {
+    if (opened) window.location.reload();
+  });
+})();

@@ -30,8 +30,15 @@ const CACHEABLE_PAGES = [
   /^\/visits\/$/,
   /^\/visits\/[0-9a-f-]{36}$/,
   /^\/sync\/$/,
+  // The field records' forms (webapp.channels, webapp.market): a lead at an activity, a peer record, survey answers.
+  /^\/channels\/activities\/\d+\/leads\/new$/,
+  /^\/market\/peers\/new$/,
+  /^\/market\/surveys\/\d+\/answer$/,
+  /^\/more$/,
 ];
 const VISIT_FORM = /^\/merchants\/\d+\/visits\/new$/;
+// Forms opened with a query (?merchant=) that one kept copy answers: their script reads the URL or mints its ids.
+const ANY_QUERY_FORMS = [VISIT_FORM, /^\/market\/peers\/new$/, /^\/market\/surveys\/\d+\/answer$/];
 const HASHED = /^(.+)\.[0-9a-f]{12}(\.[A-Za-z0-9]+)$/;
 const TYPES = {
   js: /javascript/, css: /^text\/css/, png: /^image\/png/, svg: /^image\/svg\+xml/, jpg: /^image\/jpeg/,
@@ -209,7 +216,7 @@ async function cachedPage(request) {
   const cache = await caches.open(PAGES_CACHE);
   const exact = await cache.match(request, { ignoreVary: true });
   if (exact) return exact;
-  if (VISIT_FORM.test(url.pathname)) {
+  if (ANY_QUERY_FORMS.some((re) => re.test(url.pathname))) {
     // ?kind=post_loan, ?correct=<id> and friends: one copy of the form serves them all (the page script reads the URL).
     return cache.match(url.origin + url.pathname, { ignoreVary: true, ignoreSearch: true });
   }
@@ -250,7 +257,12 @@ self.addEventListener("fetch", (event) => {
         await clearPages("");
       }
       return response;
-    }, async () => (await caches.match("/offline")) || Response.error()));
+    }, async () => {
+      // No network: a logout (sent by fetch from the page, app.js) must fail so the page can say so; a login
+      // navigation gets the offline page.
+      if (url.pathname === "/logout") return Response.error();
+      return (await caches.match("/offline")) || Response.error();
+    }));
     return;
   }
   if (request.method !== "GET") return;
@@ -342,4 +354,33 @@ self.addEventListener("sync", (event) => {
       }
     }
   })());
+});
+
+// --- Web Push (webapp/push, static/js/push.js) ---------------------------------------------------------------
+
+// What the server pushes: { title, body, url, tag } (text only; shown as text by the system).
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (err) {
+    data = { body: event.data ? event.data.text() : "" };
+  }
+  const options = { body: String(data.body || ""), data: { url: String(data.url || "/inbox/") },
+                    icon: "/static/icons/icon-192.png", lang: "zh-CN" };
+  if (data.tag) options.tag = String(data.tag);
+  event.waitUntil(self.registration.showNotification(String(data.title || "小微外勤"), options));
+});
+
+// A tap opens the page the push names, in a window of the app if one is open; only this site's pages.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const url = new URL((event.notification.data && event.notification.data.url) || "/inbox/", self.location.origin);
+  if (url.origin !== self.location.origin) return;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    for (const client of windows) {
+      if ("navigate" in client && "focus" in client) return client.navigate(url.href).then((c) => (c || client).focus());
+    }
+    return self.clients.openWindow(url.href);
+  }));
 });

@@ -82,6 +82,17 @@
     var notes = saved.notes || {};
     Object.keys(notes).forEach(function (role) { if (notes[role]) pairs.push(["notes." + role, notes[role]]); });
     if (saved.note) pairs.push(["note", saved.note]);
+    // A lead, a peer record or survey answers: every field the person typed, as they typed it.
+    if (["lead", "peer", "survey"].indexOf(item.kind) >= 0) {
+      Object.keys(saved).forEach(function (name) {
+        var value = saved[name];
+        if (name === "answers" && value && typeof value === "object") {
+          Object.keys(value).forEach(function (q) { pairs.push(["answers." + q, [].concat(value[q]).join(", ")]); });
+        } else if (value !== null && value !== "" && typeof value !== "object") {
+          pairs.push([name, String(value)]);
+        }
+      });
+    }
     if (item.lastError && item.lastError.fields) {
       Object.keys(item.lastError.fields).forEach(function (name) { pairs.push([name, item.lastError.fields[name]]); });
     }

@@ -91,7 +91,11 @@
     if (!form) return;
     var checked = form.querySelector("input[data-visit-kind]:checked");
     var postLoan = checked !== null && checked.value === "post_loan";
-    form.querySelectorAll("[data-post-loan-only]").forEach(function (el) { el.hidden = !postLoan; });
+    form.querySelectorAll("[data-post-loan-only], [data-post-loan-photos]").forEach(function (el) {
+      el.hidden = !postLoan;
+      // A post-loan check opens its checklist: it is the work of the visit.
+      if (postLoan && el.tagName === "DETAILS") el.open = true;
+    });
   }
 
   // --- the form as the API body, and back -------------------------------------------------------------------
@@ -252,7 +256,9 @@
       if (typeof line !== "string") p.appendChild(line);
       box.appendChild(p);
     });
-    form.insertBefore(box, form.querySelector("button[type=submit]"));
+    var submit = form.querySelector("button[type=submit]");
+    var anchor = submit ? submit.closest(".save-bar") || submit : null;
+    (anchor ? anchor.parentNode : form).insertBefore(box, anchor);
     return box;
   }
 

@@ -9,7 +9,8 @@
 // /merchants/<id>/visits/new?correct=<visit id> opens a refused visit in its form, filled from what the
 // phone kept, with the server's reasons beside the fields (the sync page links there).
 //
-// Without storage (no IndexedDB, or a phone that cannot open it) the form posts itself through htmx.
+// Without storage (no IndexedDB, or a phone that cannot open it) the form posts itself through htmx. Either way a
+// visit with no location is saved only after the person answered "save as unverifiable?" (checkin.js).
 (function () {
   "use strict";
   var xw = window.xw;
@@ -18,6 +19,7 @@
   var PLACEHOLDER_ID = "00000000-0000-4000-8000-000000000000";
   var SETTLE_MS = 10000;
   var PHOTOS_MS = 60000;
+  var LATER_MS = 6 * 3600 * 1000;
 
   function outboxReady() {
     return Boolean(window.indexedDB && xw.sync.user());
@@ -37,6 +39,24 @@
     var a = util.el("a", "", text);
     a.href = href;
     return a;
+  }
+
+  // The save button of a visit kept on the phone: off, saying so (or that it was sent since).
+  function markSaved(el, text) {
+    el.querySelectorAll("button[type=submit]").forEach(function (b) {
+      if (b.dataset.label === undefined) b.dataset.label = b.textContent;
+      b.disabled = true;
+      if (text || b.dataset.msgSaved) b.textContent = text || b.dataset.msgSaved;
+    });
+    el.dataset.savedOnPhone = "1";
+  }
+
+  function unmarkSaved(el) {
+    el.querySelectorAll("button[type=submit]").forEach(function (b) {
+      if (b.dataset.label !== undefined) b.textContent = b.dataset.label;
+    });
+    delete el.dataset.savedOnPhone;
+    delete el.dataset.waitedLong;
   }
 
   function savedNotice(el, links) {
@@ -121,22 +141,35 @@
         { href: el.dataset.syncUrl, text: el.dataset.msgSyncPage },
       ]);
       el.dispatchEvent(new CustomEvent("xw:visit-saved", { bubbles: true, detail: { visitId: visitId } }));
+      markSaved(el, null);  // it is on the phone from this moment; the button says so until the server answers
       xw.sync.kick();
-      return xw.sync.whenSettled(itemId, SETTLE_MS).then(function (result) {
-        setBusy(el, false);
-        var visitUrl = el.dataset.visitUrl.replace(PLACEHOLDER_ID, visitId);
+      var visitUrl = el.dataset.visitUrl.replace(PLACEHOLDER_ID, visitId);
+      function settled(result) {
+        if (result.outcome === "sent" && el.dataset.waitedLong === "1") {
+          // Sent later, while the person stayed on the form: say so, and where the visit is now.
+          markSaved(el, xw.sync.text("sent"));
+          notice.appendChild(util.el("p", "", "")).appendChild(link(visitUrl, el.dataset.msgVisitPage || visitUrl));
+          return null;
+        }
         if (result.outcome === "sent") {
           // The photos go right after their visit: let them finish here (their bars are on this page), then
           // open the visit. Whatever is left is sent from the next page.
           return waitForPhotos(visitId).then(function () { window.location.assign(visitUrl); });
         }
         if (result.outcome === "refused") {
+          unmarkSaved(el);
+          setBusy(el, false);
           notice.remove();
           refusedHere(el, result.message || {}, ifMatch, visitUrl);
+          return null;
         }
-        // "waiting": the notice already says it is kept on the phone; it goes when the network allows.
-        return null;
-      });
+        // "waiting": the notice already says it is kept on the phone; it goes when the network allows. The
+        // button stays off and says so (a second tap would only save the same visit again) until the server
+        // answers: a refusal, even hours later, opens the form again with the reasons beside the fields.
+        el.dataset.waitedLong = "1";
+        return xw.sync.whenSettled(itemId, LATER_MS).then(settled);
+      }
+      return xw.sync.whenSettled(itemId, SETTLE_MS).then(settled);
     }, function (err) { storageFailed(el, err); });
   }
 
@@ -218,7 +251,15 @@
   // Capture phase, before htmx sees the submit: with an outbox the form never posts itself.
   document.addEventListener("submit", function (event) {
     var el = event.target;
-    if (!el || !el.matches || !outboxReady() || el.dataset.direct === "1") return;
+    if (!el || !el.matches) return;
+    // A visit without a location is saved only once the person said so (checkin.js asks, once).
+    if (el.matches("form[data-visit-form]") && xw.checkin && xw.checkin.mustAsk(el)) {
+      event.preventDefault();
+      event.stopPropagation();
+      xw.checkin.ask(el);
+      return;
+    }
+    if (!outboxReady() || el.dataset.direct === "1") return;
     if (el.matches("form[data-visit-form]")) {
       event.preventDefault();
       event.stopPropagation();

@@ -9,8 +9,13 @@ a phone's outbox and the server's database.
 """
 from __future__ import annotations
 
+import atexit
 import hashlib
+import io
 import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 import time
 import uuid
@@ -27,6 +32,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import upgrade
+from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect
 from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
@@ -63,17 +69,35 @@ def migrate_to_head(app: Flask) -> None:
         upgrade()
 
 
+_SEEDED: list[Path] = []
+
+
+def _seeded_demo() -> Path:
+    """The demo built once per run, by the migrations and the seed as `make run` does: its two weeks of field
+    work go through the photo pipeline, too slow to repeat for every module's server. Copies are served."""
+    if not _SEEDED:
+        root = Path(tempfile.mkdtemp(prefix="xw-demo-"))
+        atexit.register(shutil.rmtree, root, True)
+        app = create_app({**base_test_config(root, f"sqlite:///{root / 'demo.sqlite3'}"), "SECRET_KEY": "browser-tests"})
+        migrate_to_head(app)
+        with app.app_context():
+            seed_demo(PASSWORD)
+            db.session.commit()
+            db.session.remove()
+            db.engine.dispose()
+        _SEEDED.append(root)
+    return _SEEDED[0]
+
+
 def prepare_database(root: Path, name: str = "demo.sqlite3", **config: Any) -> Flask:
-    """The demo on a fresh SQLite file, built by the migrations and the seed, as `make run` does."""
+    """The demo on a fresh SQLite file of its own (a copy of the run's seeded demo, with its photo files)."""
+    seeded = _seeded_demo()
+    with sqlite3.connect(seeded / "demo.sqlite3") as source, sqlite3.connect(root / name) as target:
+        source.backup(target)
+    shutil.copytree(seeded / "photos", root / "photos", dirs_exist_ok=True)
     settings = base_test_config(root, f"sqlite:///{root / name}")
     settings.update(SECRET_KEY="browser-tests", **config)
-    app = create_app(settings)
-    migrate_to_head(app)
-    with app.app_context():
-        seed_demo(PASSWORD)
-        db.session.commit()
-        db.session.remove()
-    return app
+    return create_app(settings)
 
 
 class RequestLog:
@@ -103,11 +127,39 @@ class LiveServer:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _blank_tile() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (238, 242, 238)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+BLANK_TILE = _blank_tile()
+# The maps' tiles in the browser tests: a tile server of the test's own (BlankTiles), in GCJ-02 like the default
+# AMap layer, so the tile layer and the datum conversion run without the network.
+LOCAL_TILES = "/_tiles/{z}/{x}/{y}.png"
+
+
+class BlankTiles:
+    """WSGI middleware answering /_tiles/<z>/<x>/<y>.png with a blank tile, as a tile server would."""
+
+    def __init__(self, wsgi_app: Any) -> None:
+        self.wsgi_app = wsgi_app
+        self.served = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith("/_tiles/"):
+            self.served += 1
+            start_response("200 OK", [("Content-Type", "image/png"), ("Content-Length", str(len(BLANK_TILE))),
+                                      ("Cache-Control", "public, max-age=3600")])
+            return [BLANK_TILE]
+        return self.wsgi_app(environ, start_response)
+
+
 @contextmanager
 def serve(root: Path, **config: Any) -> Iterator[LiveServer]:
-    """The demo on its own file, served by werkzeug in a thread on a free port."""
-    app = prepare_database(root, **config)
-    log = RequestLog(app.wsgi_app)
+    """The demo on its own file, served by werkzeug in a thread on a free port, with blank map tiles."""
+    app = prepare_database(root, **{"MAP_TILE_URL": LOCAL_TILES, "MAP_TILE_DATUM": "gcj02", **config})
+    log = RequestLog(BlankTiles(app.wsgi_app))
     app.wsgi_app = log  # type: ignore[method-assign]
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, name=f"server-{root.name}", daemon=True)
@@ -359,6 +411,14 @@ def phone_photo_hashes(page: Page) -> dict[str, str]:
 def kick(page: Page) -> Any:
     """Start a replay from the page and wait for it to end (the result says how it ended)."""
     return page.evaluate("() => xw.sync.kick()")
+
+
+def open_section(page: Page, name: str) -> None:
+    """Open a folded section of the visit form (its summary tapped), unless it is open already."""
+    section = page.locator(f"details[data-section='{name}']")
+    if section.get_attribute("open") is None:
+        section.locator("summary").click()
+    expect(section).to_have_attribute("open", "")
 
 
 def expect_saved_on_phone(page: Page) -> None:

@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     expect_saved_on_phone,
     new_phone,
     open_app,
+    open_section,
     outbox_items,
     owned_merchant,
     phone_photo_hashes,
@@ -69,6 +70,7 @@ def test_a_visit_captured_offline_reaches_the_server_once_with_the_phones_photos
     page.locator("[data-form-photos] input[data-photo-category=inventory]").set_input_files(camera_files([13]))
     expect(page.locator("[data-form-photos] [data-upload-state=kept]")).to_have_count(3)
     page.locator("input[name=effective][value=yes]").check()
+    open_section(page, "follow-up")
     page.locator("#next_step").fill("下周带申请表再来")
     page.locator("#notes_lead").fill("地下室信号差，离线记录")
     page.locator("[data-save-visit]").click()
@@ -167,6 +169,7 @@ def test_online_a_refusal_lands_beside_the_fields_and_the_corrected_visit_and_an
     assert [i["state"] for i in outbox_items(page)] == ["refused"]
 
     page.locator("#squad_support").select_option("")
+    open_section(page, "follow-up")
     page.locator("#next_step").fill("带申请表")
     page.locator("[data-save-visit]").click()
     page.wait_for_url(f"**/visits/{visit_id}")
@@ -177,6 +180,7 @@ def test_online_a_refusal_lands_beside_the_fields_and_the_corrected_visit_and_an
     page.locator("[data-edit-visit]").click()
     page.wait_for_url(f"**/visits/{visit_id}/edit")
     wait_for_app(page)
+    open_section(page, "follow-up")
     page.locator("#next_step").fill("下周三带申请表")
     page.locator("[data-save-visit]").click()
     page.wait_for_url(f"**/visits/{visit_id}")

@@ -163,6 +163,7 @@ def test_a_queue_waits_for_its_author_through_an_ended_session_and_another_users
     page.goto("/sync/")
     expect(page.locator("[data-sync-others]")).to_be_visible()
     expect(page.locator("[data-sync-summary]")).to_have_attribute("data-waiting", "0")
+    page.goto("/more")  # logging out lives on "More" (我的)
     page.locator("form.logout-form button").click()  # nothing of mgr5 waits: no question
     page.wait_for_url("**/login")
 
@@ -227,7 +228,8 @@ def test_a_refused_item_is_shown_with_its_reason_and_not_retried_in_a_loop(
     # The visit the server has in another version is not sent again by itself either.
     assert server.requests.count("PUT", paths[conflicting]) == 2
 
-    # Logging out with items waiting asks first.
+    # Logging out (on "More") with items waiting asks first.
+    page.goto("/more")
     questions: list[str] = []
     answers = [False, True]
 

@@ -139,6 +139,7 @@ class ServerProcess:
         env = {**os.environ, "DATABASE_URL": f"sqlite:///{self.root / 'demo.sqlite3'}",
                "SECRET_KEY": "offline-tests", "FLASK_TESTING": "true", "FLASK_SESSION_COOKIE_SECURE": "false",
                "FLASK_RATELIMIT_ENABLED": "false", "FLASK_PHOTO_STORE": str(self.root / "photos"),
+               "FLASK_MAP_TILE_URL": "",
                **{f"FLASK_{name}": value for name, value in settings.items()}}
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-c", LAUNCH, str(self.port)], cwd=REPO, env=env,

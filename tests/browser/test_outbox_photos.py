@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     kick,
     launch_phone,
     open_app,
+    open_section,
     outbox_items,
     owned_merchant,
     phone_args,
@@ -146,6 +147,7 @@ def test_a_full_phone_says_which_photo_it_cannot_keep_and_keeps_it_once_there_is
         second = page.locator("[data-form-photos] [data-upload]").nth(1)
         expect(second).to_have_attribute("data-upload-state", "failed")
         # The form stays usable, and the visit is not saved without its photos.
+        open_section(page, "follow-up")
         page.locator("#next_step").fill("清理空间后保存")
         page.locator("[data-save-visit]").click()
         expect(page.locator("[data-photos-unkept]")).to_contain_text("2")

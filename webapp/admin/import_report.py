@@ -82,7 +82,9 @@ def describe_row_error(error: RowError) -> str:
             return _("Not a known status. Use one of: %(words)s.",
                      words=", ".join([*STATUS_WORDS, *STATUS_WORDS.values()]))
         case "unknown_owner":
-            return _("No customer manager or team lead of this sub-branch has this username.")
+            return _("No customer manager or team lead of this sub-branch has this username or name.")
+        case "ambiguous_owner":
+            return _("More than one person of this sub-branch has this name: write their username.")
         case "not_a_number":
             return _("Latitude and longitude must be numbers.")
         case "half_a_location":

@@ -17,7 +17,8 @@ from webapp.extensions import db
 from webapp.geo.coords import CoordSystem
 from webapp.masking import mask_phone
 from webapp.merchants.records import MerchantInput, save_merchant, validate_merchant
-from webapp.models import Merchant
+from webapp.models import Merchant, User
+from webapp.roles import FIELD_ROLES
 from webapp.text_files import ENCODINGS, FileProblem, NumberedRows, read_csv_rows
 
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -186,6 +187,7 @@ def import_merchants(rows: Sequence[ParsedRow], sub_branch_id: int, coord_system
     """
     result = ImportResult()
     existing = _existing_by_code(sub_branch_id, [row.values.get("code", "") for row in rows])
+    owners = Owners(sub_branch_id)
     first_row_of_code: dict[str, int] = {}
     cleans = []
     for row in rows:
@@ -199,9 +201,17 @@ def import_merchants(rows: Sequence[ParsedRow], sub_branch_id: int, coord_system
                                        params={"first_row": first_row_of_code[code]}))
             else:
                 first_row_of_code[code] = row.row
+        values = dict(row.values)
+        if values.get("owner"):
+            owner, problem = owners.resolve(values["owner"])
+            if problem:
+                errors.append(RowError(row.row, "owner", problem, value=_shown("owner", values["owner"])))
+            values["owner"] = owner
         clean, field_errors = validate_merchant(
-            _merchant_input(row.values, sub_branch_id, coord_system, existing.get(code))
+            _merchant_input(values, sub_branch_id, coord_system, existing.get(code))
         )
+        if any(e.field == "owner" for e in errors):
+            field_errors.pop("owner", None)
         for field_name, error in field_errors.items():
             error_code, _sep, argument = error.partition(":")
             errors.append(RowError(row.row, field_name, error_code, value=_shown_cell(field_name, row.values),
@@ -221,6 +231,32 @@ def import_merchants(rows: Sequence[ParsedRow], sub_branch_id: int, coord_system
                 result.updated += 1
         db.session.flush()
     return result
+
+
+class Owners:
+    """The customer manager column names a person by username (mgr1) or by name (王芳) when only one person of the
+    sub-branch who may own merchants bears it; the sub-branch's people are read once per import."""
+
+    def __init__(self, sub_branch_id: int) -> None:
+        people = db.session.execute(sa.select(User.username, User.display_name).where(
+            User.sub_branch_id == sub_branch_id, User.role.in_(FIELD_ROLES))).all()
+        self.usernames = {username for username, _name in people}
+        self.by_name: dict[str, list[str]] = {}
+        for username, name in people:
+            self.by_name.setdefault(name.strip(), []).append(username)
+
+    def resolve(self, cell: str) -> tuple[str, str | None]:
+        """(the username to store, or the cell as it is; a problem code or None). An unknown name is left for
+        validate_merchant to refuse as unknown_owner."""
+        text = cell.strip()
+        if text.lower() in self.usernames:
+            return text.lower(), None
+        named = self.by_name.get(text, [])
+        if len(named) == 1:
+            return named[0], None
+        if len(named) > 1:
+            return text, "ambiguous_owner"
+        return text, None
 
 
 def _existing_by_code(sub_branch_id: int, codes: list[str]) -> dict[str, Merchant]:
@@ -277,9 +313,10 @@ def _shown_cell(field_name: str, values: dict[str, str]) -> str:
 
 
 def _shown(field_name: str, value: str) -> str:
-    """A cell as the report may echo it: never a raw phone number."""
+    """A cell as the report may echo it. A phone number at fault is shown as typed, to the admin who typed it
+    (masked, a wrong digit could not be found); a run of digits in another column is masked as a phone."""
     if field_name == "phone":
-        return mask_phone(value)
+        return value if len(value) <= _ECHO_LIMIT else value[:_ECHO_LIMIT] + "…"
     if field_name != "code":
         value = _DIGIT_RUN.sub(lambda match: mask_phone(match.group()), value)
     return value if len(value) <= _ECHO_LIMIT else value[:_ECHO_LIMIT] + "…"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from webapp.api.record_docs import record_paths, record_schemas
 from webapp.models import CHECKIN_STATUSES, FLAG_CODES, PHOTO_CATEGORIES, VISIT_KINDS
 from webapp.postloan.visit_payload import post_loan_schema
 from webapp.visits.payload import DEAL_PRODUCTS, FIXED_ASSET_STATES, INVENTORY_LEVELS, OPERATING_STATES
@@ -147,6 +148,7 @@ def openapi_document() -> dict[str, Any]:
                     "status": {"type": "string", "enum": ["held"]}, "id": {"type": "string", "format": "uuid"},
                     "visit_id": {"type": "string", "format": "uuid"}, "sha256": {"type": "string"},
                     "message": {"type": "string"}}},
+                **record_schemas(),
                 "Merchant": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "name": {"type": "string"}, "address": {"type": "string"},
                     "district": {"type": "string"}, "lat": {"type": "number", "nullable": True},
@@ -231,6 +233,7 @@ def openapi_document() -> dict[str, Any]:
                                 "$ref": "#/components/schemas/Merchant"}}}}}}},
                             "401": SESSION_ERROR, "403": CHANGE_REQUIRED}},
             },
+            **record_paths(),
             "/openapi.json": {"get": {"summary": "This document", "security": [],
                                       "responses": {"200": {"description": "OpenAPI 3 document"}}}},
         },

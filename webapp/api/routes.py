@@ -45,14 +45,14 @@ log = logging.getLogger(__name__)
 STATUS_CODES = {"created": 201, "unchanged": 200, "updated": 200}
 
 
-def _id_or_422(value: str, name: str) -> str:
+def id_or_422(value: str, name: str) -> str:
     parsed = parse_uuid(value)
     if parsed is None:
         raise Invalid({name: _("Not a UUID.")})
     return parsed
 
 
-def _json_body_or_422() -> Any:
+def json_body_or_422() -> Any:
     body = _json_body()
     if body is None:
         raise Invalid({"body": _("Not valid JSON.")}, _("The body is not valid JSON."))
@@ -92,7 +92,7 @@ def _encodable(text: str) -> bool:
 
 
 @bp.before_request
-def _author_is_the_session_user() -> tuple[Response, int] | None:
+def author_is_the_session_user() -> tuple[Response, int] | None:
     """A queued item names its author; the session of anyone else must not store it under their name."""
     expected = (request.headers.get("X-Expected-User") or "").strip().lower()
     if expected and current_user.is_authenticated and current_user.username.lower() != expected:
@@ -113,11 +113,11 @@ def _json_body() -> Any:
 @bp.put("/visits/<visit_id>")
 @login_required
 def put_visit_endpoint(visit_id: str) -> tuple[Response, int]:
-    parsed = _id_or_422(visit_id, "id")
+    parsed = id_or_422(visit_id, "id")
     if not request.is_json:
         raise AppError(_("Send the visit as JSON (Content-Type: application/json)."), status=415,
                        code="unsupported_media_type")
-    result = put_visit(write_context(), parsed, _json_body_or_422(), if_match=request.headers.get("If-Match"))
+    result = put_visit(write_context(), parsed, json_body_or_422(), if_match=request.headers.get("If-Match"))
     # Built before the commit: nothing after it may fail.
     body, etag = visit_json(result.visit, current_user), result.visit.etag
     db.session.commit()
@@ -174,8 +174,8 @@ def put_photo_endpoint(visit_id: str, photo_id: str) -> tuple[Response, int]:
 @bp.put("/visits/<visit_id>/confirmations/<username>")
 @login_required
 def put_confirmation_endpoint(visit_id: str, username: str) -> tuple[Response, int]:
-    parsed = _id_or_422(visit_id, "id")  # like the other PUTs: a malformed id is the client's error
-    result = put_confirmation(write_context(), parsed, username, _json_body_or_422())
+    parsed = id_or_422(visit_id, "id")  # like the other PUTs: a malformed id is the client's error
+    result = put_confirmation(write_context(), parsed, username, json_body_or_422())
     db.session.commit()
     visit = get_visit_or_404(current_user, parsed)
     return jsonify(visit_json(visit, current_user)), STATUS_CODES[result.status]

@@ -1,8 +1,8 @@
 """Telling people about a case: the one call every part of collection makes.
 
-``notify`` is implemented for now as the inbox: each recipient gets a ``CollectionNotice`` (once per key),
-listed in their inbox until they mark it noted on the case page. Push notifications attach here, in this one
-function, when they exist; no caller needs to change.
+``notify`` puts a ``CollectionNotice`` in each recipient's inbox (once per key), listed there until they mark it
+noted on the case page, and pushes it to their phones (webapp.push, sent once the write commits; the inbox is the
+fallback where a browser has no push). No caller needs to change.
 """
 from __future__ import annotations
 
@@ -11,9 +11,11 @@ from datetime import datetime
 from functools import partial
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from webapp.extensions import db
 from webapp.models import CollectionCase, CollectionNotice, SubBranchHead, User
+from webapp.push.send import PushMessage, path_for, queue_push
 from webapp.roles import TEAM_LEAD
 from webapp.write_kernel import insert_or_winner
 
@@ -47,6 +49,8 @@ def _notice_of(recipient_id: int, key: str) -> CollectionNotice | None:
 def notify(recipients: Iterable[User], kind: str, case: CollectionCase, *, now: datetime, key: str,
            detail: str = "") -> int:
     """Tell each recipient once per ``key``; returns how many were told now. Flushes, never commits."""
+    from webapp.collection.inbox import notice_title  # the inbox lists these notices: it imports the case module
+
     told = 0
     for user in {person.id: person for person in recipients}.values():
         if _notice_of(user.id, key[:80]) is not None:
@@ -55,4 +59,9 @@ def notify(recipients: Iterable[User], kind: str, case: CollectionCase, *, now: 
                                   detail=detail[:MAX_DETAIL], created_at=now)
         if insert_or_winner(notice, partial(_notice_of, user.id, key[:80])) is None:
             told += 1  # else a concurrent request told them a moment ago
+            with force_locale(user.locale or "zh"):
+                # The payload is encrypted for the phone (RFC 8291): the push service never reads it.
+                queue_push(PushMessage(
+                    user_id=user.id, title=notice_title(kind, case.loan.borrower.name), body=detail[:200],
+                    url=path_for("collection.case_page", case_id=case.id), tag=f"collection:{key[:80]}"))
     return told

@@ -22,6 +22,7 @@ from webapp.collection.web import bp
 from webapp.errors import AppError
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
+from webapp.integrity.reports import OVERDUE_REPORT, shown_report_flag
 from webapp.models import (
     ARREARS_CAUSES,
     PROPOSALS,
@@ -50,6 +51,7 @@ def _context(case: CollectionCase, **extra: Any) -> dict[str, Any]:
         "may_review": report is not None and report.status == "submitted" and can_review(current_user, case),
         "review_errors": {}, "review_message": None, "causes": ARREARS_CAUSES, "proposals": PROPOSALS,
         "attachment_message": None,
+        "report_copy": shown_report_flag(current_user, OVERDUE_REPORT, str(report.id)) if report else None,
         "earlier": db.session.scalars(sa.select(OverdueReport).where(
             OverdueReport.case_id == case.id, OverdueReport.id != (report.id if report else 0))
             .order_by(OverdueReport.id.desc())).all(),

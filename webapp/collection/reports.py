@@ -18,12 +18,14 @@ from webapp.collection.cases import record_event
 from webapp.collection.notify import notify, superiors_of
 from webapp.errors import AppError, Conflict, Forbidden
 from webapp.extensions import db
+from webapp.integrity.reports import OVERDUE_REPORT, check_report
 from webapp.models import (
     ARREARS_CAUSES,
     PROPOSALS,
     CollectionCase,
     OverdueReport,
     ReportAttachment,
+    SubBranch,
     SubBranchHead,
 )
 from webapp.models.user import User
@@ -78,6 +80,7 @@ def save_report(ctx: WriteContext, case: CollectionCase, raw: Any, *, submit: bo
     report.proposal, report.proposal_detail = body["proposal"], body["proposal_detail"]
     report.updated_at = ctx.now
     db.session.flush()
+    _check_copied(case, report)
     if submit:
         report.status, report.submitted_at = "submitted", ctx.now
         record_event(case, "report_submitted", ctx.now, ctx.actor, report_id=report.id, proposal=report.proposal)
@@ -87,6 +90,22 @@ def save_report(ctx: WriteContext, case: CollectionCase, raw: Any, *, submit: bo
         record_event(case, "report_saved", ctx.now, ctx.actor, report_id=report.id)
     db.session.flush()
     return report
+
+
+def report_text(report: OverdueReport) -> str:
+    """The manager's own words in the report (the situation and the proposal's detail): what a copy copies."""
+    return "\n".join(part for part in (report.situation, report.proposal_detail) if part and part.strip())
+
+
+def _check_copied(case: CollectionCase, report: OverdueReport) -> None:
+    """A near copy of another report is flagged (webapp.integrity.reports); the case's own earlier reports are
+    drafts of the same story and never count."""
+    own = db.session.scalars(sa.select(OverdueReport.id).where(OverdueReport.case_id == case.id,
+                                                               OverdueReport.id != report.id))
+    branch_id = db.session.scalar(sa.select(SubBranch.branch_id).where(SubBranch.id == case.sub_branch_id))
+    check_report(OVERDUE_REPORT, str(report.id), report_text(report), branch_id=branch_id or 0,
+                 written_at=report.updated_at, sub_branch_id=case.sub_branch_id, author_id=report.author_id,
+                 exclude=[(OVERDUE_REPORT, str(i)) for i in own])
 
 
 def can_review(user: User, case: CollectionCase) -> bool:

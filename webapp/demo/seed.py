@@ -8,6 +8,8 @@ import sqlalchemy as sa
 
 from webapp.admin.accounts import UserInput, save_user
 from webapp.demo.catalog import demo_merchants
+from webapp.demo.channels import seed_channels
+from webapp.demo.fieldwork import seed_field_work
 from webapp.demo.meetings import seed_meetings
 from webapp.extensions import db
 from webapp.loans.demo import seed_demo_loans
@@ -36,8 +38,10 @@ def demo_present() -> bool:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Branch)) != 0
 
 
-def seed_demo(password: str) -> dict[str, int]:
-    """Create the demo once; the caller commits. Returns what was created."""
+def seed_demo(password: str, now: datetime | None = None) -> dict[str, int]:
+    """Create the demo once; the caller commits. Returns what was created. ``now`` is the bank's clock (the
+    real now by default): the demo's two weeks of field work end there, so it looks lived-in whenever it runs."""
+    now = now or datetime.now(UTC)
     branch = Branch(code="HZ", name="杭州分行")
     a1 = SubBranch(code="A1", name="武林支行", branch=branch)
     a2 = SubBranch(code="A2", name="四季青支行", branch=branch)
@@ -94,6 +98,8 @@ def seed_demo(password: str) -> dict[str, int]:
         save_merchant(clean)
         count += 1
     db.session.flush()
-    loans = seed_demo_loans()
-    seed_meetings(datetime.now(UTC))
-    return {"users": len(DEMO_USERS), "merchants": count, "loans": loans}
+    loans = seed_demo_loans(now)
+    seed_meetings(now)
+    seed_channels(now)
+    field_work = seed_field_work(now)
+    return {"users": len(DEMO_USERS), "merchants": count, "loans": loans, **field_work}

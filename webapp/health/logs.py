@@ -100,7 +100,7 @@ def init_request_observation(app: Flask) -> None:
     def _finish(response: Response) -> Response:
         started = g.get("request_started")
         request_id = g.get("request_id")
-        if request_id:
+        if request_id and request.endpoint != "static":  # a static file's answer is never quoted to anyone
             response.headers["X-Request-Id"] = request_id
         if started is None:
             return response

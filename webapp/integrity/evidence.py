@@ -18,7 +18,7 @@ from flask import url_for
 
 from webapp.extensions import db
 from webapp.models import User, VisitFlag
-from webapp.scope import visible_visit_ids
+from webapp.scope import visible_check_report_ids, visible_overdue_report_ids, visible_visit_ids
 
 CODES = ("photo_reused", "photo_same_scene", "photo_camera_changed", "checkin_accuracy_repeated", "report_copied")
 PHOTO_MATCH_CODES = ("photo_reused", "photo_same_scene")
@@ -30,7 +30,11 @@ def _visit_note_visibility(user: User, record_ids: set[str]) -> set[str]:
     return {record for record, visit in by_visit.items() if visit in visible}
 
 
-REPORT_VISIBILITY: dict[str, Callable[[User, set[str]], set[str]]] = {"visit_note": _visit_note_visibility}
+REPORT_VISIBILITY: dict[str, Callable[[User, set[str]], set[str]]] = {
+    "visit_note": _visit_note_visibility,
+    "post_loan_report": visible_check_report_ids,
+    "overdue_report": visible_overdue_report_ids,
+}
 
 
 def _referenced_visits(flag: VisitFlag) -> set[str]:
@@ -44,11 +48,16 @@ def _referenced_visits(flag: VisitFlag) -> set[str]:
 
 
 def _visible_reports(user: User, flags: list[VisitFlag]) -> set[tuple[str, str]]:
+    return _visible_refs(user, [f.evidence for f in flags if f.code == "report_copied"])
+
+
+def _visible_refs(user: User, evidences: Iterable[Any]) -> set[tuple[str, str]]:
+    """The (kind, record) pairs named by these report_copied evidences that `user` may open."""
     wanted: dict[str, set[str]] = {}
-    for flag in flags:
-        e = flag.evidence if isinstance(flag.evidence, dict) else {}
-        refs = [e.get("other")] + list(e.get("matches") or []) if flag.code == "report_copied" else []
-        for ref in refs:
+    for e in evidences:
+        if not isinstance(e, dict):
+            continue
+        for ref in [e.get("other"), *(e.get("matches") or [])]:
             if isinstance(ref, dict) and ref.get("kind") and ref.get("record"):
                 wanted.setdefault(str(ref["kind"]), set()).add(str(ref["record"]))
     visible: set[tuple[str, str]] = set()
@@ -65,16 +74,28 @@ def shown_evidence(user: User, flags: Iterable[VisitFlag]) -> dict[int, dict[str
     visits = visible_visit_ids(user, set().union(*(_referenced_visits(f) for f in mine))) if mine else set()
     reports = _visible_reports(user, mine)
     shown = {f.id: _redact(f, visits, reports) for f in mine}
-    authors = {int(e["other"]["author"]) for e in shown.values()
+    _name_authors(list(shown.values()))
+    return shown
+
+
+def report_evidence_for(user: User, evidence: Any) -> dict[str, Any]:
+    """A report flag's evidence (webapp.integrity.reports) as `user` may see it: the other text only when
+    they may open the record it belongs to, the other similar reports they may not open only counted."""
+    shown = _report(dict(evidence) if isinstance(evidence, dict) else {}, _visible_refs(user, [evidence]))
+    _name_authors([shown])
+    return shown
+
+
+def _name_authors(shown: list[dict[str, Any]]) -> None:
+    authors = {int(e["other"]["author"]) for e in shown
                if not e.get("other_hidden", True) and isinstance(e.get("other"), dict) and e["other"].get("author")}
     if authors:
         names = dict(db.session.execute(sa.select(User.id, User.display_name).where(User.id.in_(authors))).all())
-        for e in shown.values():
+        for e in shown:
             found = e.get("other")
             other: dict[str, Any] = found if isinstance(found, dict) else {}
             if other.get("author") in names:
                 other["author_name"] = names[other["author"]]
-    return shown
 
 
 def _redact(flag: VisitFlag, visits: set[str], reports: set[tuple[str, str]]) -> dict[str, Any]:

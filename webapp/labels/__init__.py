@@ -3,7 +3,8 @@
 ``label(TABLE, code)`` is the one lookup (a code the table lacks shows as itself, never as an empty cell);
 ``labeller(TABLE)`` is the same as a callable for a template. ``LABELLED_CODES`` pairs every code list with
 its table, and a test proves each code has a label in both languages. The tables live by area
-(``field_work``, ``loans``, ``collection``, ``meetings``) and are all imported from here.
+(``field_work``, ``loans``, ``collection``, ``meetings``, ``channels``, ``market``, ``relations``) and are all
+imported from here.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from webapp.collection.deadlines import DEADLINE_STATES
+from webapp.labels.channels import ACTIVITY_KIND, CHANNEL_KIND, CHANNEL_LINK_SOURCE, CHANNEL_STATE, FESTIVAL
 from webapp.labels.collection import (
     ACTION_STATUS,
     ARREARS_CAUSE,
@@ -67,6 +69,7 @@ from webapp.labels.loans import (
     WARNING_STATUS,
     WEB_SUBJECT,
 )
+from webapp.labels.market import PEER_SOURCE, PRODUCT_CATEGORY, QUESTION_KIND, SURVEY_STATE
 from webapp.labels.meetings import (
     CREDIT,
     DEFINITION_CHOICE,
@@ -83,6 +86,7 @@ from webapp.labels.meetings import (
     TARGET_PERIOD,
     WEEKDAY,
 )
+from webapp.labels.relations import SCREENING_POPULATION, TARGET_OUTCOME, TIMELINE_KIND, TIMELINE_KINDS
 from webapp.meetings.hooks import FOCUS_KINDS, RISK_KINDS
 from webapp.metrics.definitions import (
     BASE_METRICS,
@@ -92,7 +96,11 @@ from webapp.metrics.definitions import (
     SQUAD_CREDIT_RULES,
 )
 from webapp.models import (
+    ACTIVITY_KINDS,
     ARREARS_CAUSES,
+    CHANNEL_KINDS,
+    CHANNEL_LINK_SOURCES,
+    CHANNEL_STATES,
     CHECK_KINDS,
     CHECK_MODES,
     CHECKIN_STATUSES,
@@ -100,18 +108,25 @@ from webapp.models import (
     CLOSE_REASONS,
     CONTACT_CHANNELS,
     DECISION_OUTCOMES,
+    FESTIVALS,
     FLAG_CODES,
     HELD_PHOTO_STATES,
     LOAN_STATUSES,
     LOCATION_SOURCES,
     MERCHANT_STATUSES,
+    PEER_SOURCES,
     PERSON_KINDS,
     PHOTO_CATEGORIES,
+    PRODUCT_CATEGORIES,
     PROMISE_METHODS,
     PROPOSAL_STATUSES,
     PROPOSALS,
+    QUESTION_KINDS,
     REPAYMENT_METHODS,
+    SCREENING_POPULATIONS,
     SQUAD_ROLES,
+    SURVEY_STATES,
+    TARGET_OUTCOMES,
     VISIT_KINDS,
     WARNING_LEVELS,
     WARNING_STATUSES,
@@ -226,6 +241,18 @@ LABELLED_CODES: dict[str, tuple[Collection[str], LabelTable]] = {
     "metric definition choice": (CONSULTATION_RULES + SQUAD_CREDIT_RULES + LOAN_DEAL_SOURCES, DEFINITION_CHOICE),
     "weekday": (tuple(str(day) for day in range(7)), WEEKDAY),
     "visit credit": (CREDITS, CREDIT),
+    "channel kind": (CHANNEL_KINDS, CHANNEL_KIND),
+    "channel state": (CHANNEL_STATES, CHANNEL_STATE),
+    "channel link source": (CHANNEL_LINK_SOURCES, CHANNEL_LINK_SOURCE),
+    "activity kind": (ACTIVITY_KINDS, ACTIVITY_KIND),
+    "festival": (FESTIVALS, FESTIVAL),
+    "product category": (PRODUCT_CATEGORIES, PRODUCT_CATEGORY),
+    "peer source": (PEER_SOURCES, PEER_SOURCE),
+    "survey state": (SURVEY_STATES, SURVEY_STATE),
+    "question kind": (QUESTION_KINDS, QUESTION_KIND),
+    "screening population": (SCREENING_POPULATIONS, SCREENING_POPULATION),
+    "target outcome": (TARGET_OUTCOMES, TARGET_OUTCOME),
+    "timeline kind": (TIMELINE_KINDS, TIMELINE_KIND),
 }
 
 # The label functions every template may call, registered on the app (not by any one blueprint).
@@ -287,6 +314,18 @@ TEMPLATE_LABELS: dict[str, LabelTable] = {
     "talk_rating_label": TALK_RATING,
     "definition_label": DEFINITION_CHOICE,
     "credit_label": CREDIT,
+    "channel_kind_label": CHANNEL_KIND,
+    "channel_state_label": CHANNEL_STATE,
+    "channel_link_source_label": CHANNEL_LINK_SOURCE,
+    "activity_kind_label": ACTIVITY_KIND,
+    "festival_label": FESTIVAL,
+    "product_category_label": PRODUCT_CATEGORY,
+    "peer_source_label": PEER_SOURCE,
+    "survey_state_label": SURVEY_STATE,
+    "question_kind_label": QUESTION_KIND,
+    "screening_population_label": SCREENING_POPULATION,
+    "target_outcome_label": TARGET_OUTCOME,
+    "timeline_kind_label": TIMELINE_KIND,
 }
 
 
@@ -299,9 +338,13 @@ def register_labels(app: Flask) -> None:
 
 __all__ = [
     "ACTION_STATUS",
+    "ACTIVITY_KIND",
     "ARREARS_CAUSE",
     "CASE_EVENT",
     "CASE_STATUS",
+    "CHANNEL_KIND",
+    "CHANNEL_LINK_SOURCE",
+    "CHANNEL_STATE",
     "CHECKIN_STATUS",
     "CHECK_KIND",
     "CHECK_MODE",
@@ -315,6 +358,7 @@ __all__ = [
     "DEAL_PRODUCT",
     "DECISION_OUTCOME",
     "DEFINITION_CHOICE",
+    "FESTIVAL",
     "FIXED_ASSETS",
     "FLAG_CODE",
     "FLAG_DECISION",
@@ -333,12 +377,15 @@ __all__ = [
     "MISS_REASON",
     "OPEN_REASON",
     "OPERATING_STATE",
+    "PEER_SOURCE",
     "PERSON_KIND",
     "PHOTO_CATEGORY",
+    "PRODUCT_CATEGORY",
     "PROMISE_METHOD",
     "PROMISE_STATUS",
     "PROPOSAL",
     "PROPOSAL_STATUS",
+    "QUESTION_KIND",
     "REPAYMENT_METHOD",
     "REPAYMENT_VIEW",
     "REPORT_STATUS",
@@ -349,10 +396,14 @@ __all__ = [
     "RULE_TYPE",
     "SCHEME_SCOPE",
     "SCHEME_STATE",
+    "SCREENING_POPULATION",
     "SQUAD_ROLE",
+    "SURVEY_STATE",
     "TALK_RATING",
+    "TARGET_OUTCOME",
     "TARGET_PERIOD",
     "TEMPLATE_LABELS",
+    "TIMELINE_KIND",
     "TODAY_REASON",
     "TRIGGER_REASON",
     "VISIT_KIND",

@@ -107,6 +107,8 @@ TODAY_REASON = {
 INBOX_KIND = {
     "visit_sent_back": _l("Visit sent back"),
     "squad_confirmation": _l("Squad confirmation"),
+    "location_proposal": _l("Location proposal"),
+    "sweep_day": _l("Sweep day"),
     "talk_action": _l("Action agreed at a talk"),
     "talk_suggested": _l("Performance talk suggested"),
     "postloan_check": _l("Post-loan check"),
@@ -122,6 +124,9 @@ INBOX_KIND = {
     "collection_report_returned": _l("Overdue report returned"),
     "collection_update_due": _l("Progress update due"),
     "collection_action": _l("Committee action"),
+    "lead_assigned": _l("New lead to contact"),
+    "fading_customer": _l("Fading customer"),
+    "screening_target": _l("Screening target"),
 }
 
 # Branch review (webapp.review): the review state of a visit, the actions in its audit trail, flag decisions.

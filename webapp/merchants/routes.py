@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from webapp.checkins.proposals import pending_proposals, proposing_flags
 from webapp.extensions import db
+from webapp.geo.navigation import navigation_links
 from webapp.htmx_utils import wants_partial
 from webapp.merchants.search import MerchantFilters, search_merchants
 from webapp.models import VISIT_KINDS, Merchant
@@ -55,4 +57,6 @@ def show(merchant_id: int) -> str:
         proposals=pending_proposals(current_user, merchant.id),
         proposing_flags=proposing_flags,
         merchant_visits=recent_visits(current_user, merchant),
+        navigation=(navigation_links(merchant.lat, merchant.lon, _("Merchant"))
+                    if merchant.lat is not None and merchant.lon is not None else []),
     )

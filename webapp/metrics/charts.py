@@ -18,7 +18,6 @@ class Bar:
     label: str
     value: float
     target: float | None = None
-    href: str = ""
 
 
 def _svg(height: float, title: str, body: list[str], css: str) -> Markup:
@@ -56,7 +55,9 @@ def bar_chart(bars: Sequence[Bar], *, title: str, unit: str = "") -> Markup:
         value_text = _number(bar.value) + (f" / {_number(bar.target)}" if bar.target else "")
         shape.append(f'<text class="chart-value" x="{WIDTH - value_w + 6}" y="{y + 20}">{escape(value_text)}</text>')
         group = "".join(shape)
-        body.append(f'<a href="{escape(bar.href)}">{group}</a>' if bar.href else f"<g>{group}</g>")
+        # No link on the bar: a chart is one image to a screen reader, and a row a few pixels high is no target
+        # for a thumb. The figure beside it in the board's table opens how it was counted.
+        body.append(f"<g>{group}</g>")
     return _svg(12 + len(bars) * row_h, title, body, "chart-bars")
 
 

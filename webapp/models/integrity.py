@@ -4,8 +4,10 @@ fast at a branch's scale (a million photos, years of reports)."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     ForeignKey,
     Index,
@@ -113,3 +115,20 @@ class ReportGram(Base):
     branch_id: Mapped[int] = mapped_column(Integer)
     gram: Mapped[int] = mapped_column(BigInteger)
     reports: Mapped[int] = mapped_column(Integer)
+
+
+class ReportFlag(Base):
+    """An integrity flag on a report that is not a visit's note (a post-loan report, an overdue report):
+    `report_copied` with the evidence webapp.integrity.reports builds. Visit notes keep theirs as VisitFlag.
+    One flag per record and code, replaced whenever the report is rewritten."""
+
+    __tablename__ = "report_flag"
+    __table_args__ = (UniqueConstraint("kind", "record_id", "code", name="uq_report_flag_kind_record_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    record_id: Mapped[str] = mapped_column(String(80))
+    code: Mapped[str] = mapped_column(String(32))
+    branch_id: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

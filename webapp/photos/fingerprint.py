@@ -239,9 +239,14 @@ def _pack_bits(bits: npt.NDArray[np.bool_]) -> U64:
 
 
 def hamming(a: U64, b: U64) -> npt.NDArray[np.int32]:
-    """Pairwise bit differences between two sets of signatures: (len(a), len(b))."""
-    diff = a[:, None, :] ^ b[None, :, :]
-    return np.asarray(np.bitwise_count(diff).sum(axis=2), dtype=np.int32)
+    """Pairwise bit differences between two sets of signatures: (len(a), len(b)).
+
+    One 64-bit column at a time: broadcasting over a last axis of two is ten times slower than two flat
+    (n, m) passes, and the reuse search runs this for every candidate."""
+    total = np.zeros((len(a), len(b)), dtype=np.int32)
+    for column in range(a.shape[1]):
+        total += np.bitwise_count(a[:, column, None] ^ b[None, :, column])
+    return total
 
 
 # --- storage --------------------------------------------------------------------------------------------

@@ -69,7 +69,10 @@ def match(query: Fingerprint, stored: Fingerprint) -> GeometricMatch | None:
     if len(query.points) < 4 or len(stored.points) < 4:
         return None
     candidates = [_match_one(query, stored, mirrored=False)]
-    if query.mirrored_signatures is not None:
+    plain = candidates[0]
+    # A mirrored reading is looked for unless the plain one already holds by twice the points it needs: then a
+    # mirror image cannot explain more of them, and the search saves the second RANSAC on its likeliest pair.
+    if query.mirrored_signatures is not None and (plain is None or plain.inliers < 2 * MIN_INLIERS):
         candidates.append(_match_one(query, stored, mirrored=True))
     found = [c for c in candidates if c is not None]
     if not found:
@@ -81,12 +84,14 @@ def _pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> tuple[npt.ND
     distances = hamming(a, b)
     if distances.shape[1] < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    nearest = np.argpartition(distances, 1, axis=1)[:, :2]
     rows = np.arange(len(a))
-    d0 = distances[rows, nearest[:, 0]]
-    d1 = distances[rows, nearest[:, 1]]
-    best = np.where(d0 <= d1, nearest[:, 0], nearest[:, 1])
-    first, second = np.minimum(d0, d1), np.maximum(d0, d1)
+    best = np.argmin(distances, axis=1)
+    first = distances[rows, best]
+    # The second best: the row's minimum once the best is set aside (two passes beat a partial sort here; a
+    # tie between the two is refused by the ratio test whichever is called the best).
+    distances[rows, best] = np.iinfo(np.int32).max
+    second = distances.min(axis=1)
+    distances[rows, best] = first
     # Mutual: the stored point's own best partner must be this query point.
     back = np.argmin(distances, axis=0)
     keep = (first <= MAX_SIGNATURE_BITS) & (first < RATIO * second) & (back[best] == rows)

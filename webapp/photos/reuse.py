@@ -30,7 +30,7 @@ from webapp.models import Photo, PhotoFingerprint, PhotoHashBand, PhotoKey, Visi
 from webapp.photos.fingerprint import Fingerprint, fingerprint, pack, unpack
 from webapp.photos.matching import identity_match
 from webapp.photos.phash import content_box, hamming
-from webapp.photos.reuse_index import choose_keys, rank
+from webapp.photos.reuse_index import MAX_CANDIDATES, MIN_VOTES, choose_keys
 from webapp.photos.store import MissingFile, StoreUnavailable, photo_store, variant_name
 from webapp.photos.verdict import Thresholds, Verdict, decide, geometry
 from webapp.visits.integrity import EarlierPhoto
@@ -88,23 +88,47 @@ def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: s
     return row
 
 
-def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
-    """(fingerprint id, votes) of the branch's photos sharing at least two keys with the query.
+def _vote_sql(dialect: str) -> str:
+    """The key look-up and vote as SQL: the probes travel as one parameter (a JSON array on SQLite, an array on
+    PostgreSQL; as hundreds of bound parameters the statement costs more to build than to run), the index
+    (branch, key, fingerprint) answers them from its own pages, and the database counts the votes, so only
+    the few candidates travel back, never the thousand-odd (key, photo) rows. A (key, photo) pair is stored
+    once (the primary key) and the probes are distinct: a count is the number of keys a photo shares with the
+    query, as webapp.photos.reuse_index.rank counts them."""
+    probes = ("key = ANY(CAST(:keys AS integer[]))" if dialect == "postgresql"
+              else "key IN (SELECT value FROM json_each(:keys))")
+    return (f"SELECT fingerprint_id, count(*) AS votes FROM photo_key WHERE branch_id = :branch AND {probes}"
+            " GROUP BY fingerprint_id HAVING count(*) >= :votes ORDER BY votes DESC, fingerprint_id LIMIT :most")
 
-    The few hundred probes travel as one parameter (a JSON array on SQLite, an array on PostgreSQL): as
-    hundreds of bound parameters the statement costs more to build than to run."""
+
+def _vote_params(connection: sa.Connection, branch_id: int, query: Fingerprint, most: int) -> dict[str, Any]:
+    keys: Any = list(query.probes) if connection.dialect.name == "postgresql" else json.dumps(query.probes)
+    return {"branch": branch_id, "keys": keys, "votes": MIN_VOTES, "most": most}
+
+
+def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
+    """(fingerprint id, votes) of the branch's photos sharing at least MIN_VOTES keys with the query, the
+    MAX_CANDIDATES with most votes first (ties: the earlier photo)."""
     if not query.probes:
         return []
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
-        sql = "SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch AND key = ANY(:keys)"
-        keys: Any = list(query.probes)
-    else:
-        sql = ("SELECT key, fingerprint_id FROM photo_key WHERE branch_id = :branch"
-               " AND key IN (SELECT value FROM json_each(:keys))")
-        keys = json.dumps(query.probes)
-    rows = connection.execute(sa.text(sql), {"branch": branch_id, "keys": keys})
-    return rank((int(key), int(ref)) for key, ref in rows)
+    rows = connection.execute(sa.text(_vote_sql(connection.dialect.name)),
+                              _vote_params(connection, branch_id, query, MAX_CANDIDATES))
+    return [(int(ref), int(votes)) for ref, votes in rows]
+
+
+def _voted_fingerprints(branch_id: int, query: Fingerprint, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:
+    """The key index's candidates with their fingerprints, in one statement: the vote, then the rows. Photos of
+    this visit are left out before the MAX_CANDIDATES are taken (the vote keeps twice as many for that)."""
+    if not query.probes:
+        return []
+    connection = db.session.connection()
+    votes = sa.text(_vote_sql(connection.dialect.name)).columns(
+        sa.column("fingerprint_id", sa.Integer), sa.column("votes", sa.Integer)).subquery("voted")
+    statement = (sa.select(PhotoFingerprint).join(votes, votes.c.fingerprint_id == PhotoFingerprint.id)
+                 .where(PhotoFingerprint.visit_id != visit_id, PhotoFingerprint.photo_id != photo_id)
+                 .order_by(votes.c.votes.desc(), PhotoFingerprint.id).limit(MAX_CANDIDATES))
+    return list(db.session.scalars(statement, _vote_params(connection, branch_id, query, 2 * MAX_CANDIDATES)))
 
 
 def hash_bands(phash_hex: str) -> list[int]:
@@ -143,6 +167,23 @@ def find_earlier_matches(
     return matches
 
 
+def _among_by_look(among: list[str], *, visit_id: str, photo_id: str, sha256: str, phash_hex: str,
+                   max_bits: int) -> list[EarlierPhoto]:
+    """Of the photos `among`, those with the same bytes or a perceptual hash within max_bits: the same look the
+    branch-wide search takes through the hash bands, so a plain photo or a photo stored before fingerprints
+    existed is judged alike whichever way the caller asks."""
+    if not among:
+        return []
+    rows = db.session.execute(sa.select(Photo.id, Photo.visit_id, Photo.sha256, Photo.phash).where(
+        Photo.id.in_(among), Photo.visit_id != visit_id, Photo.id != photo_id)).all()
+    found = []
+    for ref, visit, digest, phash in rows:
+        bits = hamming(phash, phash_hex)
+        if digest == sha256 or bits <= max_bits:
+            found.append(EarlierPhoto(photo_id=ref, visit_id=visit, distance_bits=bits, same_bytes=digest == sha256))
+    return found
+
+
 # --- the search ------------------------------------------------------------------------------------------
 
 
@@ -154,6 +195,8 @@ def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sh
     With `among`, only those photo ids are compared (no index look-up)."""
     by_look: dict[str, EarlierPhoto] = {}
     if among is not None:
+        by_look = {m.photo_id: m for m in _among_by_look(list(among), visit_id=visit_id, photo_id=photo_id,
+                                                          sha256=sha256, phash_hex=phash_hex, max_bits=max_bits)}
         rows = _fingerprints(sa.select(PhotoFingerprint.id).where(PhotoFingerprint.photo_id.in_(list(among))),
                              visit_id, photo_id)
     else:
@@ -180,22 +223,23 @@ def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sh
 
 def index_rows(*, branch_id: int, visit_id: str, photo_id: str, query: Fingerprint) -> list[PhotoFingerprint]:
     """The key index's candidates among all the branch's photos: what bench/reuse_search.py times at a million."""
-    return _fingerprints([ref for ref, _votes in key_candidates(branch_id, query)], visit_id, photo_id)
+    return _voted_fingerprints(branch_id, query, visit_id, photo_id)
 
 
 def candidate_rows(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, query: Fingerprint,
                    also_photo_ids: Sequence[str] = ()) -> list[PhotoFingerprint]:
     """The fingerprints to verify: the key index's candidates, the merchant's latest photos of other visits
     (a fixed number, whatever the branch's size), and `also_photo_ids` (found by the perceptual hash)."""
-    refs = [ref for ref, _votes in key_candidates(branch_id, query)]
+    rows = _voted_fingerprints(branch_id, query, visit_id, photo_id)
+    seen = {row.id for row in rows}
     recent = sa.select(PhotoFingerprint.id).where(PhotoFingerprint.merchant_id == merchant_id,
                                                   PhotoFingerprint.visit_id != visit_id) \
         .order_by(PhotoFingerprint.id.desc()).limit(MERCHANT_RECENT)
-    refs.extend(db.session.scalars(recent))
+    refs = [ref for ref in db.session.scalars(recent) if ref not in seen]
     if also_photo_ids:
         refs.extend(db.session.scalars(sa.select(PhotoFingerprint.id).where(
-            PhotoFingerprint.photo_id.in_(list(also_photo_ids)))))
-    return _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
+            PhotoFingerprint.photo_id.in_(list(also_photo_ids)), PhotoFingerprint.id.not_in(seen))))
+    return rows + _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
 
 
 def _fingerprints(refs: Any, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:

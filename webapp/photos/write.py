@@ -234,7 +234,7 @@ def record_photo(ctx: WriteContext, prepared: PreparedPhoto) -> PhotoWrite:
             client_exif_taken_at=target.exif_time,
             client_exif_lat=target.exif_point[0] if target.exif_point else None,
             client_exif_lon=target.exif_point[1] if target.exif_point else None,
-            evidence=_evidence_json(processed), sha256=processed.sha256, phash=processed.phash,
+            evidence=_evidence_json(processed, target.exif_device), sha256=processed.sha256, phash=processed.phash,
             size_bytes=target.size_bytes, storage_key=prepared.storage_key, created_at=ctx.now,
         )
         try:
@@ -299,8 +299,13 @@ def _against_existing(existing: Photo, visit_id: str, sha256: str) -> PhotoWrite
     return PhotoWrite("unchanged", existing)
 
 
-def _evidence_json(processed: ProcessedPhoto) -> dict[str, object]:
+def _evidence_json(processed: ProcessedPhoto, client_device: str | None = None) -> dict[str, object]:
+    """What the server read from the file, and the camera the phone read before it shrank the photo (the shrunk
+    copy carries no EXIF, so without it the reviewer's device column would be empty)."""
     evidence = dataclasses.asdict(processed.evidence)
     taken = evidence.get("exif_taken_at")
     evidence["exif_taken_at"] = taken.isoformat() if isinstance(taken, datetime) else None
+    device = " ".join((client_device or "").split())[:120]
+    if device:
+        evidence["client_exif_device"] = device
     return evidence

@@ -16,6 +16,7 @@ from webapp.bank_time import bank_today
 from webapp.errors import AppError, Invalid
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
+from webapp.integrity.reports import POST_LOAN_REPORT, shown_report_flag
 from webapp.models import CLASSIFICATIONS, PERSON_KINDS, LoanHistory, ScheduledCheck
 from webapp.models.postloan import REPAYMENT_VIEWS, WEB_SUBJECTS
 from webapp.pages import FormErrors, Page, finished, form_error
@@ -56,6 +57,7 @@ def _check_context(check: ScheduledCheck, **extra: Any) -> dict[str, Any]:
         "can_waive": current_user.role == TEAM_LEAD and check.status == "open",
         "can_report": is_field and check.status == "done",
         "waive_form": MultiDict(), "waive_errors": {}, "report_form": _report_form(data), "report_errors": {},
+        "report_copy": shown_report_flag(current_user, POST_LOAN_REPORT, str(data.report.id)) if data.report else None,
     }
     context.update(extra)
     return context

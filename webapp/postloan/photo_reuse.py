@@ -5,22 +5,22 @@ names the earlier photo, which the visit and review pages show beside it), and r
 The photo write path belongs to the photo pipeline; this module watches for new photos in the session (a
 SQLAlchemy ``after_flush`` listener) and judges them just before the transaction commits, so it adds its flag
 in the same transaction as the photo without the photo path knowing about loans. The earlier photos are
-found through the one reuse look-up, ``webapp.photos.reuse.find_earlier_matches``, called in one place below.
+judged by the one reuse search, ``webapp.photos.reuse.reuse_lookup``, among the photos of the borrower's
+pre-loan visits: keypoints survive crops, turns and screenshots, and only a copy of the same exposure counts
+(the same shop photographed again at the check is what a check is for, never a reuse).
 """
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.extensions import db
 from webapp.models import Loan, Photo, ScheduledCheck, Visit, VisitFlag
-from webapp.photos.reuse import find_earlier_matches
+from webapp.photos.reuse import ReuseMatch, reuse_lookup
 from webapp.postloan.risk import Finding, raise_warning
-from webapp.visits.integrity import EarlierPhoto
 from webapp.write_kernel import WriteContext
 
 FLAG_CODE = "preloan_photo_reused"
@@ -28,22 +28,18 @@ PRELOAN_KINDS = ("marketing",)
 _PENDING = "postloan_new_photo_ids"
 
 
-def earlier_matches(photo: Photo, max_bits: int) -> list[EarlierPhoto]:
-    """The one call into the reuse look-up (its owner may improve how it finds matches)."""
-    return find_earlier_matches(branch_id=photo.branch_id, visit_id=photo.visit_id, photo_id=photo.id,
-                                sha256=photo.sha256, phash_hex=photo.phash, max_bits=max_bits)
-
-
-def preloan_matches(photo: Photo, visit: Visit, max_bits: int) -> list[tuple[EarlierPhoto, Visit]]:
-    """Matches among the same borrower's earlier marketing (survey) visits, best first."""
-    matches = earlier_matches(photo, max_bits)
-    if not matches:
+def preloan_matches(photo: Photo, visit: Visit) -> list[tuple[ReuseMatch, Visit]]:
+    """Copies, in this photo, of photos of the same borrower's earlier marketing (survey) visits, best first."""
+    visits = {v.id: v for v in db.session.scalars(sa.select(Visit).where(
+        Visit.merchant_id == visit.merchant_id, Visit.kind.in_(PRELOAN_KINDS), Visit.id != visit.id,
+        Visit.started_at <= visit.started_at))}
+    if not visits:
         return []
-    visits = {v.id: v for v in db.session.scalars(sa.select(Visit).where(Visit.id.in_({m.visit_id for m in matches})))}
-    found = [(m, visits[m.visit_id]) for m in matches if m.visit_id in visits
-             and visits[m.visit_id].merchant_id == visit.merchant_id
-             and visits[m.visit_id].kind in PRELOAN_KINDS and visits[m.visit_id].started_at <= visit.started_at]
-    return sorted(found, key=lambda item: (not item[0].same_bytes, item[0].distance_bits))
+    among = list(db.session.scalars(sa.select(Photo.id).where(Photo.visit_id.in_(list(visits)))))
+    if not among:
+        return []
+    return [(m, visits[m.visit_id]) for m in reuse_lookup(photo.id, among=among)
+            if m.kind == "reused" and m.visit_id in visits]
 
 
 def _loan_of(visit: Visit) -> Loan | None:
@@ -62,13 +58,14 @@ def judge_photo(photo_id: str) -> VisitFlag | None:
     already = db.session.scalar(sa.select(VisitFlag).where(VisitFlag.photo_id == photo.id, VisitFlag.code == FLAG_CODE))
     if already is not None:
         return already
-    found = preloan_matches(photo, photo.visit, int(current_app.config["PHOTO_REUSE_BITS"]))
+    found = preloan_matches(photo, photo.visit)
     if not found:
         return None
     best, earlier_visit = found[0]
     evidence: dict[str, Any] = {
-        "earlier_photo": best.photo_id, "earlier_visit": best.visit_id, "distance_bits": best.distance_bits,
-        "same_bytes": best.same_bytes, "earlier_visit_started_at": earlier_visit.started_at.isoformat(),
+        **{key: best.evidence[key] for key in ("why", "transform", "figures") if key in best.evidence},
+        "earlier_photo": best.photo_id, "earlier_visit": best.visit_id, "same_bytes": best.same_bytes,
+        "earlier_visit_started_at": earlier_visit.started_at.isoformat(),
     }
     flag = VisitFlag(visit_id=photo.visit_id, photo_id=photo.id, code=FLAG_CODE,
                      detail="A photo of this post-loan check repeats a photo of the borrower's pre-loan visit.",

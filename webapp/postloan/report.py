@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from webapp.extensions import db
+from webapp.integrity.reports import POST_LOAN_REPORT, check_report
 from webapp.models import (
     CLASSIFICATIONS,
     CheckReport,
@@ -19,6 +20,7 @@ from webapp.models import (
     Photo,
     RiskWarning,
     ScheduledCheck,
+    SubBranch,
     Visit,
 )
 from webapp.roles import FIELD_ROLES, MANAGER
@@ -112,4 +114,9 @@ def put_report(ctx: WriteContext, check: ScheduledCheck, form: dict[str, Any]) -
         report.author_id, report.conclusion, report.classification, report.written_at = (
             actor.id, text, classification, ctx.now)
     db.session.flush()
+    # A near copy of another report (another loan's, another manager's, a visit note) is flagged; the notes of
+    # this check's own visit are the same manager's words for the same shop and never count.
+    branch_id = db.session.scalar(sa.select(SubBranch.branch_id).where(SubBranch.id == check.sub_branch_id))
+    check_report(POST_LOAN_REPORT, str(report.id), text, branch_id=branch_id or 0, written_at=ctx.now,
+                 sub_branch_id=check.sub_branch_id, author_id=actor.id, visit_id=check.visit_id)
     return report

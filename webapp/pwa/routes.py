@@ -47,12 +47,15 @@ def manifest() -> Response:
 
 # What the service worker imports, and the app shell it keeps at install: every page's scripts and styles
 # (templates/base.html), the scripts the loan book and collection add to pages a manager opens offline (the
-# post-loan part of the visit form), the offline page and the manifest. tests/test_static_assets.py keeps this
-# list and base.html in step; the other pages' files arrive with the offline page listing (/sync/offline-pages).
+# post-loan part of the visit form), the visit page's lightbox and review styles, the phone's visits on "My
+# visits", the notifications switch, the capture of leads, peer records and survey answers (js/capture.js), the
+# icons, the offline page and the manifest. tests/test_static_assets.py keeps this list and base.html in step; the
+# other pages' files arrive with the offline page listing (/sync/offline-pages).
 WORKER_SCRIPTS = ("js/core.js", "js/outbox.js", "js/journal.js", "js/replay.js")
 SHELL_FILES = (
-    "css/app.css", "css/sync.css", "css/integrity.css", "vendor/htmx-2.0.11.min.js", *WORKER_SCRIPTS, "js/exif.js",
-    "js/photo-prep.js", "js/app.js", "js/postloan-visit.js", "icons/icon-192.png",
+    "css/app.css", "css/review.css", "vendor/htmx-2.0.11.min.js", *WORKER_SCRIPTS, "js/exif.js",
+    "js/photo-prep.js", "js/app.js", "js/dates.js", "js/postloan-visit.js", "js/lightbox.js", "js/my-visits.js",
+    "js/push.js", "js/capture.js", "icons/icon-192.png", "icons/icon.svg", "vendor/lucide-1.62.0/sprite.svg",
 )
 
 

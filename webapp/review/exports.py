@@ -15,12 +15,13 @@ from datetime import UTC, datetime
 from typing import IO
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, get_template_attribute
 from flask_babel import gettext as _
 from flask_babel import ngettext
+from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
-from webapp.bank_time import BANK_ZONE, local_datetime
+from webapp.bank_time import BANK_ZONE, day_label, local_datetime
 from webapp.extensions import db
 from webapp.labels import (
     CHECKIN_STATUS,
@@ -36,24 +37,17 @@ from webapp.labels import (
     VISIT_KIND,
 )
 from webapp.labels import label as code_label
-from webapp.models import Photo, User, Visit
+from webapp.models import Photo, User, Visit, VisitFlag
+from webapp.money import cny
 from webapp.photos.store import MissingFile, photo_store, variant_name
 from webapp.review.evidence import PhotoEvidence, photo_evidence, photo_matches
+from webapp.review.manifest import manifest_row, manifest_table
 from webapp.review.queue import QueueFilters, conditions, rows_for
 from webapp.review.record import VisitRecord
 from webapp.spreadsheet import CellValue, write_csv
 
 DEFAULT_MAX_PHOTOS = 5000
 BATCH = 200
-
-MANIFEST_COLUMNS = (
-    "file", "file_status", "file_sha256", "photo_id", "visit_id", "visit_version", "review_state", "review_round",
-    "kind", "visit_started_at", "sub_branch", "merchant_code", "merchant_name", "lead", "support", "observer",
-    "uploaded_by", "category", "exif_taken_at", "phone_exif_taken_at", "phone_captured_at", "uploaded_at",
-    "checkin_status", "checkin_distance_m", "checkin_accuracy_m", "exif_lat", "exif_lon", "exif_gps_source",
-    "exif_gps_distance_m", "device", "software", "width", "height", "upload_sha256", "phash", "flags",
-    "flag_decisions", "phash_matches",
-)
 
 # JPEG markers that carry metadata: APP1 (EXIF, XMP) to APP13 (IPTC), APP15, and COM. APP0 (JFIF) and APP14
 # (Adobe colour transform) describe the pixels and stay.
@@ -94,10 +88,6 @@ def strip_jpeg_metadata(data: bytes) -> bytes:
     raise ValueError("JPEG without image data")
 
 
-def _local(moment: datetime | None) -> str:
-    return moment.astimezone(BANK_ZONE).isoformat(timespec="seconds") if moment else ""
-
-
 def _num(value: float | None) -> int | float | None:
     return None if value is None else (int(value) if float(value).is_integer() else round(float(value), 1))
 
@@ -105,6 +95,12 @@ def _num(value: float | None) -> int | float | None:
 def _text_num(value: float | None) -> str:
     number = _num(value)
     return "" if number is None else str(number)
+
+
+def flag_figures(flag: VisitFlag) -> str:
+    """A flag's figures in the reader's language, as the review page writes them (review/_macros.html)."""
+    text = str(get_template_attribute("review/_macros.html", "flag_figures")(flag))
+    return Markup(text).striptags() or "—"
 
 
 def photo_file_name(visit: Visit, index: int, photo: Photo) -> str:
@@ -138,43 +134,9 @@ def _visit_batches(user: User, filters: QueueFilters) -> Iterator[list[Visit]]:
             return
 
 
-def manifest_row(visit: Visit, evidence: PhotoEvidence, *, state: str, round_: int, file: str, file_status: str,
-                 file_sha256: str, sub_branch: str) -> dict[str, CellValue]:
-    """One photo's line: matches name photo@visit:bits ('=' for the very same bytes); matches in visits the
-    exporter may not open are only counted, as hidden:N. Values are typed; webapp.spreadsheet writes them."""
-    photo = evidence.photo
-    flags = [f.flag.code for f in evidence.flags]
-    decisions = [f"{f.flag.code}:{f.decision.decision if f.decision else 'open'}" for f in evidence.flags]
-    matches = [f"{m.photo_id}@{m.visit_id}:{m.distance_bits}{'=' if m.same_bytes else ''}"
-               for m in evidence.matches if m.visible]
-    hidden = sum(1 for m in evidence.matches if not m.visible)
-    if hidden:
-        matches.append(f"hidden:{hidden}")
-    return {
-        "file": file, "file_status": file_status, "file_sha256": file_sha256,
-        "photo_id": photo.id, "visit_id": visit.id, "visit_version": visit.version,
-        "review_state": state, "review_round": round_, "kind": visit.kind,
-        "visit_started_at": _local(visit.started_at), "sub_branch": sub_branch,
-        "merchant_code": visit.merchant.code, "merchant_name": visit.merchant.name,
-        "lead": visit.lead.username, "support": visit.support.username if visit.support else "",
-        "observer": visit.observer.username if visit.observer else "",
-        "uploaded_by": photo.uploaded_by.username if photo.uploaded_by else "", "category": photo.category,
-        "exif_taken_at": _local(evidence.exif_taken_at), "phone_exif_taken_at": _local(evidence.client_exif_taken_at),
-        "phone_captured_at": _local(evidence.phone_captured_at), "uploaded_at": _local(evidence.uploaded_at),
-        "checkin_status": evidence.checkin_status, "checkin_distance_m": _num(evidence.checkin_distance_m),
-        "checkin_accuracy_m": _num(evidence.checkin_accuracy_m),
-        "exif_lat": None if evidence.exif_lat is None else round(evidence.exif_lat, 6),
-        "exif_lon": None if evidence.exif_lon is None else round(evidence.exif_lon, 6),
-        "exif_gps_source": evidence.exif_source or "", "exif_gps_distance_m": _num(evidence.exif_distance_m),
-        "device": evidence.device, "software": evidence.software,
-        "width": evidence.width, "height": evidence.height,
-        "upload_sha256": photo.sha256, "phash": photo.phash, "flags": ";".join(flags),
-        "flag_decisions": ";".join(decisions), "phash_matches": ";".join(matches),
-    }
-
-
-def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
-    """Write the ZIP to ``out``; returns the number of photos (one manifest row each, file or not)."""
+def write_archive(user: User, filters: QueueFilters, out: IO[bytes], *, language: str = "zh") -> int:
+    """Write the ZIP to ``out``; returns the number of photos (one manifest row each, file or not). The manifest
+    speaks ``language`` (webapp.review.manifest): Chinese names and labels, or the codes for ``en``."""
     store = photo_store()
     max_bits = int(current_app.config["PHOTO_REUSE_BITS"])
     sub_branch_names: dict[int, str] = {}
@@ -203,7 +165,8 @@ def write_archive(user: User, filters: QueueFilters, out: IO[bytes]) -> int:
                                              file=name, file_status=status, file_sha256=digest,
                                              sub_branch=sub_branch_names[visit.sub_branch_id]))
         text = io.StringIO()
-        write_csv(text, MANIFEST_COLUMNS, ([row[column] for column in MANIFEST_COLUMNS] for row in rows))
+        header, table = manifest_table(rows, language)
+        write_csv(text, header, table)
         # A byte-order mark, so Excel on a bank desktop opens the Chinese names as UTF-8.
         archive.writestr(zipfile.ZipInfo("manifest.csv", date_time=datetime.now(BANK_ZONE).timetuple()[:6]),
                          ("\ufeff" + text.getvalue()).encode("utf-8"), compress_type=zipfile.ZIP_DEFLATED)
@@ -265,11 +228,13 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
     line(_("Effective consultation"), _("Yes") if outcome.get("effective") else _("No"))
     application = outcome.get("application") or {}
     if application:
-        line(_("Application"), f"{application.get('product', '')} · {application.get('amount', '')}")
+        line(_("Application"), f"{application.get('product', '')} · {cny(application.get('amount'))}")
     if outcome.get("deals"):
         line(_("Deals"), ", ".join(code_label(DEAL_PRODUCT, str(d)) for d in outcome["deals"]))
     if outcome.get("next_step"):
         line(_("Next step"), str(outcome["next_step"]))
+    if outcome.get("follow_up_date"):
+        line(_("Follow-up date"), day_label(str(outcome["follow_up_date"])))
     checklist = outcome.get("checklist") or {}
     for key, label, table in (("operating_state", _("Operating state"), OPERATING_STATE),
                               ("inventory_level", _("Inventory level"), INVENTORY_LEVEL),
@@ -292,7 +257,7 @@ def visit_record_pdf(record: VisitRecord, *, generated_by: User, now: datetime |
                     f"{': ' + item.decision.reason if item.decision.reason else ''})" if item.decision else _("Open"))
         superseded = (" · " + _("Superseded %(time)s", time=local_datetime(item.flag.superseded_at))
                       if item.flag.superseded_at else "")
-        line(code_label(FLAG_CODE, item.flag.code), f"{item.flag.detail} · {decision}{superseded}")
+        line(code_label(FLAG_CODE, item.flag.code), f"{flag_figures(item.flag)} · {decision}{superseded}")
 
     heading(_("Photos"))
     image_w = 70.0
@@ -336,8 +301,10 @@ def _evidence_lines(e: PhotoEvidence) -> list[tuple[str, str]]:
         (_("EXIF time"), local_datetime(e.exif_taken_at) or local_datetime(e.client_exif_taken_at) or "—"),
         (_("Phone time"), local_datetime(e.phone_captured_at) or "—"),
         (_("Uploaded"), local_datetime(e.uploaded_at)),
-        (_("Check-in"), f"{_text_num(e.checkin_distance_m) or '?'} m · ±{_text_num(e.checkin_accuracy_m) or '?'} m"),
-        (_("EXIF GPS"), f"{_text_num(e.exif_distance_m)} m" if e.exif_distance_m is not None else "—"),
+        (_("Check-in"), _("%(distance)s m from the merchant", distance=_text_num(e.checkin_distance_m) or "?") + " · "
+         + _("accuracy ±%(accuracy)s m", accuracy=_text_num(e.checkin_accuracy_m) or "?")),
+        (_("EXIF GPS"), _("%(distance)s m from the merchant", distance=_text_num(e.exif_distance_m))
+         if e.exif_distance_m is not None else "—"),
         (_("Device"), e.device or "—"),
     ]
     # Least knowledge: only look-alikes the reader may open are named; the others are counted.

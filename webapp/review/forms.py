@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 
@@ -13,11 +13,10 @@ from webapp.roles import TEAM_LEAD
 from webapp.write_kernel import FieldErrors
 
 
-def sample_form_defaults(today: date) -> dict[str, str]:
-    """Last calendar month, 10 % with at least two visits a manager: the monthly check most branches run."""
-    last_month_end = today.replace(day=1) - timedelta(days=1)
-    return {"from": last_month_end.replace(day=1).isoformat(), "to": last_month_end.isoformat(),
-            "percent": "10", "minimum": "2", "seed": ""}
+def sample_form_defaults(period: tuple[date, date]) -> dict[str, str]:
+    """The period given (webapp.review.sampling.last_week_with_visits: the last complete week that has visits),
+    10 % with at least two visits a manager."""
+    return {"from": period[0].isoformat(), "to": period[1].isoformat(), "percent": "10", "minimum": "2", "seed": ""}
 
 
 def parse_sample_form(form: Mapping[str, str], user: User, *, sub_branch_ids: Collection[int],

@@ -21,6 +21,7 @@ from webapp.bank_time import bank_today
 from webapp.errors import AppError, Invalid
 from webapp.extensions import db
 from webapp.htmx_utils import wants_partial
+from webapp.i18n import select_locale
 from webapp.models import FLAG_CODES, SubBranch, Team, Visit
 from webapp.models.review import ReviewSampleVisit
 from webapp.pages import FormErrors, Page, finished, form_error
@@ -48,7 +49,7 @@ from webapp.review.queue import (
     state_counts,
 )
 from webapp.review.record import build_record
-from webapp.review.sampling import draw_sample, redraw
+from webapp.review.sampling import draw_sample, last_week_with_visits, redraw
 from webapp.scope import (
     get_reviewable_visit_or_404,
     get_sample_or_404,
@@ -145,7 +146,9 @@ def export_archive() -> Response:
         raise AppError(_("%(count)d photos match; an archive holds at most %(limit)d. Choose a shorter period "
                          "or a narrower scope.", count=count, limit=limit), status=422, code="too_many")
     spool = tempfile.SpooledTemporaryFile(max_size=32 * 1024 * 1024)  # noqa: SIM115 - send_file closes it
-    write_archive(current_user, parsed.filters, spool)
+    # The manifest speaks the reader's language; ?language=en asks for the English export (codes) in any case.
+    language = "en" if request.args.get("language") == "en" or select_locale() == "en" else "zh"
+    write_archive(current_user, parsed.filters, spool, language=language)
     spool.seek(0)
     response = send_file(spool, mimetype="application/zip", as_attachment=True,
                          download_name=archive_filename(parsed.filters), max_age=0)
@@ -230,7 +233,7 @@ def record_pdf(visit_id: str) -> Response:
 @login_required
 def samples() -> Page:
     require_reviewer(current_user)
-    defaults = sample_form_defaults(bank_today())
+    defaults = sample_form_defaults(last_week_with_visits(current_user, bank_today()))
     return render_template("review/samples.html", **samples_context(current_user, defaults, {}))
 
 

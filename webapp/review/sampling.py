@@ -19,16 +19,19 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from sqlalchemy.sql.elements import ColumnElement
 
-from webapp.bank_time import period_bounds
+from webapp.bank_time import bank_today, day_bounds, period_bounds
+from webapp.errors import Invalid
 from webapp.extensions import db
 from webapp.models import SubBranch, User, Visit
 from webapp.models.review import ReviewSample, ReviewSampleVisit
 from webapp.roles import TEAM_LEAD
+from webapp.scope import visible_visits
 
 SEED_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SAMPLE_DAYS = 366
@@ -100,6 +103,20 @@ def _population(branch_id: int, request: SampleRequest, cutoff: datetime,
     return population
 
 
+def last_week_with_visits(user: User, today: date) -> tuple[date, date]:
+    """The default period of a draw: the last complete week (Monday to Sunday, bank days) in which the user's
+    scope has visits; the week before this one when there are none yet."""
+    this_monday = today - timedelta(days=today.weekday())
+    before, _end = day_bounds(this_monday)
+    latest = db.session.scalar(
+        visible_visits(user).with_only_columns(sa.func.max(Visit.started_at)).where(Visit.started_at < before))
+    if latest is None:
+        return this_monday - timedelta(days=7), this_monday - timedelta(days=1)
+    day = bank_today(latest if latest.tzinfo else latest.replace(tzinfo=UTC))
+    monday = day - timedelta(days=day.weekday())
+    return monday, monday + timedelta(days=6)
+
+
 def draw_sample(actor: User, request: SampleRequest, *, now: datetime) -> ReviewSample:
     """Draw and record a sample. A team lead's sample covers the visits led by their team's members; a
     reviewer's the branch, optionally narrowed to a sub-branch or a team. The caller commits."""
@@ -109,6 +126,10 @@ def draw_sample(actor: User, request: SampleRequest, *, now: datetime) -> Review
     request = SampleRequest(request.start, request.end, request.percent, request.minimum, request.seed,
                             request.sub_branch_id, team_id, request.kind)
     population = _population(actor.branch_id, request, now, managers)
+    if not population:
+        # An empty draw would be recorded as a sample that checked nothing: refused, saying where to look.
+        raise Invalid({"from": _("No visit in this period and scope: choose a period with visits.")},
+                      _("There is nothing to sample."))
     drawn = draw(population, percent=request.percent, minimum=request.minimum, seed=request.seed)
     usernames = dict(db.session.execute(sa.select(User.id, User.username).where(User.id.in_(population))).all())
     strata = [

@@ -11,11 +11,26 @@ The rules: data belongs to a sub-branch; nobody sees another branch.
 
 The rules live in one module per area, all imported from here (``from webapp.scope import get_loan_or_404``):
 ``core`` (sub-branches, merchants, colleagues, phones), ``visits`` (visits, photos, held photos, review samples),
-``sweeps``, ``meetings`` (boards, figures, talks, schemes, learning), ``loans`` (the loan book, post-loan checks
-and warnings) and ``collection`` (cases and the credit committee).
+``sweeps``, ``channels`` (channels, activities, leads), ``market`` (peer records, the product catalogue,
+surveys), ``relations``
+(screening models and targets), ``meetings`` (boards, figures, talks, schemes, learning),
+``loans`` (the loan book, post-loan checks and warnings) and ``collection`` (cases and the credit committee).
 """
 from __future__ import annotations
 
+from webapp.scope.channels import (
+    activity_condition,
+    can_record_channels,
+    channel_condition,
+    channel_contact_phone_for,
+    get_activity_or_404,
+    get_channel_or_404,
+    get_lead_or_404,
+    lead_condition,
+    lead_phone_for,
+    visible_activities,
+    visible_channels,
+)
 from webapp.scope.collection import (
     can_record_committee,
     can_work_case,
@@ -31,6 +46,7 @@ from webapp.scope.collection import (
     leads_case,
     require_committee_recorder,
     visible_cases,
+    visible_overdue_report_ids,
 )
 from webapp.scope.core import (
     can_see_raw_phone,
@@ -56,7 +72,15 @@ from webapp.scope.loans import (
     get_warning_or_404,
     loan_condition,
     loan_phone_for,
+    visible_check_report_ids,
     visible_loans,
+)
+from webapp.scope.market import (
+    get_product_or_404,
+    get_survey_or_404,
+    peer_condition,
+    product_condition,
+    survey_condition,
 )
 from webapp.scope.meetings import (
     board_people,
@@ -77,6 +101,12 @@ from webapp.scope.meetings import (
     shared_item_condition,
     study_condition,
     talk_condition,
+)
+from webapp.scope.relations import (
+    get_screening_model_or_404,
+    get_target_or_404,
+    screening_model_condition,
+    target_condition,
 )
 from webapp.scope.sweeps import (
     get_plannable_sweep_day_or_404,
@@ -101,26 +131,33 @@ from webapp.scope.visits import (
 )
 
 __all__ = [
+    "activity_condition",
     "board_people",
     "board_team_condition",
     "board_teams",
     "brief_condition",
+    "can_record_channels",
     "can_record_committee",
     "can_see_raw_loan_phone",
     "can_see_raw_phone",
     "can_work_case",
     "case_condition",
     "case_phone_for",
+    "channel_condition",
+    "channel_contact_phone_for",
     "check_condition",
     "figure_people_condition",
     "get_action_or_404",
+    "get_activity_or_404",
     "get_attachment_or_404",
     "get_board_team_or_404",
     "get_brief_or_404",
     "get_brief_photo_or_404",
     "get_case_or_404",
+    "get_channel_or_404",
     "get_check_or_404",
     "get_figure_person_or_404",
+    "get_lead_or_404",
     "get_loan_or_404",
     "get_meeting_decision_or_404",
     "get_meeting_item_or_404",
@@ -128,15 +165,19 @@ __all__ = [
     "get_merchant_or_404",
     "get_photo_or_404",
     "get_plannable_sweep_day_or_404",
+    "get_product_or_404",
     "get_proposal_or_404",
     "get_report_or_404",
     "get_reviewable_visit_or_404",
     "get_sample_or_404",
     "get_scheme_or_404",
+    "get_screening_model_or_404",
     "get_sub_branch_or_404",
+    "get_survey_or_404",
     "get_sweep_day_or_404",
     "get_talk_action_or_404",
     "get_talk_or_404",
+    "get_target_or_404",
     "get_team_or_404",
     "get_user_or_404",
     "get_visit_flag_or_404",
@@ -144,6 +185,8 @@ __all__ = [
     "get_warning_or_404",
     "headed_sub_branch_ids",
     "held_photo_condition",
+    "lead_condition",
+    "lead_phone_for",
     "leads_case",
     "loan_condition",
     "loan_phone_for",
@@ -151,19 +194,28 @@ __all__ = [
     "merchant_condition",
     "merchant_phone_for",
     "one_or_404",
+    "peer_condition",
+    "product_condition",
     "require_committee_recorder",
     "require_reviewer",
     "require_role",
     "sample_condition",
     "scheme_condition",
+    "screening_model_condition",
     "shared_item_condition",
     "study_condition",
+    "survey_condition",
     "sweep_day_condition",
     "sweep_team_members",
     "talk_condition",
+    "target_condition",
+    "visible_activities",
     "visible_cases",
+    "visible_channels",
+    "visible_check_report_ids",
     "visible_loans",
     "visible_merchants",
+    "visible_overdue_report_ids",
     "visible_samples",
     "visible_sub_branch_ids",
     "visible_sweep_days",

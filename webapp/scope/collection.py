@@ -85,6 +85,16 @@ def get_report_or_404(user: User, report_id: int) -> OverdueReport:
                       .where(OverdueReport.id == report_id, case_condition(user)))
 
 
+def visible_overdue_report_ids(user: User, report_ids: set[str]) -> set[str]:
+    """Of these overdue report ids (as text), those whose case `user` may open (as get_report_or_404)."""
+    ids = {int(r) for r in report_ids if r.isdigit() and len(r) < 10}
+    if not ids:
+        return set()
+    return {str(i) for i in db.session.scalars(
+        sa.select(OverdueReport.id).join(CollectionCase, CollectionCase.id == OverdueReport.case_id)
+        .where(OverdueReport.id.in_(ids), case_condition(user)))}
+
+
 def get_action_or_404(user: User, action_id: int) -> CommitteeAction:
     """An action is visible with its case, and to the person it was assigned to."""
     return one_or_404(

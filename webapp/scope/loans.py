@@ -5,8 +5,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from webapp.extensions import db
 from webapp.masking import mask_phone
-from webapp.models import Loan, RiskWarning, ScheduledCheck, User
+from webapp.models import CheckReport, Loan, RiskWarning, ScheduledCheck, User
 from webapp.roles import BRANCH_WIDE_ROLES, MANAGER, TEAM_LEAD
 from webapp.scope.core import one_or_404, visible_sub_branch_ids
 
@@ -43,6 +44,17 @@ def get_check_or_404(user: User, check_id: int) -> ScheduledCheck:
     return one_or_404(
         sa.select(ScheduledCheck).join(Loan, Loan.id == ScheduledCheck.loan_id)
         .where(ScheduledCheck.id == check_id, check_condition(user)))
+
+
+def visible_check_report_ids(user: User, report_ids: set[str]) -> set[str]:
+    """Of these post-loan report ids (as text), those whose check `user` may open: evidence of a copied report
+    shows the other text only to a reader of it."""
+    ids = {int(r) for r in report_ids if r.isdigit() and len(r) < 10}
+    if not ids:
+        return set()
+    return {str(i) for i in db.session.scalars(
+        sa.select(CheckReport.id).join(ScheduledCheck, ScheduledCheck.id == CheckReport.check_id)
+        .join(Loan, Loan.id == ScheduledCheck.loan_id).where(CheckReport.id.in_(ids), check_condition(user)))}
 
 
 def get_warning_or_404(user: User, warning_id: int) -> RiskWarning:

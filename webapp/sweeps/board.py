@@ -3,7 +3,8 @@
 A visit counts for the day when its merchant is in the plan and it *started* on the sweep date in the
 bank's time zone, whoever made it and whenever it reached the server: a phone that syncs the next morning
 still fills in yesterday's board. A merchant visited twice that day counts once: visited, a consultation
-if any visit was effective, an application if any visit recorded one, and the distinct products sold.
+if any visit was effective, an application if any visit recorded one, and the distinct products sold. A squad
+is credited with the visits its members made, not with the merchants assigned to it at the end of the day.
 """
 from __future__ import annotations
 
@@ -109,8 +110,8 @@ class Figures:
     target_applications: int = 0
     target_deals: int = 0
 
-    def add(self, result: MerchantResult | None) -> None:
-        self.assigned += 1
+    def add(self, result: MerchantResult | None, *, assigned: bool = True) -> None:
+        self.assigned += int(assigned)
         if result is None or not result.visited:
             return
         self.visited += 1
@@ -150,8 +151,32 @@ class Board:
         return [stop for group in self.squads for stop in group.stops if stop.merchant_id not in self.results]
 
 
-def tally(sweep_day: SweepDay, results: dict[int, MerchantResult]) -> Board:
-    """The board from the plan and the merged results; stops without a squad form a group of their own."""
+def making_squad(visit: Visit, squads: Sequence[SweepSquad]) -> SweepSquad | None:
+    """The squad that made a visit: the one its lead is in, else the one any of its squad roles is in."""
+    for person_id in (visit.lead_id, visit.created_by_id, visit.support_id, visit.observer_id):
+        for squad in squads:
+            if person_id is not None and person_id in squad.member_ids():
+                return squad
+    return None
+
+
+def credit_by_squad(sweep_day: SweepDay, visits: Sequence[Visit]) -> dict[int | None, dict[int, MerchantResult]]:
+    """Each squad's results: the visits its own members made, whichever squad the merchant is assigned to now
+    (a stop moved after it was visited stays to the credit of the squad that went there). A visit by someone in
+    no squad counts for the squad the merchant is assigned to."""
+    assigned = {stop.merchant_id: stop.squad_id for stop in sweep_day.stops}
+    by_squad: dict[int | None, list[Visit]] = {}
+    for visit in visits:
+        maker = making_squad(visit, sweep_day.squads)
+        by_squad.setdefault(maker.id if maker else assigned.get(visit.merchant_id), []).append(visit)
+    return {squad_id: merge_visits(made) for squad_id, made in by_squad.items()}
+
+
+def tally(sweep_day: SweepDay, results: dict[int, MerchantResult],
+          credited: dict[int | None, dict[int, MerchantResult]] | None = None) -> Board:
+    """The board from the plan and the merged results; stops without a squad form a group of their own. A squad's
+    figures count the merchants it visited (``credited``, by default the results of its assigned stops); the
+    overall figures count each planned merchant once."""
     squads = sorted(sweep_day.squads, key=lambda s: s.number)
     by_squad: dict[int | None, list[SweepStop]] = {s.id: [] for s in squads}
     for stop in sweep_day.stops:
@@ -175,11 +200,17 @@ def tally(sweep_day: SweepDay, results: dict[int, MerchantResult]) -> Board:
         target_applications=sweep_day.target_applications,
         target_deals=sweep_day.target_deals,
     )
+    planned = {stop.merchant_id for stop in sweep_day.stops}
     for group in groups:
+        key = group.squad.id if group.squad else None
+        mine = credited.get(key, {}) if credited is not None else {
+            stop.merchant_id: results[stop.merchant_id] for stop in group.stops if stop.merchant_id in results}
+        group.figures.assigned = len(group.stops)
+        for merchant_id, result in mine.items():
+            if merchant_id in planned:
+                group.figures.add(result, assigned=False)
         for stop in group.stops:
-            result = results.get(stop.merchant_id)
-            group.figures.add(result)
-            overall.add(result)
+            overall.add(results.get(stop.merchant_id))
     return Board(sweep_day=sweep_day, overall=overall, squads=groups, results=results)
 
 
@@ -199,6 +230,7 @@ def preload_plan(sweep_day: SweepDay) -> list[object]:
 
 def build_board(sweep_day: SweepDay) -> Board:
     loaded = preload_plan(sweep_day)
-    board = tally(sweep_day, merge_visits(visits_of_day(sweep_day)))
+    visits = visits_of_day(sweep_day)
+    board = tally(sweep_day, merge_visits(visits), credit_by_squad(sweep_day, visits))
     board.loaded = loaded
     return board

@@ -6,11 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from webapp.bank_time import bank_today
 from webapp.extensions import db
-from webapp.labels import DEAL_PRODUCT, MERCHANT_STATUS, ROLE, SQUAD_ROLE, labeller
+from webapp.labels import DEAL_PRODUCT, MERCHANT_STATUS, ROLE, SQUAD_ROLE, labeller, sweep_squad_name
 from webapp.models import MERCHANT_STATUSES, SweepDay, SweepRotation, User
 from webapp.roles import SWEEP_EXPORT_ROLES, TEAM_LEAD
 from webapp.scope import sweep_team_members, visible_sweep_days
@@ -87,6 +88,13 @@ def plan_context(user: User, form: PlanForm, members: list[User]) -> dict[str, A
     }
 
 
+def squad_legend(board: Board) -> list[tuple[str, str]]:
+    """The map's key for a sweep day: one pending colour per squad (as map.js colours its markers), and visited."""
+    keys = [(f"xw-marker state-pending squad-{(group.squad.number if group.squad else 0) % 8}",
+             sweep_squad_name(group.squad)) for group in board.squads]
+    return [*keys, ("xw-marker state-visited", _("Visited"))]
+
+
 def _board_markers(board: Board) -> str:
     return markers_json([
         merchant_marker(stop.merchant, squad=group.squad.number if group.squad else 0,
@@ -109,6 +117,7 @@ def show_context(user: User, sweep_day: SweepDay, *, squad_errors: dict[str, str
         "squad_errors": squad_errors or {},
         "squad_values": squad_values,
         "markers": _board_markers(board),
+        "legend": squad_legend(board),
         "map": map_settings(sweep_day.sub_branch_id),
         "role_label": labeller(ROLE),
         "squad_role_label": labeller(SQUAD_ROLE),
@@ -124,6 +133,7 @@ def board_context(user: User, board: Board) -> dict[str, Any]:
         "board": board,
         "sweep_day": board.sweep_day,
         "markers": _board_markers(board),
+        "legend": squad_legend(board),
         "map": map_settings(board.sweep_day.sub_branch_id),
         "refreshed_at": datetime.now(UTC),
         "squad_role_label": labeller(SQUAD_ROLE),

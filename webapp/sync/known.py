@@ -2,7 +2,8 @@
 are missing" (static/js/journal.js) and behind queuing photos left beside a visit the server has.
 
 Ids in, ids out, and only of what the user may see: their visits (webapp.scope), the photos of those
-visits or photos the server holds for them while their visit is on its way, and their own confirmations.
+visits or photos the server holds for them while their visit is on its way, their own confirmations, and
+the leads, peer records and survey answers they recorded.
 """
 from __future__ import annotations
 
@@ -13,17 +14,18 @@ from flask_babel import gettext as _
 
 from webapp.errors import Invalid
 from webapp.extensions import db
-from webapp.models import HeldPhoto, Photo, SquadConfirmation, User, Visit
+from webapp.models import HeldPhoto, Lead, PeerRecord, Photo, SquadConfirmation, SurveyResponse, User, Visit
 from webapp.scope import visit_condition
 from webapp.write_kernel import parse_uuid
 
-KINDS = ("visits", "photos", "confirmations")
+KINDS = ("visits", "photos", "confirmations", "leads", "peer_records", "survey_responses")
 # A phone asks about what its outbox held: a few days of work. More is not a phone's question.
 MAX_IDS = 1000
 
 
 def requested_ids(body: Any) -> dict[str, list[str]]:
-    """{"visits": [...], "photos": [...], "confirmations": [visit ids]}: lists of UUIDs, each kind optional."""
+    """{"visits": [...], "photos": [...], "confirmations": [visit ids], "leads", "peer_records",
+    "survey_responses"}: lists of UUIDs, each kind optional."""
     if not isinstance(body, dict):
         raise Invalid({"body": _("Send a JSON object with lists of ids.")})
     errors: dict[str, str] = {}
@@ -61,4 +63,11 @@ def known_records(user: User, body: Any) -> dict[str, list[str]]:
     if confirmations:
         found["confirmations"] = sorted(db.session.scalars(sa.select(SquadConfirmation.visit_id).where(
             SquadConfirmation.visit_id.in_(confirmations), SquadConfirmation.user_id == user.id)))
+    # The field records of webapp.channels and webapp.market: the user's own.
+    for kind, model, author in (("leads", Lead, Lead.captured_by_id), ("peer_records", PeerRecord,
+                                                                        PeerRecord.recorded_by_id),
+                                ("survey_responses", SurveyResponse, SurveyResponse.answered_by_id)):
+        if ids[kind]:
+            found[kind] = sorted(db.session.scalars(sa.select(model.id).where(model.id.in_(ids[kind]),
+                                                                             author == user.id)))
     return found

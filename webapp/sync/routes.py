@@ -12,7 +12,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -23,9 +23,9 @@ from werkzeug.wrappers import Response
 
 from webapp.bank_time import bank_today
 from webapp.extensions import db
-from webapp.models import Merchant
+from webapp.models import ActivityPerson, MarketingActivity, Merchant, Survey
 from webapp.roles import FIELD_ROLES
-from webapp.scope import merchant_condition
+from webapp.scope import activity_condition, merchant_condition, survey_condition
 from webapp.sync.held import held_photos_of
 from webapp.sync.known import known_records
 from webapp.today.worklist import workday
@@ -69,10 +69,28 @@ def offline_merchant_ids() -> list[int]:
     return list(dict.fromkeys(ids))
 
 
+def offline_record_forms() -> list[str]:
+    """The field records' forms a manager may fill offline: the lead form of each activity they go to in the
+    coming week (or went to yesterday), the peer record form, and the answer form of each open survey."""
+    if current_user.role not in FIELD_ROLES:
+        return []
+    today = bank_today()
+    mine = sa.or_(MarketingActivity.created_by_id == current_user.id, MarketingActivity.people.any(
+        ActivityPerson.user_id == current_user.id))
+    activities = db.session.scalars(sa.select(MarketingActivity.id).where(
+        activity_condition(current_user), mine, MarketingActivity.day.between(today - timedelta(days=1),
+                                                                              today + timedelta(days=7)))
+        .order_by(MarketingActivity.day))
+    surveys = db.session.scalars(sa.select(Survey.id).where(survey_condition(current_user), Survey.state == "open",
+                                                           Survey.sub_branch_id == current_user.sub_branch_id))
+    return [*(url_for("channels.new_lead", activity_id=a) for a in activities), url_for("market.new_peer"),
+            *(url_for("market.answer", survey_id=s) for s in surveys)]
+
+
 def offline_page_urls() -> list[str]:
     urls = [url_for("sync.index"), url_for("merchants.index")]
     if current_user.role in FIELD_ROLES:
-        urls[:0] = [url_for("today.index"), url_for("visits.index")]
+        urls[:0] = [url_for("today.index"), url_for("visits.index"), *offline_record_forms()]
     for merchant_id in offline_merchant_ids():
         urls.append(url_for("merchants.show", merchant_id=merchant_id))
         if current_user.role in FIELD_ROLES:

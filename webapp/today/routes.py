@@ -15,14 +15,18 @@ from flask_login import current_user, login_required
 from webapp.bank_time import bank_today
 from webapp.geo.coords import valid_lat_lon
 from webapp.htmx_utils import wants_partial
+from webapp.inbox.collect import request_inbox
 from webapp.labels import SQUAD_ROLE, TODAY_REASON, labeller
+from webapp.relations.fading import fading_customers, fading_days
 from webapp.roles import FIELD_ROLES
 from webapp.scope import require_role
 from webapp.sweeps.mapdata import display_point, map_settings, markers_json, merchant_marker
-from webapp.today.worklist import Point, Route, Stop, plan_route, workday
+from webapp.today.worklist import Done, Point, Route, Stop, plan_route, workday
 
 bp = Blueprint("today", __name__, url_prefix="/today")
 
+# Fading customers shown on Today (the longest silent first); /relations/fading lists them all.
+TODAY_FADING = 8
 
 
 def start_visit_url(stop: Stop) -> str:
@@ -52,15 +56,23 @@ def _position() -> Point | None:
     return (lat, lon)
 
 
-def _route_markers(route: Route, start: Point | None) -> str:
+def _route_markers(route: Route, done: list[Done], start: Point | None) -> str:
+    """The stops numbered in walking order, what was visited today in green, and the phone itself (the map fits
+    them all; the legend on the page names each kind)."""
     markers = [
         merchant_marker(item.stop.merchant, seq=number, state="pending")
         for number, item in enumerate(route.stops, start=1)
     ]
+    markers += [merchant_marker(item.merchant, state="visited") for item in done]
     if start is not None:
         lat, lon = display_point(*start)
         markers.insert(0, {"id": 0, "lat": lat, "lon": lon, "name": "", "state": "me"})
     return markers_json(markers)
+
+
+# What Today lists under "Needs your action": the inbox without what Today shows elsewhere (the stops carry the
+# post-loan checks, the sweep card the sweep day).
+SHOWN_ELSEWHERE = frozenset({"postloan_check", "sweep_day"})
 
 
 def _context(start: Point | None) -> dict[str, Any]:
@@ -72,12 +84,14 @@ def _context(start: Point | None) -> dict[str, Any]:
         "route": route,
         "today": today,
         "position": start,
-        "markers": _route_markers(route, start),
+        "markers": _route_markers(route, day.done, start),
         "map": map_settings(current_user.sub_branch_id),
         "start_visit_url": start_visit_url,
         "format_distance": format_distance,
         "reason_label": labeller(TODAY_REASON),
         "squad_role_label": labeller(SQUAD_ROLE),
+        "fading": fading_customers(current_user, datetime.now(UTC))[:TODAY_FADING],
+        "fading_days": fading_days(),
     }
 
 
@@ -89,4 +103,7 @@ def today() -> str:
     is. An htmx swap gets the route partial; a plain GET the whole page, as a pushed URL must."""
     require_role(current_user, *FIELD_ROLES)
     context = _context(_position())
-    return render_template("today/_route.html" if wants_partial() else "today/index.html", **context)
+    if wants_partial():
+        return render_template("today/_route.html", **context)
+    actions = [item for item in request_inbox(current_user, datetime.now(UTC)) if item.kind not in SHOWN_ELSEWHERE]
+    return render_template("today/index.html", actions=actions, **context)

@@ -1,6 +1,7 @@
 """A manager's work for today, as one walking route.
 
-Three sources, merged per merchant:
+Three sources, merged per merchant (a merchant I visited today moves to the day's "done" list, with every
+visit I took part in today):
 - the sweep day: merchants assigned to the manager's squad on today's sweep day, in the squad's planned order;
 - follow-ups due: visits the manager took part in whose outcome.follow_up_date is today or earlier, and that
   no later visit to the same merchant has followed up yet;
@@ -67,11 +68,20 @@ class Route:
 
 
 @dataclass
+class Done:
+    """A merchant visited today: a stop of my squad someone visited, or a visit I took part in (then linked)."""
+
+    merchant: Merchant
+    visit_id: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
 class Workday:
     sweep_day: SweepDay | None
     squad: SweepSquad | None
     stops: list[Stop]
-    done: list[Merchant]
+    done: list[Done]
     offsite_checks: list[DueCheck] = field(default_factory=list)
 
 
@@ -127,21 +137,34 @@ def visited_on(merchant_ids: Sequence[int], day: date, sub_branch_id: int) -> se
     ))
 
 
+def my_visits_on(user: User, day: date) -> list[Visit]:
+    """The visits I took part in on this bank day, earliest first (what I did today)."""
+    start, end = day_bounds(day)
+    return list(db.session.scalars(
+        sa.select(Visit).where(_participated(user.id), Visit.sub_branch_id == user.sub_branch_id,
+                               Visit.started_at >= start, Visit.started_at < end)
+        .order_by(Visit.started_at, Visit.id)))
+
+
 def workday(user: User, today: date, now: datetime) -> Workday:
-    """Today's stops in their default order (sweep plan, then follow-ups by date, then post-loan checks)."""
+    """Today's stops in their default order (sweep plan, then follow-ups by date, then post-loan checks), and what
+    was done today: the squad's visited stops and every visit I took part in (a done stop stays, marked done)."""
     stops: dict[int, Stop] = {}
+    done_by_merchant: dict[int, Done] = {}
 
     def stop_for(merchant: Merchant) -> Stop:
         return stops.setdefault(merchant.id, Stop(merchant=merchant))
 
+    for visit in my_visits_on(user, today):
+        done_by_merchant[visit.merchant_id] = Done(merchant=visit.merchant, visit_id=visit.id)
     sweep_day, squad = todays_sweep(user, today)
-    done: list[Merchant] = []
     if sweep_day is not None and squad is not None:
         planned = sorted((s for s in sweep_day.stops if s.squad_id == squad.id), key=lambda s: (s.position, s.id))
         visited = visited_on([s.merchant_id for s in planned], today, sweep_day.sub_branch_id)
         for sweep_stop in planned:
             if sweep_stop.merchant_id in visited:
-                done.append(sweep_stop.merchant)
+                done_by_merchant.setdefault(sweep_stop.merchant_id, Done(merchant=sweep_stop.merchant)).reasons.append(
+                    "sweep")
             else:
                 stop_for(sweep_stop.merchant).reasons.append("sweep")
     for visit, due in follow_ups_due(user, today):
@@ -156,7 +179,8 @@ def workday(user: User, today: date, now: datetime) -> Workday:
             stop.post_loan_check_id = item.check.id
     for stop in stops.values():
         stop.reasons.sort(key=REASON_ORDER.index)
-    return Workday(sweep_day=sweep_day, squad=squad, stops=list(stops.values()), done=done,
+    # A follow-up or sweep stop visited today has left the stops above; a post-loan check still open stays.
+    return Workday(sweep_day=sweep_day, squad=squad, stops=list(stops.values()), done=list(done_by_merchant.values()),
                    offsite_checks=due_checks(user, today, mode="offsite"))
 
 

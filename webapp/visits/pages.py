@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from webapp.extensions import db
 from webapp.integrity.evidence import CODES as INTEGRITY_CODES
 from webapp.models import PHOTO_CATEGORIES, SQUAD_ROLES, VISIT_KINDS, Merchant, Photo, User, Visit, VisitFlag
+from webapp.models.review import FlagReview, VisitReview
 from webapp.pages import FormErrors
 from webapp.postloan.visit_form import post_loan_form
 from webapp.review.pages import visit_review
@@ -41,9 +42,11 @@ def squad_choices(user: User, merchant: Merchant) -> list[User]:
 
 
 def checkin_config() -> dict[str, float]:
-    """When the phone sends its fix: once it is this good, or after this long with the best it had."""
+    """When the phone sends its fix (once it is this good, or after this long with the best it had), and the
+    server's rule the phone rates it by while it waits (the radius, the worst accuracy that is verifiable)."""
     config = current_app.config
-    return {"good_accuracy_m": float(config["CHECKIN_GOOD_ACCURACY_M"]), "wait_s": float(config["CHECKIN_WAIT_S"])}
+    return {"good_accuracy_m": float(config["CHECKIN_GOOD_ACCURACY_M"]), "wait_s": float(config["CHECKIN_WAIT_S"]),
+            "radius_m": float(config["GEOFENCE_RADIUS_M"]), "max_accuracy_m": float(config["CHECKIN_MAX_ACCURACY_M"])}
 
 
 def may_edit(user: User, visit: Visit) -> bool:
@@ -128,7 +131,10 @@ def photos_context(user: User, visit: Visit) -> dict[str, Any]:
         by_category.setdefault(photo.category, []).append(photo)
     previous = previous_inspection(user, visit)
     previous_inventory = [p for p in previous.photos if p.category == "inventory"] if previous else []
-    flagged = {f.photo_id for f in visit.flags if f.photo_id}
+    # A photo is "flagged" while one of its flags stands: not superseded, not dismissed by a reviewer.
+    dismissed = set(db.session.scalars(sa.select(FlagReview.flag_id).where(
+        FlagReview.visit_id == visit.id, FlagReview.decision == "dismissed")))
+    flagged = {f.photo_id for f in visit.flags if f.photo_id and f.superseded_at is None and f.id not in dismissed}
     return {"visit": visit, "photos_by_category": by_category, "previous": previous,
             "previous_inventory": previous_inventory, "flagged_photo_ids": flagged}
 
@@ -192,10 +198,20 @@ def visit_list_context(user: User, cursor: Cursor | None) -> dict[str, Any]:
     return {
         "visits": visits,
         "flag_codes": _flag_codes([v.id for v in visits]),
+        "review_states": review_states([v.id for v in visits]),
         "show_flag_names": user.role != MANAGER,
         "next_cursor": cursor_of(visits[-1]) if has_more and visits else None,
         "first_page": cursor is None,
     }
+
+
+def review_states(visit_ids: list[str]) -> dict[str, str]:
+    """visit id -> its review state; a visit nobody decided yet is 'received' (webapp.models.review)."""
+    if not visit_ids:
+        return {}
+    decided: dict[str, str] = {visit_id: state for visit_id, state in db.session.execute(
+        sa.select(VisitReview.visit_id, VisitReview.state).where(VisitReview.visit_id.in_(visit_ids)))}
+    return {visit_id: decided.get(visit_id, "received") for visit_id in visit_ids}
 
 
 def recent_visits(user: User, merchant: Merchant, limit: int = RECENT_ON_MERCHANT_PAGE) -> list[Visit]:
