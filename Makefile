@@ -51,7 +51,7 @@ test: lint $(VENV)/.dev translations fonts
 	DB_BACKEND=sqlite $(VENV)/bin/python -m pytest $(PYTEST_ARGS) || status=$$?; \
 	if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== database tests again on PostgreSQL =="; \
-	  $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS) || status=$$?; \
+	  XW_DATABASE_TESTS_ONLY=1 $(VENV)/bin/python -m pytest -m "not browser" $(PYTEST_ARGS) || status=$$?; \
 	fi; \
 	exit $$status
 

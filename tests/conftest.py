@@ -57,6 +57,23 @@ def postgres_url() -> str | None:
     return os.environ.get("TEST_DATABASE_URL") or None
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test`'s PostgreSQL pass (XW_DATABASE_TESTS_ONLY=1) runs only the tests that reach a database: through
+    the app fixtures (which take the schema), or a module that asks for the database URL itself. The others (pure
+    geometry, image processing, deadline arithmetic) ran in the SQLite pass and would only repeat themselves."""
+    if postgres_url() is None or not os.environ.get("XW_DATABASE_TESTS_ONLY"):
+        return
+    kept: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        module = getattr(item, "module", None)
+        reaches = "_postgres_schema" in getattr(item, "fixturenames", ()) or hasattr(module, "postgres_url")
+        (kept if reaches else dropped).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def base_test_config(tmp_path: Path, database_url: str) -> dict[str, Any]:
     return {
         "TESTING": True,

@@ -76,7 +76,8 @@ def _check_write_paths(app: Flask, demo: dict[str, int]) -> None:
             assert all(store.get(name) for name in photo_names(photo.storage_key)), photo.id
             assert photo.phash and photo.evidence.get("exif_device"), "the pipeline read the camera"
         codes = set(db.session.scalars(sa.select(VisitFlag.code)))
-        assert {"outside_geofence", "low_accuracy", "photo_reused", "photo_old", "photo_camera_changed"} <= codes
+        assert {"outside_geofence", "low_accuracy", "photo_reused", "photo_old", "photo_camera_changed",
+                "photo_exif_far"} <= codes
         assert "photo_same_scene" not in codes, "generated scenes of different shops must not look alike"
         states = set(db.session.execute(sa.select(VisitReview.state, VisitReview.round)))
         assert {("approved", 1), ("sent_back", 1), ("rejected", 1), ("received", 2)} <= states  # 2: resubmitted

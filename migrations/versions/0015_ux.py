@@ -1,7 +1,7 @@
 """web push: a subscription per device, and the inbox items each person was pushed about
 
 Revision ID: 0015_ux
-Revises: 0013_evidence
+Revises: 0014_channels
 Create Date: 2026-12-04 10:00:00.000000
 
 """

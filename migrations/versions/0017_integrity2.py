@@ -1,7 +1,7 @@
 """integrity, second round: report_flag (report_copied on post-loan and overdue reports)
 
 Revision ID: 0017_integrity2
-Revises: 0014_channels
+Revises: 0015_ux
 Create Date: 2026-12-03 21:50:00
 
 """

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from webapp.bank_time import bank_today
 from webapp.demo.clock import SLOTS, accuracy, at, near, place_of, working_days
 from webapp.demo.scenes import CAMERAS, SCENE_KINDS
 from webapp.demo.writer import PhotoPlan, VisitPlan
@@ -185,35 +186,46 @@ def _plant_slips(planner: Planner, days: list[date]) -> None:
     plans = planner.plans
     rng = planner.rng
 
-    def find(username: str, day: date, *, kind: str = "marketing", with_photo: bool = False) -> VisitPlan | None:
-        for plan in plans:
-            if plan.writer.username == username and plan.started.date() in (day, day - timedelta(days=1)) \
-                    and plan.kind == kind and plan.support is None and (plan.photos or not with_photo):
-                return plan
+    def find(username: str, day: date, *, kind: str = "marketing", with_photo: bool = False,
+             located: bool = False) -> VisitPlan | None:
+        """The person's first own visit of that kind on that bank day, else on the nearest day that has one (which
+        days a person works varies with the date the demo is seeded on)."""
+        for candidate in sorted(days, key=lambda d: (abs((d - day).days), d)):
+            for plan in plans:
+                if plan.writer.username == username and bank_today(plan.started) == candidate \
+                        and plan.kind == kind and plan.support is None and (plan.photos or not with_photo) \
+                        and (not located or (plan.fix is not None and plan.merchant.lat is not None)):
+                    return plan
         return None
 
     # A check-in from the sub-branch's office, 700 m away (outside_geofence).
     if (far := find("mgr3", days[3])) is not None:
         far.fix = planner.fix_at(far.merchant, 650, 750)
     # A fix too coarse to rate (low_accuracy), indoors in a market hall.
-    if (coarse := find("mgr6", days[5])) is not None and coarse.fix is not None:
+    if (coarse := find("mgr6", days[5], located=True)) is not None and coarse.fix is not None:
         coarse.fix = (coarse.fix[0], coarse.fix[1], 165.0)
     # No location at all (the phone's location was off).
     if (blind := find("mgr8", days[6])) is not None:
         blind.fix = None
     # A photo taken four days before the visit (photo_old) and one whose GPS is 3 km away (photo_exif_far).
-    if (old := find("mgr2", days[7], with_photo=True)) is not None:
+    # On a date where the person's visits of those days have no photo, the visit gets one.
+    if (old := find("mgr2", days[7], with_photo=True) or find("mgr2", days[7])) is not None:
+        old.photos = old.photos or planner.photos(1)
         old.photos[0].exif_shift = -timedelta(days=4)
-    if (elsewhere := find("mgr9", days[4], with_photo=True)) is not None and elsewhere.merchant.lat is not None:
+    if (elsewhere := find("mgr9", days[4], with_photo=True, located=True) or find("mgr9", days[4], located=True)) \
+            is not None and elsewhere.merchant.lat is not None:
+        elsewhere.photos = elsewhere.photos or planner.photos(1)
         elsewhere.photos[0].exif_point = near((float(elsewhere.merchant.lat), float(elsewhere.merchant.lon or 0)),
                                               rng, 2800, 3200)
-    # Another phone's camera after two photos of the usual one the same day (photo_camera_changed).
-    day = days[8]
-    mine = [p for p in plans if p.writer.username == "mgr5" and p.started.date() in (day, day - timedelta(days=1))]
-    mine.sort(key=lambda p: p.started)
-    if len(mine) >= 2:
-        mine[0].photos = planner.photos(2)
-        mine[1].photos = planner.photos(1)
-        mine[1].photos[0].camera = CAMERAS[(planner.users["mgr5"].id + 3) % len(CAMERAS)]
+    # Another phone's camera after two photos of the usual one the same day (photo_camera_changed): the first
+    # bank day from days[8] on (then the earlier ones) on which mgr5 writes two visits; "the same day" is the bank's.
+    for day in days[8:] + days[:8]:
+        mine = sorted((p for p in plans if p.writer.username == "mgr5" and bank_today(p.started) == day),
+                      key=lambda p: p.started)
+        if len(mine) >= 2:
+            mine[0].photos = planner.photos(2)
+            mine[1].photos = planner.photos(1)
+            mine[1].photos[0].camera = CAMERAS[(planner.users["mgr5"].id + 3) % len(CAMERAS)]
+            break
     # A post-loan inspection whose inventory photo is the photo of an earlier visit (photo_reused): set by
     # webapp.demo.fieldwork once the earlier photo's bytes exist.
