@@ -119,3 +119,29 @@ def test_common_keys_are_capped_and_need_two_votes() -> None:
     chosen = choose_keys(keys, holders)
     assert 0 not in chosen and chosen[0] == 1 and len(chosen) == 48
     assert rank([(1, 7), (2, 7), (3, 8), (3, 8)]) == [(7, 2)]  # photo 8: one key, counted once
+
+
+@pytest.mark.parametrize("fill", [(0, 0, 0), (255, 255, 255)])
+def test_a_turned_photo_on_a_screen_is_cut_out_of_the_screen(fill: tuple[int, int, int]) -> None:
+    """Turned with its corners filled, then screenshotted: the picture's edge is slanted, not a straight bar
+    edge, yet the analysed region must be the picture, not the whole tall screen around it."""
+    source = original("street")
+    turned = source.rotate(4, Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
+    screen = Image.new("RGB", (1080, 2340), (0, 0, 0))
+    shown = turned.resize((1080, round(turned.height * 1080 / turned.width)), Image.Resampling.BICUBIC)
+    screen.paste(shown, (0, (screen.height - shown.height) // 2))
+    left, top, right, bottom = content_box(screen)
+    width, height = (right - left) * screen.width, (bottom - top) * screen.height
+    assert max(width, height) / min(width, height) < 1.5  # the picture's shape, not the screen's 2.17
+    assert found_by_index(screen, source)
+    verdict = verdict_of(screen, source)
+    assert verdict is not None and verdict.kind == "reused", verdict
+
+
+def test_rare_keys_outweigh_common_ones() -> None:
+    common = [(key, ref) for key in (20, 21, 22) for ref in range(100, 108)]  # three keys, eight photos each
+    crowd = [(key, ref) for key in (30, 31) for ref in range(200, 210)]  # two keys, ten photos each
+    ranked = rank([(10, 5), (11, 5), *common, *crowd])
+    assert ranked[0] == (5, 2.0)  # two keys nobody else holds
+    assert [ref for ref, _score in ranked[1:]] == list(range(100, 105))  # 3/8 each, the earlier photos first
+    assert not any(ref >= 200 for ref, _score in ranked)  # 2/10 < MIN_SCORE: not worth verifying

@@ -68,19 +68,23 @@ def match(query: Fingerprint, stored: Fingerprint) -> GeometricMatch | None:
     """The best of the plain and the mirrored reading, or None when no scene geometry holds."""
     if len(query.points) < 4 or len(stored.points) < 4:
         return None
-    candidates = [_match_one(query, stored, mirrored=False)]
-    plain = candidates[0]
+    plain = _match_one(query, stored, _pairs(query.signatures, stored.signatures), mirrored=False)
     # A mirrored reading is looked for unless the plain one already holds by twice the points it needs: then a
     # mirror image cannot explain more of them, and the search saves the second RANSAC on its likeliest pair.
-    if query.mirrored_signatures is not None and (plain is None or plain.inliers < 2 * MIN_INLIERS):
-        candidates.append(_match_one(query, stored, mirrored=True))
-    found = [c for c in candidates if c is not None]
+    if query.mirrored_signatures is None or (plain is not None and plain.inliers >= 2 * MIN_INLIERS):
+        return plain
+    pairs = _pairs(query.mirrored_signatures, stored.signatures)
+    if plain is not None and len(pairs[0]) < plain.inliers:
+        return plain  # fewer pairs than the plain reading's inliers: the mirrored one cannot win
+    mirrored = _match_one(query, stored, pairs, mirrored=True)
+    found = [m for m in (plain, mirrored) if m is not None]
     if not found:
         return None
     return max(found, key=lambda m: (m.inliers, m.similarity_share))
 
 
 def _pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Mutual best partners that beat their second best by RATIO, within MAX_SIGNATURE_BITS."""
     distances = hamming(a, b)
     if distances.shape[1] < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
@@ -98,10 +102,9 @@ def _pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> tuple[npt.ND
     return rows[keep], best[keep]
 
 
-def _match_one(query: Fingerprint, stored: Fingerprint, *, mirrored: bool) -> GeometricMatch | None:
-    signatures = query.mirrored_signatures if mirrored else query.signatures
-    assert signatures is not None
-    qi, si = _pairs(signatures, stored.signatures)
+def _match_one(query: Fingerprint, stored: Fingerprint, pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]], *,
+               mirrored: bool) -> GeometricMatch | None:
+    qi, si = pairs
     if len(qi) < MIN_INLIERS:
         return None
     q = query.points[qi].astype(np.float32)

@@ -45,6 +45,7 @@ _EDGE_SHARE = 0.3  # past a bar's edge, at most this share may still have the ba
 _EDGE_LOOKBACK = 0.015  # the last flat bar line lies this close (share of the side) to the edge
 _MAX_TRIM = 0.45  # per side and round, so there is always something left to hash
 _MAX_ROUNDS = 3  # e.g. status bar, then a letterbox bar of another colour, then nothing
+_SCREEN_ASPECT = 1.9  # long side over short side: a phone screen (2-2.2), never a camera frame (4:3, 16:9)
 
 # _COSINES[k][n]: basis function k of a DCT-II over _SIZE samples, evaluated at n.
 # The usual normalisation factors are left out: every coefficient is compared
@@ -66,6 +67,45 @@ def content_box(image: Image.Image) -> tuple[float, float, float, float]:
         image = image.convert("RGB")
     left, top, right, bottom = _content_box(image)
     return left / image.width, top / image.height, right / image.width, bottom / image.height
+
+
+def _screen_box(image: Image.Image, box: Box) -> Box:
+    """A frame still shaped like a phone screen after the bars were peeled: the picture inside does not end in
+    a straight edge (a photo turned with its corners filled, shown on a screen of the same colour), so the bar
+    test refused it. Cut the rows, then the columns, that mostly have the colour of the frame's edge line, as
+    long as that edge is screen chrome (flat and neutral) at both ends; otherwise keep `box`."""
+    left, top, right, bottom = box
+    if max(right - left, bottom - top) < _SCREEN_ASPECT * min(right - left, bottom - top):
+        return box
+    analysis = image.resize(_scaled_to((right - left, bottom - top), _ANALYSIS_SIDE), Image.Resampling.BOX,
+                            box=box, reducing_gap=3.0)
+    tall = analysis.height > analysis.width
+    lines = _lines(analysis if tall else analysis.transpose(Image.Transpose.TRANSPOSE))
+    span = _chrome_span(lines)
+    if span is None:
+        return box
+    first, last = span
+    if tall:
+        scale = (bottom - top) / analysis.height
+        return left, top + first * scale, right, top + last * scale
+    scale = (right - left) / analysis.width
+    return left + first * scale, top, left + last * scale, bottom
+
+
+def _chrome_span(lines: list[bytes]) -> tuple[int, int] | None:
+    """(first, end) of the lines between flat neutral ends that are mostly not the ends' colour."""
+    ends = []
+    for line in (lines[0], lines[-1]):
+        colour = _median_colour(line)
+        if max(colour) - min(colour) > _BAR_CHROMA or _share_near(line, colour) < _FLAT_SHARE:
+            return None
+        ends.append(colour)
+    limit = int(len(lines) * _MAX_TRIM)
+    first = next((i for i in range(limit) if _share_near(lines[i], ends[0]) < _ICON_SHARE), None)
+    last = next((i for i in range(limit) if _share_near(lines[-1 - i], ends[1]) < _ICON_SHARE), None)
+    if first is None or last is None:
+        return None
+    return first, len(lines) - last
 
 
 def phash(image: Image.Image, box: tuple[float, float, float, float] | None = None) -> str:
@@ -152,7 +192,7 @@ def _content_box(image: Image.Image) -> Box:
             left + inner[2] * scale_x,
             top + inner[3] * scale_y,
         )
-    return box
+    return _screen_box(image, box)
 
 
 def _scaled_to(size: tuple[float, float], long_side: int) -> tuple[int, int]:

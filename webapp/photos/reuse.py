@@ -19,6 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -30,7 +31,7 @@ from webapp.models import Photo, PhotoFingerprint, PhotoHashBand, PhotoKey, Visi
 from webapp.photos.fingerprint import Fingerprint, fingerprint, pack, unpack
 from webapp.photos.matching import identity_match
 from webapp.photos.phash import content_box, hamming
-from webapp.photos.reuse_index import MAX_CANDIDATES, MIN_VOTES, choose_keys
+from webapp.photos.reuse_index import MAX_CANDIDATES, MIN_SCORE, MIN_VOTES, choose_keys
 from webapp.photos.store import MissingFile, StoreUnavailable, photo_store, variant_name
 from webapp.photos.verdict import Thresholds, Verdict, decide, geometry
 from webapp.visits.integrity import EarlierPhoto
@@ -88,47 +89,66 @@ def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: s
     return row
 
 
+@dataclass(frozen=True)
+class StoredFingerprint:
+    """The columns of a photo_fingerprint row that verification reads (a plain row: loading six ORM objects
+    per search cost as much as the vote)."""
+
+    id: int
+    photo_id: str
+    visit_id: str
+    data: bytes
+
+
 def _vote_sql(dialect: str) -> str:
     """The key look-up and vote as SQL: the probes travel as one parameter (a JSON array on SQLite, an array on
     PostgreSQL; as hundreds of bound parameters the statement costs more to build than to run), the index
-    (branch, key, fingerprint) answers them from its own pages, and the database counts the votes, so only
+    (branch, key, fingerprint) answers them from its own pages, and the database scores the votes, so only
     the few candidates travel back, never the thousand-odd (key, photo) rows. A (key, photo) pair is stored
-    once (the primary key) and the probes are distinct: a count is the number of keys a photo shares with the
-    query, as webapp.photos.reuse_index.rank counts them."""
+    once (the primary key) and the probes are distinct: a photo's count is the number of keys it shares with the
+    query, and each key weighs 1 / the number of photos answering it, as webapp.photos.reuse_index.rank
+    scores them."""
     probes = ("key = ANY(CAST(:keys AS integer[]))" if dialect == "postgresql"
               else "key IN (SELECT value FROM json_each(:keys))")
-    return (f"SELECT fingerprint_id, count(*) AS votes FROM photo_key WHERE branch_id = :branch AND {probes}"
-            " GROUP BY fingerprint_id HAVING count(*) >= :votes ORDER BY votes DESC, fingerprint_id LIMIT :most")
+    return ("SELECT fingerprint_id, sum(weight) AS score FROM (SELECT fingerprint_id, CAST(1.0 AS DOUBLE PRECISION)"
+            f" / count(*) OVER (PARTITION BY key) AS weight FROM photo_key WHERE branch_id = :branch AND {probes})"
+            " AS hits GROUP BY fingerprint_id HAVING count(*) >= :votes AND sum(weight) >= :score"
+            " ORDER BY score DESC, fingerprint_id"
+            " LIMIT :most")
 
 
 def _vote_params(connection: sa.Connection, branch_id: int, query: Fingerprint, most: int) -> dict[str, Any]:
     keys: Any = list(query.probes) if connection.dialect.name == "postgresql" else json.dumps(query.probes)
-    return {"branch": branch_id, "keys": keys, "votes": MIN_VOTES, "most": most}
+    return {"branch": branch_id, "keys": keys, "votes": MIN_VOTES, "score": MIN_SCORE, "most": most}
 
 
-def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, int]]:
-    """(fingerprint id, votes) of the branch's photos sharing at least MIN_VOTES keys with the query, the
-    MAX_CANDIDATES with most votes first (ties: the earlier photo)."""
+def key_candidates(branch_id: int, query: Fingerprint) -> list[tuple[int, float]]:
+    """(fingerprint id, score) of the branch's photos sharing at least MIN_VOTES keys with the query, the
+    MAX_CANDIDATES with the highest score first (ties: the earlier photo)."""
     if not query.probes:
         return []
     connection = db.session.connection()
     rows = connection.execute(sa.text(_vote_sql(connection.dialect.name)),
                               _vote_params(connection, branch_id, query, MAX_CANDIDATES))
-    return [(int(ref), int(votes)) for ref, votes in rows]
+    return [(int(ref), float(score)) for ref, score in rows]
 
 
-def _voted_fingerprints(branch_id: int, query: Fingerprint, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:
+@lru_cache(maxsize=4)
+def _voted_sql(dialect: str) -> sa.TextClause:
+    return sa.text("SELECT f.id, f.photo_id, f.visit_id, f.data FROM photo_fingerprint AS f"
+                   f" JOIN ({_vote_sql(dialect)}) AS voted ON voted.fingerprint_id = f.id"
+                   " WHERE f.visit_id != :visit AND f.photo_id != :photo ORDER BY voted.score DESC, f.id LIMIT :take")
+
+
+def _voted_fingerprints(branch_id: int, query: Fingerprint, visit_id: str, photo_id: str) -> list[StoredFingerprint]:
     """The key index's candidates with their fingerprints, in one statement: the vote, then the rows. Photos of
     this visit are left out before the MAX_CANDIDATES are taken (the vote keeps twice as many for that)."""
     if not query.probes:
         return []
     connection = db.session.connection()
-    votes = sa.text(_vote_sql(connection.dialect.name)).columns(
-        sa.column("fingerprint_id", sa.Integer), sa.column("votes", sa.Integer)).subquery("voted")
-    statement = (sa.select(PhotoFingerprint).join(votes, votes.c.fingerprint_id == PhotoFingerprint.id)
-                 .where(PhotoFingerprint.visit_id != visit_id, PhotoFingerprint.photo_id != photo_id)
-                 .order_by(votes.c.votes.desc(), PhotoFingerprint.id).limit(MAX_CANDIDATES))
-    return list(db.session.scalars(statement, _vote_params(connection, branch_id, query, 2 * MAX_CANDIDATES)))
+    params = {**_vote_params(connection, branch_id, query, 2 * MAX_CANDIDATES), "visit": visit_id,
+              "photo": photo_id, "take": MAX_CANDIDATES}
+    return [StoredFingerprint(*row) for row in connection.execute(_voted_sql(connection.dialect.name), params)]
 
 
 def hash_bands(phash_hex: str) -> list[int]:
@@ -221,13 +241,13 @@ def search(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, sh
     return matches[:MAX_MATCHES]
 
 
-def index_rows(*, branch_id: int, visit_id: str, photo_id: str, query: Fingerprint) -> list[PhotoFingerprint]:
+def index_rows(*, branch_id: int, visit_id: str, photo_id: str, query: Fingerprint) -> list[StoredFingerprint]:
     """The key index's candidates among all the branch's photos: what bench/reuse_search.py times at a million."""
     return _voted_fingerprints(branch_id, query, visit_id, photo_id)
 
 
 def candidate_rows(*, branch_id: int, merchant_id: int, visit_id: str, photo_id: str, query: Fingerprint,
-                   also_photo_ids: Sequence[str] = ()) -> list[PhotoFingerprint]:
+                   also_photo_ids: Sequence[str] = ()) -> list[StoredFingerprint]:
     """The fingerprints to verify: the key index's candidates, the merchant's latest photos of other visits
     (a fixed number, whatever the branch's size), and `also_photo_ids` (found by the perceptual hash)."""
     rows = _voted_fingerprints(branch_id, query, visit_id, photo_id)
@@ -242,14 +262,16 @@ def candidate_rows(*, branch_id: int, merchant_id: int, visit_id: str, photo_id:
     return rows + _fingerprints(list(dict.fromkeys(refs)), visit_id, photo_id)
 
 
-def _fingerprints(refs: Any, visit_id: str, photo_id: str) -> list[PhotoFingerprint]:
+def _fingerprints(refs: Any, visit_id: str, photo_id: str) -> list[StoredFingerprint]:
     if isinstance(refs, list) and not refs:
         return []
-    return list(db.session.scalars(sa.select(PhotoFingerprint).where(
-        PhotoFingerprint.id.in_(refs), PhotoFingerprint.visit_id != visit_id, PhotoFingerprint.photo_id != photo_id)))
+    return [StoredFingerprint(*row) for row in db.session.execute(
+        sa.select(PhotoFingerprint.id, PhotoFingerprint.photo_id, PhotoFingerprint.visit_id, PhotoFingerprint.data)
+        .where(PhotoFingerprint.id.in_(refs), PhotoFingerprint.visit_id != visit_id,
+               PhotoFingerprint.photo_id != photo_id))]
 
 
-def _verify(query: Fingerprint, image: Image.Image, row: PhotoFingerprint, limits: Thresholds,
+def _verify(query: Fingerprint, image: Image.Image, row: StoredFingerprint, limits: Thresholds,
             by_look: EarlierPhoto | None) -> ReuseMatch | None:
     stored = unpack(row.data)
     found = geometry(query, stored, limits)

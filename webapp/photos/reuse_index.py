@@ -6,8 +6,10 @@ stored again, and the photo takes the key of its next point instead. A look-up t
 KEY_POSTING_CAP rows per probe, however large the branch grows, and a common corner never makes two photos
 candidates.
 
-A photo becomes a candidate when at least MIN_VOTES of its keys answer the probes; the MAX_CANDIDATES with
-the most votes go on to verification.
+A photo becomes a candidate when at least MIN_VOTES of its keys answer the probes and they score at least
+MIN_SCORE; the MAX_CANDIDATES with the highest score go on to verification. A key's vote weighs 1 / the number
+of photos answering it: a key that one photo holds says much more than one that 30 hold (the corner of a box,
+a glyph every sign has), so a copy whose rarer keys answer outranks photos that share only common ones with it.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from webapp.photos.fingerprint import KEY_POINTS, Fingerprint
 
 KEY_POSTING_CAP = 32
 MIN_VOTES = 2
+MIN_SCORE = 0.25  # two keys each held by eight or more photos are not worth verifying
 MAX_CANDIDATES = 6
 
 
@@ -32,17 +35,23 @@ def choose_keys(keys: list[int], holders: Mapping[int, int]) -> list[int]:
     return chosen
 
 
-def rank(rows: Iterable[tuple[int, int]], *, exclude: Iterable[int] = ()) -> list[tuple[int, int]]:
-    """(key, photo ref) rows answering the probes -> [(ref, votes)] of candidates, most votes first."""
+def rank(rows: Iterable[tuple[int, int]], *, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
+    """(key, photo ref) rows answering the probes -> [(ref, score)] of candidates, highest score first.
+
+    The score is the sum over the photo's answering keys of 1 / the number of photos answering that key (the
+    database's vote computes the same: webapp.photos.reuse._vote_sql). Excluded photos still count as holders
+    of a key, as they do in the database, where the visit's own photos are left out after the vote."""
     skip = set(exclude)
+    seen = set(rows)
+    holders: Counter[int] = Counter(key for key, _ref in seen)
     votes: Counter[int] = Counter()
-    seen: set[tuple[int, int]] = set()
-    for key, ref in rows:
-        if ref in skip or (key, ref) in seen:
-            continue
-        seen.add((key, ref))
+    score: dict[int, float] = defaultdict(float)
+    for key, ref in seen:
         votes[ref] += 1
-    ranked = sorted(((ref, n) for ref, n in votes.items() if n >= MIN_VOTES), key=lambda item: (-item[1], item[0]))
+        score[ref] += 1.0 / holders[key]
+    ranked = sorted(((ref, score[ref]) for ref, n in votes.items()
+                     if n >= MIN_VOTES and score[ref] >= MIN_SCORE and ref not in skip),
+                    key=lambda item: (-item[1], item[0]))
     return ranked[:MAX_CANDIDATES]
 
 
@@ -58,6 +67,6 @@ class MemoryIndex:
             self.postings[key].append(ref)
         return chosen
 
-    def candidates(self, fp: Fingerprint, *, exclude: Iterable[int] = ()) -> list[tuple[int, int]]:
+    def candidates(self, fp: Fingerprint, *, exclude: Iterable[int] = ()) -> list[tuple[int, float]]:
         rows = ((key, ref) for key in fp.probes for ref in self.postings.get(key, ()))
         return rank(rows, exclude=exclude)
