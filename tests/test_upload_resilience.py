@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import io
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 from unittest import mock
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from PIL import Image
+from sqlalchemy.exc import OperationalError
 
 from tests import photo_samples as samples
 from tests.factories import World
@@ -27,8 +31,10 @@ from tests.servers import (
 )
 from tests.test_api_visit_writes import good_body, put
 from tests.visit_helpers import new_id, now_iso
+from webapp.auth.sessions import load_user_from_session_token
 from webapp.extensions import db
-from webapp.models import HeldPhoto, Photo
+from webapp.models import HeldPhoto, LoginSession, Photo, User
+from webapp.models.base import utcnow
 from webapp.photos import write as photo_write
 from webapp.photos.limits import DecodeBudget, DecodeBusy
 from webapp.photos.store import photo_store
@@ -347,3 +353,87 @@ def test_a_write_lock_held_past_the_busy_timeout_is_a_retryable_429_not_a_500(
     other = OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))
     with mock.patch("webapp.api.routes.put_visit", side_effect=other):
         assert put(mgr1, new_id(), good_body(world)).status_code == 500
+
+
+# --- the session's activity touch never fails a request, nor holds the lock over a decode --------------------
+
+
+def _age_sessions(app: Flask, username: str) -> None:
+    """Make every session of the user due for its activity touch (last seen ten minutes ago)."""
+    with app.app_context():
+        user_id = db.session.scalar(sa.select(User.id).where(User.username == username))
+        db.session.execute(sa.update(LoginSession).where(LoginSession.user_id == user_id)
+                           .values(last_seen_at=utcnow() - timedelta(minutes=10)))
+        db.session.commit()
+
+
+def _last_seen(app: Flask, username: str) -> Any:
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.max(LoginSession.last_seen_at)).join(User)
+                                 .where(User.username == username))
+
+
+def test_a_photo_put_due_for_its_session_touch_is_stored_while_another_writer_holds_the_lock(
+    app: Flask, world: World, login: Any
+) -> None:
+    """Found by the load bench: the touch ran in the upload's own transaction, a reader upgraded to a writer,
+    which SQLite refuses while another writer holds the lock; the user loader raised, and so did the busy
+    handler's translation (it loads the user again): 500. Now the touch gives up and the photo is stored."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock: the SQLite pass runs it")
+    mgr1 = login("mgr1")
+    vid = new_id()
+    assert put(mgr1, vid, good_body(world)).status_code == 201
+    _age_sessions(app, "mgr1")
+    before = _last_seen(app, "mgr1")
+    holder = sqlite3.connect(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    real = photo_write.process_photo
+
+    def pipeline_then_release(*args: Any, **kwargs: Any) -> Any:
+        holder.execute("COMMIT")  # the other writer finishes while this photo is being decoded
+        return real(*args, **kwargs)
+
+    try:
+        with mock.patch.object(photo_write, "process_photo", pipeline_then_release):
+            answer = upload(mgr1, vid, new_id(), jpeg(3))
+    finally:
+        if holder.in_transaction:
+            holder.execute("ROLLBACK")
+        holder.close()
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    assert _last_seen(app, "mgr1") == before  # given up, not waited for
+    with app.app_context():
+        assert db.session.query(Photo).count() == 1
+
+
+def test_a_photo_put_records_the_session_touch_when_the_database_is_free(
+    app: Flask, world: World, login: Any
+) -> None:
+    """The upload rolls back what its hooks read before decoding; the touch used to go with it."""
+    mgr1 = login("mgr1")
+    vid = new_id()
+    assert put(mgr1, vid, good_body(world)).status_code == 201
+    _age_sessions(app, "mgr1")
+    before = _last_seen(app, "mgr1")
+    assert upload(mgr1, vid, new_id(), jpeg(4)).status_code == 201
+    assert _last_seen(app, "mgr1") > before
+
+
+def test_a_busy_database_while_loading_the_user_is_a_retryable_429(app: Flask, world: World, login: Any) -> None:
+    """The busy answer is translated for the user; loading that user again for the translation must not turn
+    the 429 into a 500. The loader fails for the request and for the translation, then works again."""
+    mgr1 = login("mgr1")
+    locked = OperationalError("UPDATE login_session", {}, sqlite3.OperationalError("database is locked"))
+    calls: list[str] = []
+
+    def busy_twice(token: str) -> Any:
+        calls.append(token)
+        if len(calls) <= 2:
+            raise locked
+        return load_user_from_session_token(token)
+
+    with mock.patch.object(app.login_manager, "_user_callback", busy_twice):  # type: ignore[attr-defined]
+        answer = put(mgr1, new_id(), good_body(world))
+    assert answer.status_code == 429 and answer.get_json()["error"] == "busy"
+    assert len(calls) >= 2

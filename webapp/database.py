@@ -18,10 +18,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.expression import Executable
 
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_begin_immediate", default=False)
 View = TypeVar("View", bound=Callable[..., Any])
 EXPLICIT_TRANSACTIONS = "explicit_transactions"
+BUSY_TIMEOUT_MS = 5000
 
 
 def explicit_transactions(view: View) -> View:
@@ -55,6 +58,30 @@ def deferred_transactions() -> Iterator[None]:
         _immediate.reset(token)
 
 
+def holds_write_lock() -> bool:
+    """Whether transactions begun now take SQLite's write lock up front (a write request outside an
+    ``@explicit_transactions`` view, or inside ``immediate_transactions()``)."""
+    return _immediate.get()
+
+
+def write_if_free(engine: Engine, statement: Executable, wait_ms: int) -> bool:
+    """Run one statement in a short write transaction of its own, waiting at most ``wait_ms`` for SQLite's
+    write lock; False when the database stayed busy. For writes worth less than the request's time."""
+    with engine.connect() as connection:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            connection.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={int(wait_ms)}")  # type: ignore[union-attr]
+        try:
+            with immediate_transactions(), connection.begin():
+                connection.execute(statement)
+            return True
+        except OperationalError:
+            return False
+        finally:
+            if sqlite:
+                connection.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+
+
 def set_immediate(value: bool) -> contextvars.Token[bool]:
     """For request hooks, which cannot wrap the request in a ``with`` block."""
     return _immediate.set(value)
@@ -75,7 +102,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=FULL")
         # 64 MB of page cache (the default is 2 MB): the review queue looks visits up by random id in
         # indexes that outgrow 2 MB at a million visits, and counting then goes to the disk.

@@ -12,10 +12,10 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, Response, current_app, jsonify, make_response, redirect, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.dml import Update
 
 from webapp.auth.devices import address_hint, device_summary
+from webapp.database import holds_write_lock, write_if_free
 from webapp.errors import NotFoundError
 from webapp.extensions import db, login_manager
 from webapp.htmx_utils import is_api_request
@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 
 # Last activity is written at most this often per session: a phone's burst of requests costs one write.
 TOUCH_EVERY = timedelta(seconds=60)
+# How long a request waits for SQLite's write lock to record its activity before giving the write up.
+TOUCH_WAIT_MS = 200
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -71,19 +73,19 @@ def load_user_from_session_token(token: str) -> User | None:
 
 
 def _write_session(statement: Update) -> None:
-    """Record activity or an expiry without making a reading request a writer.
+    """Record activity or an expiry without making the request a writer, and without ever failing it.
 
-    A GET runs in a read transaction that SQLite could not upgrade under concurrency, and never commits: the
-    write gets a short transaction of its own. A write request (which on SQLite already holds the write lock
-    through BEGIN IMMEDIATE) carries it in its own transaction. Losing one such write only delays a time.
+    A write request whose transaction already holds SQLite's write lock (BEGIN IMMEDIATE, see
+    webapp.database) carries the write in that transaction: a second connection would wait on the request's
+    own lock. Every other request (reads, and views that take the lock themselves only around their rows,
+    such as the photo upload) writes in a short transaction of its own: in the request's transaction the
+    write would upgrade a reader, which SQLite refuses under concurrency, and would hold the lock through the
+    photo pipeline. Losing one such write only delays a time, so a busy database is logged, never raised.
     """
-    if request.method not in READ_ONLY_METHODS:
+    if request.method not in READ_ONLY_METHODS and holds_write_lock():
         db.session.execute(statement)
         return
-    try:
-        with db.engine.begin() as connection:
-            connection.execute(statement)
-    except OperationalError:
+    if not write_if_free(db.engine, statement, TOUCH_WAIT_MS):
         log.warning("session activity not recorded (database busy)")
 
 
