@@ -129,19 +129,42 @@
     return value;
   }
 
-  // The items a cookie of another database named are lost from this phone: remembered until read.
-  async function rememberLost(cookie) {
-    const lost = (await xw.outbox.getMeta("lost")) || { at: Date.now(), groups: {} };
-    Object.keys(cookie.groups).forEach((tag) => {
-      const group = lost.groups[tag] || { entries: [], more: 0 };
-      const seen = new Set(group.entries.map((e) => e.kind + e.id));
-      cookie.groups[tag].entries.forEach((e) => { if (!seen.has(e.kind + e.id)) group.entries.push(e); });
-      group.more += cookie.groups[tag].more;
-      if (group.entries.length || group.more) lost.groups[tag] = group;
+  // Every change of the lost list is read, changed and written in turn (one page's verify, reconcile and
+  // dismiss must not write back what another has just removed). `change` edits the list in place and says
+  // whether to write it.
+  let lostChanges = Promise.resolve();
+  function changeLost(change) {
+    const run = lostChanges.then(async () => {
+      const lost = (await xw.outbox.getMeta("lost")) || { at: Date.now(), groups: {}, dismissed: [] };
+      lost.dismissed = lost.dismissed || [];
+      if (!change(lost)) return;
+      await xw.outbox.setMeta("lost", lost);
+      xw.outbox.emit({ type: "changed" });
     });
-    lost.at = Date.now();
-    await xw.outbox.setMeta("lost", lost);
-    xw.outbox.emit({ type: "changed" });
+    lostChanges = run.catch(() => null);
+    return run;
+  }
+
+  // The items a cookie of another database named are lost from this phone: remembered until read. A group
+  // its person has read is never taken again from that cookie (a page or the service worker may still be
+  // reconciling with it while the person taps "read").
+  function rememberLost(cookie) {
+    return changeLost((lost) => {
+      Object.keys(cookie.groups).forEach((tag) => {
+        if (lost.dismissed.includes(cookie.generation + ":" + tag)) return;
+        const group = lost.groups[tag] || { entries: [], more: 0, from: [] };
+        group.from = group.from || [];
+        const seen = new Set(group.entries.map((e) => e.kind + e.id));
+        cookie.groups[tag].entries.forEach((e) => { if (!seen.has(e.kind + e.id)) group.entries.push(e); });
+        if (!group.from.includes(cookie.generation)) {
+          group.more += cookie.groups[tag].more;
+          group.from.push(cookie.generation);
+        }
+        if (group.entries.length || group.more) lost.groups[tag] = group;
+      });
+      lost.at = Date.now();
+      return true;
+    });
   }
 
   // Compares the cookie with this database, notes what was lost, and writes the journal of this database.
@@ -206,13 +229,13 @@
       if (has.has("v" + visitId)) await xw.outbox.visitSaved(visitId);
     }
     if (!group) return;
-    const fresh = await xw.outbox.getMeta("lost");
-    const now = fresh && fresh.groups[tag];
-    if (!now) return;
-    now.entries = now.entries.filter((e) => !has.has(e.kind + e.id)).map((e) => Object.assign(e, { checked: true }));
-    if (!now.entries.length && !now.more) delete fresh.groups[tag];
-    await xw.outbox.setMeta("lost", fresh);
-    xw.outbox.emit({ type: "changed" });
+    await changeLost((fresh) => {
+      const now = fresh.groups[tag];
+      if (!now) return false; // read meanwhile
+      now.entries = now.entries.filter((e) => !has.has(e.kind + e.id)).map((e) => Object.assign(e, { checked: true }));
+      if (!now.entries.length && !now.more) delete fresh.groups[tag];
+      return true;
+    });
   }
 
   // What this user lost: counts per kind, and whether the server was asked yet.
@@ -230,12 +253,15 @@
 
   // The person has read it.
   async function dismiss(user) {
-    const lost = await xw.outbox.getMeta("lost");
     const tag = await tagOf(user);
-    if (!lost || !lost.groups[tag]) return;
-    delete lost.groups[tag];
-    await xw.outbox.setMeta("lost", lost);
-    xw.outbox.emit({ type: "changed" });
+    await changeLost((lost) => {
+      const group = lost.groups[tag];
+      if (!group) return false;
+      (group.from || []).forEach((generation) => lost.dismissed.push(generation + ":" + tag));
+      lost.dismissed = lost.dismissed.slice(-20);
+      delete lost.groups[tag];
+      return true;
+    });
   }
 
   xw.outbox.onChange(record);
