@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,6 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import psutil  # type: ignore[import-untyped]
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -35,16 +39,53 @@ from tests import photo_samples as samples  # noqa: E402
 PHOTO_PUT = "/api/v1/visits/*/photos/*"
 
 
+def _make_photo(path: Path) -> None:
+    seed = int(path.stem.removeprefix("shop-"))
+    path.write_bytes(samples.jpeg_bytes(samples.shop_scene(seed + 1000, (2048, 1536)), quality=80))
+
+
 def make_photos(folder: Path, count: int) -> list[Path]:
-    """Shop scenes as the phone sends them: 2048 px long side, JPEG quality 80, about 260 KB."""
+    """Shop scenes as the phone sends them: 2048 px long side, JPEG quality 80, about 260 KB; each upload of a
+    run gets a scene of its own while the pool lasts (a manager does not send one exposure twice: that is
+    the reuse the server looks for, and a pool of a few photos made most uploads of the run reuse cases).
+    Made once (in parallel, about 0.25 s each) and kept in the folder."""
     folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for seed in range(count):
-        path = folder / f"shop-{seed:03d}.jpg"
-        if not path.exists():
-            path.write_bytes(samples.jpeg_bytes(samples.shop_scene(seed + 1000, (2048, 1536)), quality=80))
-        paths.append(path)
+    paths = [folder / f"shop-{seed:04d}.jpg" for seed in range(count)]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"making {len(missing)} bench photos in {folder} (once)", file=sys.stderr)
+        with multiprocessing.Pool() as pool:
+            pool.map(_make_photo, missing, chunksize=8)
     return paths
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """User + system CPU time of a process and every descendant alive now (gunicorn's workers); a descendant
+    that ended meanwhile is in its parent's time of waited-for children."""
+    try:
+        top = psutil.Process(root)
+        total = 0.0
+        for process in [top, *top.children(recursive=True)]:
+            try:
+                times = process.cpu_times()
+                total += times.user + times.system + times.children_user + times.children_system
+            except psutil.NoSuchProcess:
+                continue
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+def cpu_by_part(stack: Stack) -> dict[str, float]:
+    """CPU seconds so far of each part of the stack (the app's gunicorn, nginx, SeaweedFS, Redis, ...)."""
+    return {name: _tree_cpu_seconds(process.pid) for name, process in stack.processes.items()}
+
+
+def reaped_cpu_seconds() -> float:
+    """CPU seconds of this process's children that have ended and been waited for: the load generator's whole
+    use once it has ended, as the difference of two readings around it."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def pipeline_seconds(photo: bytes, runs: int) -> float:
@@ -205,11 +246,13 @@ def main() -> None:
     parser.add_argument("--kill", action="store_true", help="SIGKILL every process of the stack twice")
     parser.add_argument("--pipeline-runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder for inspection")
+    parser.add_argument("--photo-pool", type=int, default=900,
+                        help="distinct photos the phones send (each upload takes the next; kept in instance/)")
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL") or None
     folder = Path(tempfile.mkdtemp(prefix="xw-load-"))
-    photos = make_photos(ROOT / "instance" / "bench-photos", 60)
+    photos = make_photos(ROOT / "instance" / "bench-scenes", args.photo_pool)
     sizes = [p.stat().st_size for p in photos]
     cores = os.cpu_count() or 1
     before = pipeline_seconds(photos[0].read_bytes(), args.pipeline_runs)
@@ -225,8 +268,10 @@ def main() -> None:
         accounts = folder / "accounts.json"
         seed_accounts(stack, args.phones, accounts)
         env = dict(os.environ, XW_BENCH_ACCOUNTS=str(accounts), XW_BENCH_PHOTOS=str(photos[0].parent),
+                   XW_BENCH_PHOTO_COUNT=str(len(photos)),
                    XW_BENCH_ACKS=str(acks))
         started = time.time()
+        cpu_before, reaped_before = cpu_by_part(stack), reaped_cpu_seconds()
         locust = run_locust(stack, args, env, args.duration)
         kills = []
         if args.kill:
@@ -238,6 +283,8 @@ def main() -> None:
                 kills.append(round(time.time() - down, 1))
         locust.wait(args.duration + 120)
         ended = time.time()
+        cpu_load = {name: seconds - cpu_before.get(name, 0.0) for name, seconds in cpu_by_part(stack).items()}
+        cpu_load["locust"] = reaped_cpu_seconds() - reaped_before  # the only child that ended meanwhile
         time.sleep(15)  # requests whose phones gave up at the end still finish inside gunicorn
         after = pipeline_seconds(photos[0].read_bytes(), args.pipeline_runs)
         stack.flask("photos", "sweep", "--grace-s", "0")
@@ -258,7 +305,7 @@ def main() -> None:
     figures = {
         "database": "postgresql" if database_url else "sqlite",
         "phones": args.phones, "seconds": round(elapsed, 1), "kills_restart_s": kills,
-        "photo_kb_mean": round(statistics.mean(sizes) / 1024),
+        "photo_kb_mean": round(statistics.mean(sizes) / 1024), "photo_pool": len(photos),
         "requests_per_s": round(len(entries) / elapsed, 1),
         "photos_per_s": round(photos_per_s, 2),
         "pipeline_ms_before_after": [round(before * 1000), round(after * 1000)],
@@ -269,6 +316,13 @@ def main() -> None:
         "statuses": dict(sorted(statuses.items())),
         "server_errors_5xx": sum(n for s, n in statuses.items() if s >= 500),
         "verification": verification,
+        # Where the machine's cores went during the load (None with --kill: the processes were replaced). The
+        # load generator runs on the same machine and takes its share of the limit above.
+        "cpu_seconds_during_load": None if args.kill else {
+            "machine": round(cores * (ended - started), 1),
+            **{name: round(seconds, 1) for name, seconds in sorted(cpu_load.items())}},
+        "app_cpu_ms_per_photo_created": None if args.kill or not photo_created else
+        round(1000 * cpu_load.get("gunicorn", 0.0) / photo_created),
     }
     print(json.dumps(figures, indent=1, ensure_ascii=False))
     if args.keep:

@@ -7,7 +7,7 @@ Every acknowledged write is appended to the ack log (JSON lines) so the runner c
 after every process was killed, that each is stored exactly once with its files.
 
 Settings come from the environment the runner sets: XW_BENCH_ACCOUNTS (JSON file: usernames, merchant ids,
-password), XW_BENCH_PHOTOS (folder of JPEGs), XW_BENCH_ACKS (the ack log).
+password), XW_BENCH_PHOTOS (folder of JPEGs), XW_BENCH_PHOTO_COUNT (how many of them), XW_BENCH_ACKS (the ack log).
 """
 from __future__ import annotations
 
@@ -28,11 +28,13 @@ import gevent
 from locust import HttpUser, constant, events, task
 
 ACCOUNTS = json.loads(Path(os.environ["XW_BENCH_ACCOUNTS"]).read_text())
-PHOTOS = [p.read_bytes() for p in sorted(Path(os.environ["XW_BENCH_PHOTOS"]).glob("*.jpg"))]
+# The run's pool of distinct scenes, read when sent (hundreds of files).
+PHOTOS = sorted(Path(os.environ["XW_BENCH_PHOTOS"]).glob("shop-*.jpg"))[:int(os.environ["XW_BENCH_PHOTO_COUNT"])]
 ACK_LOG = Path(os.environ["XW_BENCH_ACKS"])
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 RETRYABLE = {0, 408, 429, 500, 502, 503, 504}
 _next_account = itertools.count()
+_next_photo = itertools.count()  # each new photo id takes the next scene of the pool (cycling when it runs out)
 _ack_lock = threading.Lock()
 
 
@@ -141,7 +143,7 @@ class Phone(HttpUser):
             return
         for index in range(random.randint(1, 3)):
             photo_id = str(uuid.uuid4())
-            data = random.choice(PHOTOS)
+            data = PHOTOS[next(_next_photo) % len(PHOTOS)].read_bytes()
             captured = iso(now - timedelta(minutes=3, seconds=index))
             if random.random() < 0.1:
                 # Two copies of one photo at once (a page and the service worker both replaying).
