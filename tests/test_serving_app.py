@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import os
+import subprocess
+import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -110,3 +113,24 @@ def test_the_app_itself_has_no_metrics_route(app: Flask, path: str) -> None:
 def test_the_nginx_site_never_routes_to_the_metrics() -> None:
     locations = (Path(__file__).resolve().parent.parent / "deploy" / "nginx" / "xiaowei-locations.conf").read_text()
     assert "location = /metrics" in locations and "9464" not in locations.split("location = /metrics")[1][:60]
+
+
+def test_an_app_process_runs_the_photo_pipeline_on_one_thread() -> None:
+    """numpy's OpenBLAS starts a busy-waiting thread per core unless told otherwise before numpy is imported: it
+    cost a photo 265 ms of CPU for 160 ms of work, and under load took the cores other requests needed. A
+    process that imports the app first (wsgi.py, the CLI) and then fingerprints a photo stays on one thread."""
+    script = (
+        "import os, webapp\n"
+        "from PIL import Image\n"
+        "from tests import photo_samples as samples\n"
+        "from webapp.photos.fingerprint import fingerprint\n"
+        "from webapp.photos.phash import content_box\n"
+        "image = samples.shop_scene(3, (1024, 768))\n"
+        "fingerprint(image, content_box(image), query=True)\n"
+        "print(len(os.listdir('/proc/self/task')))\n"
+    )
+    environment = {key: value for key, value in os.environ.items()
+                   if key not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    answer = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                            cwd=Path(__file__).resolve().parents[1], env=environment, check=True)
+    assert answer.stdout.strip().splitlines()[-1] == "1", answer.stdout + answer.stderr
