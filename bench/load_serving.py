@@ -33,6 +33,7 @@ import psutil  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import webapp  # noqa: E402,F401 - first: the app's thread limits (one BLAS thread) hold for the pipeline timed here
 from deploy.stack import Stack  # noqa: E402
 from tests import photo_samples as samples  # noqa: E402
 
@@ -77,8 +78,20 @@ def _tree_cpu_seconds(root: int) -> float:
 
 
 def cpu_by_part(stack: Stack) -> dict[str, float]:
-    """CPU seconds so far of each part of the stack (the app's gunicorn, nginx, SeaweedFS, Redis, ...)."""
-    return {name: _tree_cpu_seconds(process.pid) for name, process in stack.processes.items()}
+    """CPU seconds so far of each part of the stack (the app's gunicorn, nginx, SeaweedFS, Redis, ...) and, when
+    PostgreSQL runs on this machine, of its processes (a backend that ended meanwhile is not counted)."""
+    parts = {name: _tree_cpu_seconds(process.pid) for name, process in stack.processes.items()}
+    if stack.database_url:
+        postgres = 0.0
+        for process in psutil.process_iter(["name"]):
+            if process.info["name"] in ("postgres", "postmaster"):
+                try:
+                    times = process.cpu_times()
+                    postgres += times.user + times.system
+                except psutil.Error:
+                    continue
+        parts["postgresql (this machine)"] = postgres
+    return parts
 
 
 def reaped_cpu_seconds() -> float:
@@ -246,6 +259,8 @@ def main() -> None:
     parser.add_argument("--kill", action="store_true", help="SIGKILL every process of the stack twice")
     parser.add_argument("--pipeline-runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder for inspection")
+    parser.add_argument("--upload-slots", type=int, default=None,
+                        help="photo uploads nginx lets through at once (default: one per core, as deployed)")
     parser.add_argument("--photo-pool", type=int, default=900,
                         help="distinct photos the phones send (each upload takes the next; kept in instance/)")
     args = parser.parse_args()
@@ -261,6 +276,7 @@ def main() -> None:
         reset_postgres(database_url)
     # Every simulated phone comes from 127.0.0.1: failed logins of one would count against all of them.
     stack = Stack(folder / "stack", database_url=database_url, workers=args.workers, threads=args.threads,
+                  upload_slots=args.upload_slots,
                   app_env={"FLASK_LOGIN_ADDRESS_FAILURE_LIMIT": "100000 per minute"})
     acks = folder / "acks.jsonl"
     try:
@@ -304,7 +320,7 @@ def main() -> None:
     p50, p95, p99 = (percentile(photo_times, q) for q in (0.5, 0.95, 0.99))
     figures = {
         "database": "postgresql" if database_url else "sqlite",
-        "phones": args.phones, "seconds": round(elapsed, 1), "kills_restart_s": kills,
+        "phones": args.phones, "upload_slots": stack.upload_slots or "one per core", "seconds": round(elapsed, 1), "kills_restart_s": kills,
         "photo_kb_mean": round(statistics.mean(sizes) / 1024), "photo_pool": len(photos),
         "requests_per_s": round(len(entries) / elapsed, 1),
         "photos_per_s": round(photos_per_s, 2),
