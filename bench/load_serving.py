@@ -254,8 +254,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--phones", type=int, default=100)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load")
-    parser.add_argument("--workers", type=int, default=None, help="gunicorn workers (default: cores + 1)")
-    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default 4)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: deploy/gunicorn.conf.py's, 2 per core + 1)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: deploy/gunicorn.conf.py's, 2)")
     parser.add_argument("--kill", action="store_true", help="SIGKILL every process of the stack twice")
     parser.add_argument("--pipeline-runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder for inspection")
