@@ -10,8 +10,9 @@ def select_locale() -> str:
     languages: list[str] = current_app.config["LANGUAGES"]
     if not has_request_context():  # a CLI command (the nightly import) speaks the default language
         return str(current_app.config["BABEL_DEFAULT_LOCALE"])
-    if _signed_in_locale() in languages:
-        return str(current_user.locale)
+    own = _signed_in_locale()
+    if own in languages:
+        return str(own)
     chosen = session.get("lang")
     if chosen in languages:
         return str(chosen)
