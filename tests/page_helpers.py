@@ -2,6 +2,7 @@
 to English, count rows. A helper module, never collected as tests."""
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -14,6 +15,8 @@ from tests.visit_helpers import now_iso
 from webapp.extensions import db
 
 HX = {"HX-Request": "true"}
+# CSRF tokens (the meta tag, form fields, the body's X-CSRFToken header) carry the second they were signed in.
+_TOKENS = re.compile(r'(csrf[^"]*": ?"|content="|value=")[^"]*"', re.IGNORECASE)
 FAR = (WULIN[0] + 0.027, WULIN[1])  # about 3 km north of the shop
 
 
@@ -111,3 +114,9 @@ def submit_visit(user: LoggedIn, merchant_id: int, *, point: tuple[float, float]
 def count(app: Flask, model: type, *where: Any) -> int:
     with app.app_context():
         return int(db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0)
+
+
+def without_tokens(html: str) -> str:
+    """A page with its per-request tokens blanked: two answers that should be the same page (a 404 for what is out
+    of scope and one for what never existed) may differ there when they straddle a second, and nowhere else."""
+    return _TOKENS.sub("", html)
