@@ -10,6 +10,7 @@
 """
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -113,10 +114,19 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill_disk(disk: Path, leave_bytes: int) -> Path:
     """Takes all the free space of the disk but leave_bytes."""
     filler = disk / "filler"
-    stat = os.statvfs(disk)
-    free = stat.f_bavail * stat.f_frsize
     with open(filler, "wb") as handle:
-        os.posix_fallocate(handle.fileno(), 0, max(0, free - leave_bytes))
+        # Chromium writes its profile on the same disk meanwhile: space read free may be gone a moment later.
+        for _attempt in range(20):
+            stat = os.statvfs(disk)
+            free = stat.f_bavail * stat.f_frsize
+            try:
+                os.posix_fallocate(handle.fileno(), 0, os.fstat(handle.fileno()).st_size + max(0, free - leave_bytes))
+                break
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+        else:
+            raise AssertionError("could not fill the phone's disk: it kept changing")
     return filler
 
 
