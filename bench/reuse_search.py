@@ -50,6 +50,9 @@ from webapp.photos.reuse_index import KEY_POSTING_CAP  # noqa: E402
 BRANCH = 1
 MERCHANTS = 10_000
 BATCH = 20_000
+# The keys the seeded photos filled to the cap, as the upload path lists them (webapp.photos.reuse.index_photo).
+FULL_KEYS = ("INSERT INTO photo_key_full (branch_id, key) SELECT branch_id, key FROM photo_key GROUP BY branch_id, key"
+             f" HAVING count(*) >= {KEY_POSTING_CAP}")
 
 
 def pool(size: int, queries: int) -> tuple[list[Fingerprint], list[tuple[str, int | None, Fingerprint]]]:
@@ -103,7 +106,8 @@ def key_rows(total: int, pool_fps: list[Fingerprint], pool_at: dict[int, int], s
 
 
 def seed(engine: sa.Engine, total: int, pool_fps: list[Fingerprint]) -> dict[int, int]:
-    """Fill photo_fingerprint and photo_key (foreign keys off: the photo rows themselves are not needed)."""
+    """Fill photo_fingerprint, photo_key and photo_key_full (foreign keys off: the photo rows themselves are not
+    needed)."""
     rng = random.Random(11)
     positions = rng.sample(range(1, total + 1), len(pool_fps))
     pool_at = {ref: i for i, ref in enumerate(positions)}
@@ -134,10 +138,12 @@ def seed(engine: sa.Engine, total: int, pool_fps: list[Fingerprint]) -> dict[int
                     for key, ref in keys.tolist():
                         copy.write_row((BRANCH, key, ref))
                 cursor.execute(f"SELECT setval('photo_fingerprint_id_seq', {total})")
+                cursor.execute(FULL_KEYS)
             raw.commit()
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE photo_fingerprint")
                 conn.exec_driver_sql("VACUUM ANALYZE photo_key")
+                conn.exec_driver_sql("VACUUM ANALYZE photo_key_full")
         else:
             sqlite = raw.driver_connection
             stamp = now.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -155,6 +161,7 @@ def seed(engine: sa.Engine, total: int, pool_fps: list[Fingerprint]) -> dict[int
             for start in range(0, len(keys), BATCH * 10):
                 sqlite.executemany("INSERT INTO photo_key (branch_id, key, fingerprint_id) VALUES (?, ?, ?)",
                                    [(BRANCH, int(k), int(r)) for k, r in keys[start:start + BATCH * 10]])
+            sqlite.execute(FULL_KEYS)
             sqlite.execute("COMMIT")
             sqlite.execute("ANALYZE")
     finally:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import Executable
@@ -80,6 +81,14 @@ def write_if_free(engine: Engine, statement: Executable, wait_ms: int) -> bool:
         finally:
             if sqlite:
                 connection.connection.dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")  # type: ignore[union-attr]
+
+
+def insert_ignoring(model: Any, values: list[dict[str, Any]], dialect: str) -> Executable:
+    """INSERT ... ON CONFLICT DO NOTHING on either database: rows that exist already are left as they are (two
+    writers may insert the same row at once on PostgreSQL; SQLite serialises them, and the clause costs nothing)."""
+    if dialect == "postgresql":
+        return postgresql.insert(model).values(values).on_conflict_do_nothing()
+    return sqlite.insert(model).values(values).on_conflict_do_nothing()
 
 
 def set_immediate(value: bool) -> contextvars.Token[bool]:

@@ -40,6 +40,7 @@ from webapp.models.committee import (
 from webapp.models.integrity import (
     PhotoFingerprint,
     PhotoKey,
+    PhotoKeyFull,
     ReportBand,
     ReportFlag,
     ReportGram,
@@ -227,6 +228,7 @@ __all__ = [
     "PhotoFingerprint",
     "PhotoHashBand",
     "PhotoKey",
+    "PhotoKeyFull",
     "ProgressUpdate",
     "PushSubscription",
     "PushedItem",

@@ -26,12 +26,13 @@ import sqlalchemy as sa
 from flask import current_app
 from PIL import Image
 
+from webapp.database import insert_ignoring
 from webapp.extensions import db
-from webapp.models import Photo, PhotoFingerprint, PhotoHashBand, PhotoKey, Visit
+from webapp.models import Photo, PhotoFingerprint, PhotoHashBand, PhotoKey, PhotoKeyFull, Visit
 from webapp.photos.fingerprint import Fingerprint, fingerprint, pack, unpack
 from webapp.photos.matching import identity_match
 from webapp.photos.phash import content_box, hamming
-from webapp.photos.reuse_index import MAX_CANDIDATES, MIN_SCORE, MIN_VOTES, choose_keys
+from webapp.photos.reuse_index import KEY_POSTING_CAP, MAX_CANDIDATES, MIN_SCORE, MIN_VOTES, choose_keys
 from webapp.photos.store import MissingFile, StoreUnavailable, photo_store, variant_name
 from webapp.photos.verdict import Thresholds, Verdict, decide, geometry
 from webapp.visits.integrity import EarlierPhoto
@@ -84,9 +85,21 @@ def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: s
     holders = dict(db.session.execute(
         sa.select(PhotoKey.key, sa.func.count()).where(PhotoKey.branch_id == photo.branch_id, PhotoKey.key.in_(wanted))
         .group_by(PhotoKey.key)).all()) if wanted else {}
-    db.session.add_all(PhotoKey(branch_id=photo.branch_id, key=key, fingerprint_id=row.id)
-                       for key in choose_keys(wanted, holders))
+    chosen = choose_keys(wanted, holders)
+    db.session.add_all(PhotoKey(branch_id=photo.branch_id, key=key, fingerprint_id=row.id) for key in chosen)
+    full = [key for key in wanted if holders.get(key, 0) >= KEY_POSTING_CAP]
+    full += [key for key in chosen if holders.get(key, 0) + 1 >= KEY_POSTING_CAP]
+    if full:
+        _mark_full(photo.branch_id, full)
     return row
+
+
+def _mark_full(branch_id: int, keys: list[int]) -> None:
+    """List the keys that are full (this photo filled them, or found them full): from now on they cast no vote.
+    A key already listed is left as it is. Keys found full are listed again because two uploads on PostgreSQL
+    may each count a key below the cap and fill it past the cap together, neither listing it."""
+    db.session.execute(insert_ignoring(PhotoKeyFull, [{"branch_id": branch_id, "key": key} for key in keys],
+                                       db.session.connection().dialect.name))
 
 
 @dataclass(frozen=True)
@@ -107,9 +120,12 @@ def _vote_sql(dialect: str) -> str:
     the few candidates travel back, never the thousand-odd (key, photo) rows. A (key, photo) pair is stored
     once (the primary key) and the probes are distinct: a photo's count is the number of keys it shares with the
     query, and each key weighs 1 / the number of photos answering it, as webapp.photos.reuse_index.rank
-    scores them."""
-    probes = ("key = ANY(CAST(:keys AS integer[]))" if dialect == "postgresql"
-              else "key IN (SELECT value FROM json_each(:keys))")
+    scores them. Full keys (photo_key_full) are dropped from the probes first: they cast no vote, and reading
+    their holders was most of the work."""
+    full = "NOT EXISTS (SELECT 1 FROM photo_key_full AS f WHERE f.branch_id = :branch AND f.key = {})"
+    probes = (f"key = ANY(ARRAY(SELECT k FROM unnest(CAST(:keys AS integer[])) AS k WHERE {full.format('k')}))"
+              if dialect == "postgresql"
+              else f"key IN (SELECT value FROM json_each(:keys) AS j WHERE {full.format('j.value')})")
     return ("SELECT fingerprint_id, sum(weight) AS score FROM (SELECT fingerprint_id, CAST(1.0 AS DOUBLE PRECISION)"
             f" / count(*) OVER (PARTITION BY key) AS weight FROM photo_key WHERE branch_id = :branch AND {probes})"
             " AS hits GROUP BY fingerprint_id HAVING count(*) >= :votes AND sum(weight) >= :score"

@@ -4,7 +4,10 @@ A photo is stored under KEY_POINTS keys of its strongest points. Some keys are e
 any box on any shelf): a key that KEY_POSTING_CAP photos of the branch are already stored under is not
 stored again, and the photo takes the key of its next point instead. A look-up therefore reads at most
 KEY_POSTING_CAP rows per probe, however large the branch grows, and a common corner never makes two photos
-candidates.
+candidates. A key that has reached the cap (full) casts no vote at all: its holders share nothing rarer than
+a box corner, and at a million photos full keys were two thirds of the rows a look-up read (bench/reuse_search.py:
+the same originals were found with and without their votes). The database lists full keys in photo_key_full,
+so a look-up drops them without reading their holders.
 
 A photo becomes a candidate when at least MIN_VOTES of its keys answer the probes and they score at least
 MIN_SCORE; the MAX_CANDIDATES with the highest score go on to verification. A key's vote weighs 1 / the number
@@ -39,14 +42,17 @@ def rank(rows: Iterable[tuple[int, int]], *, exclude: Iterable[int] = ()) -> lis
     """(key, photo ref) rows answering the probes -> [(ref, score)] of candidates, highest score first.
 
     The score is the sum over the photo's answering keys of 1 / the number of photos answering that key (the
-    database's vote computes the same: webapp.photos.reuse._vote_sql). Excluded photos still count as holders
-    of a key, as they do in the database, where the visit's own photos are left out after the vote."""
+    database's vote computes the same: webapp.photos.reuse._vote_sql). A full key (KEY_POSTING_CAP holders)
+    casts no vote. Excluded photos still count as holders of a key, as they do in the database, where the
+    visit's own photos are left out after the vote."""
     skip = set(exclude)
     seen = set(rows)
     holders: Counter[int] = Counter(key for key, _ref in seen)
     votes: Counter[int] = Counter()
     score: dict[int, float] = defaultdict(float)
     for key, ref in seen:
+        if holders[key] >= KEY_POSTING_CAP:
+            continue
         votes[ref] += 1
         score[ref] += 1.0 / holders[key]
     ranked = sorted(((ref, score[ref]) for ref, n in votes.items()

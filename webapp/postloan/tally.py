@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.expression import Executable
 
+from webapp.database import insert_ignoring
 from webapp.extensions import db
 from webapp.models import CheckTally, CheckTallyTotal, ScheduledCheck
 from webapp.models.base import table_of
@@ -21,10 +21,8 @@ COUNT_COLUMNS = ("open_count", "done_on_time", "done_late", "waived")
 
 
 def _insert_missing(model: type[CheckTally] | type[CheckTallyTotal], values: list[dict[str, object]]) -> Executable:
-    """INSERT ... ON CONFLICT DO NOTHING on either backend: rows that exist already are left as they are."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model).values(values).on_conflict_do_nothing()
-    return sqlite.insert(model).values(values).on_conflict_do_nothing()
+    """Rows that exist already are left as they are."""
+    return insert_ignoring(model, values, db.session.get_bind().dialect.name)
 
 
 def recount(keys: Iterable[TallyKey]) -> None:
