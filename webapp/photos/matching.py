@@ -30,6 +30,10 @@ SCENE_THRESHOLD_PX = 6.0  # homography inlier tolerance (analysis pixels)
 SIMILARITY_THRESHOLD_PX = 2.0
 MIN_INLIERS = 12
 MIN_SPREAD = 0.12  # share of the overlap the inliers' hull must cover
+CONFIDENCE = 0.995
+MAX_ITERATIONS = 2000
+MIN_ITERATIONS = 50
+ITERATION_MARGIN = 3  # times the draws the confidence needs (at 3, 997 look-ups at a million photos kept every model)
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,8 @@ def _match_one(query: Fingerprint, stored: Fingerprint, pairs: tuple[npt.NDArray
         q[:, 0] = query.width - 1 - q[:, 0]
     s = stored.points[si].astype(np.float32)
     # OpenCV's stubs omit that both come back None when no model is found.
-    homography, mask = cast(Estimate, cv2.findHomography(q, s, cv2.USAC_MAGSAC, SCENE_THRESHOLD_PX, maxIters=2000,
-                                                         confidence=0.995))
+    homography, mask = cast(Estimate, cv2.findHomography(q, s, cv2.USAC_MAGSAC, SCENE_THRESHOLD_PX,
+                                                         maxIters=ransac_iterations(len(qi)), confidence=CONFIDENCE))
     if homography is None or mask is None:
         return None
     inlier = mask.ravel().astype(bool)
@@ -135,6 +139,21 @@ def _match_one(query: Fingerprint, stored: Fingerprint, pairs: tuple[npt.NDArray
         similarity=similarity, homography=homography.astype(np.float64), query_region=query_region,
         stored_region=stored_region, frame_share=frame_share,
     )
+
+
+def ransac_iterations(pairs: int) -> int:
+    """Draws enough to find a homography that MIN_INLIERS of `pairs` pairs agree on, with CONFIDENCE, times
+    ITERATION_MARGIN; at most MAX_ITERATIONS.
+
+    RANSAC stops early once a model holds, so the bound is spent in full only when nothing fits: a look-alike
+    of another shop, the commonest candidate. Four pairs drawn at random are all of a 12-inlier model with
+    chance (12/n)^4; at 20 pairs that is 1 in 8, so 2,000 draws were 50 times what a real model needs, and
+    the failed look-ups were most of the keypoint check's time (bench/reuse_search.py)."""
+    hit = min(1.0, MIN_INLIERS / max(1, pairs)) ** 4
+    if hit >= 1.0:
+        return MIN_ITERATIONS
+    needed = math.log(1 - CONFIDENCE) / math.log(1 - hit)
+    return max(MIN_ITERATIONS, min(MAX_ITERATIONS, math.ceil(ITERATION_MARGIN * needed)))
 
 
 def _similarity(q: F32, s: F32) -> tuple[npt.NDArray[np.float64], float, float]:
