@@ -114,8 +114,8 @@ class StoredFingerprint:
 
 
 def _vote_sql(dialect: str) -> str:
-    """The key look-up and vote as SQL: the probes travel as one parameter (a JSON array on SQLite, an array on
-    PostgreSQL; as hundreds of bound parameters the statement costs more to build than to run), the index
+    """The key look-up and vote as SQL: the probes travel as one parameter (a JSON array on SQLite, an array
+    literal on PostgreSQL; as hundreds of bound parameters the statement costs more to build than to run), the index
     (branch, key, fingerprint) answers them from its own pages, and the database scores the votes, so only
     the few candidates travel back, never the thousand-odd (key, photo) rows. A (key, photo) pair is stored
     once (the primary key) and the probes are distinct: a photo's count is the number of keys it shares with the
@@ -134,7 +134,10 @@ def _vote_sql(dialect: str) -> str:
 
 
 def _vote_params(connection: sa.Connection, branch_id: int, query: Fingerprint, most: int) -> dict[str, Any]:
-    keys: Any = list(query.probes) if connection.dialect.name == "postgresql" else json.dumps(query.probes)
+    # PostgreSQL: an array literal as text, cast by the server (psycopg's list adapter cost 0.25 ms of client CPU
+    # at 400 probes, more than the rest of the statement's client side).
+    keys = ("{" + ",".join(map(str, query.probes)) + "}" if connection.dialect.name == "postgresql"
+            else json.dumps(query.probes))
     return {"branch": branch_id, "keys": keys, "votes": MIN_VOTES, "score": MIN_SCORE, "most": most}
 
 
