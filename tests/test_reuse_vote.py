@@ -7,7 +7,7 @@ keys to fingerprints and photos left unchecked inside a transaction that is roll
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
 import numpy as np
@@ -42,7 +42,7 @@ def asking(probes: list[int], keys: list[int] | None = None) -> Fingerprint:
                        np.zeros((0, 2), np.uint64), keys=keys or [], probes=sorted(set(probes)))
 
 
-def store(rows: list[tuple[int, int]], full: list[int] = ()) -> None:  # type: ignore[assignment]
+def store(rows: list[tuple[int, int]], full: Sequence[int] = ()) -> None:
     db.session.add_all(PhotoKey(branch_id=BRANCH, key=key, fingerprint_id=ref) for key, ref in rows)
     db.session.add_all(PhotoKeyFull(branch_id=BRANCH, key=key) for key in full)
     db.session.flush()
