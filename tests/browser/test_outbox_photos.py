@@ -11,7 +11,9 @@
 from __future__ import annotations
 
 import errno
+import io
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, Playwright, expect
 
 from tests.browser.conftest import (
@@ -38,6 +41,7 @@ from tests.browser.conftest import (
     wait_kept,
     wait_outbox_empty,
 )
+from tests.visit_helpers import jpeg_bytes
 
 TRIES = int(os.environ.get("OUTBOX_SAVE_TRIES", "6"))
 PHOTOS = 3
@@ -111,6 +115,22 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount)], check=False, capture_output=True)
 
 
+def grainy_camera_files(seeds: list[int], size: tuple[int, int] = (2400, 1800)) -> list[dict[str, Any]]:
+    """Camera pictures with a sensor's grain, as big as a phone's: about 1.8 MB, and 0.55 MB once shrunk.
+
+    The flat test pictures shrink to some 60 KB, about the space a full disk leaves: whether the shrunk copy
+    fitted then depended on what Chromium had written meanwhile.
+    """
+    files = []
+    for seed in seeds:
+        scene = Image.open(io.BytesIO(jpeg_bytes(seed, size))).convert("RGB")
+        grain = Image.frombytes("RGB", size, random.Random(seed).randbytes(size[0] * size[1] * 3))
+        buffer = io.BytesIO()
+        Image.blend(scene, grain, 0.2).save(buffer, "JPEG", quality=90)
+        files.append({"name": f"IMG_{seed}.jpg", "mimeType": "image/jpeg", "buffer": buffer.getvalue()})
+    return files
+
+
 def fill_disk(disk: Path, leave_bytes: int) -> Path:
     """Takes all the free space of the disk but leave_bytes."""
     filler = disk / "filler"
@@ -147,13 +167,13 @@ def test_a_full_phone_says_which_photo_it_cannot_keep_and_keeps_it_once_there_is
         filler = fill_disk(small_disk, leave_bytes=64 * 1024)
 
         picker = page.locator("[data-form-photos] input[data-photo-category=premises]")
-        picker.set_input_files(camera_files([8101], size=(2400, 1800)))
+        picker.set_input_files(grainy_camera_files([8101]))
         first = page.locator("[data-form-photos] [data-upload]").nth(0)
         expect(first).to_have_attribute("data-upload-state", "failed")
         expect(first.locator(".upload-status")).to_contain_text("剩余空间不足")
         expect(first.locator(".upload-status")).to_contain_text("MB")
         # One failure does not poison the next photo: it is tried, and refused, on its own.
-        picker.set_input_files(camera_files([8102], size=(2400, 1800)))
+        picker.set_input_files(grainy_camera_files([8102]))
         second = page.locator("[data-form-photos] [data-upload]").nth(1)
         expect(second).to_have_attribute("data-upload-state", "failed")
         # The form stays usable, and the visit is not saved without its photos.
