@@ -5,7 +5,8 @@ import pytest
 from flask import Flask
 from flask_babel import force_locale
 
-from webapp.labels import LABELLED_CODES, TEMPLATE_LABELS, label, labeller
+from webapp.labels import TEMPLATE_LABELS, label, labeller
+from webapp.labels.codes import LABELLED_CODES
 
 
 def _has_chinese(text: str) -> bool:
