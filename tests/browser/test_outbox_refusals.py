@@ -139,7 +139,9 @@ def test_when_the_server_already_has_the_visit_its_photos_go_to_it_and_the_chang
     context.set_offline(False)
     kick(page)
     assert lost == [201] and server_record(server.app, [visit_id]).visits == {visit_id: MANAGER}
-    assert item_state(page, f"visit:{visit_id}") == "queued"
+    # Kept on the phone, to go again: "queued", or "stuck" after four rounds answered 503 (the page's online event,
+    # the worker's sync, the timer and the kick may each start one before this line on a busy machine; CI saw it).
+    assert item_state(page, f"visit:{visit_id}") in ("queued", "stuck")
     # Meanwhile the manager corrected the visit on the phone and took its photos.
     context.unroute(f"**/api/v1/visits/{visit_id}")
     context.set_offline(True)
