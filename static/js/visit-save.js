@@ -2,9 +2,10 @@
 //
 // The visit is written to the phone first, the page says so at once, and it is sent to the JSON API now or
 // when the network is back. Online, the page waits for the answer: the visit page on success (after the
-// photos taken on the form went too), the server's reasons beside the fields when it refuses; the refused
-// visit stays on the phone and saving again replaces it. Saving first waits until every photo picked is
-// kept on the phone (photos.js whenKept) and does not save while one could not be kept.
+// photos taken on the form went too; not if the person already left for another page), the server's reasons
+// beside the fields when it refuses; the refused visit stays on the phone and saving again replaces it. Saving
+// first waits until every photo picked is kept on the phone (photos.js whenKept) and does not save while one
+// could not be kept.
 //
 // /merchants/<id>/visits/new?correct=<visit id> opens a refused visit in its form, filled from what the
 // phone kept, with the server's reasons beside the fields (the sync page links there).
@@ -20,6 +21,13 @@
   var SETTLE_MS = 10000;
   var PHOTOS_MS = 60000;
   var LATER_MS = 6 * 3600 * 1000;
+
+  // Once the person starts leaving the page (a tap on the menu, a link, back), the form no longer moves on by
+  // itself: its move to the saved visit would cancel the page they chose while that page loads. pageshow: the
+  // page came back from the browser's cache.
+  var leaving = false;
+  window.addEventListener("beforeunload", function () { leaving = true; });
+  window.addEventListener("pageshow", function () { leaving = false; });
 
   function outboxReady() {
     return Boolean(window.indexedDB && xw.sync.user());
@@ -144,17 +152,23 @@
       markSaved(el, null);  // it is on the phone from this moment; the button says so until the server answers
       xw.sync.kick();
       var visitUrl = el.dataset.visitUrl.replace(PLACEHOLDER_ID, visitId);
+      // Sent while the form stays here: say so, and where the visit is now.
+      function sentHere() {
+        markSaved(el, xw.sync.text("sent"));
+        notice.appendChild(util.el("p", "", "")).appendChild(link(visitUrl, el.dataset.msgVisitPage || visitUrl));
+        return null;
+      }
       function settled(result) {
-        if (result.outcome === "sent" && el.dataset.waitedLong === "1") {
-          // Sent later, while the person stayed on the form: say so, and where the visit is now.
-          markSaved(el, xw.sync.text("sent"));
-          notice.appendChild(util.el("p", "", "")).appendChild(link(visitUrl, el.dataset.msgVisitPage || visitUrl));
-          return null;
-        }
+        if (result.outcome === "sent" && el.dataset.waitedLong === "1") return sentHere();
         if (result.outcome === "sent") {
           // The photos go right after their visit: let them finish here (their bars are on this page), then
-          // open the visit. Whatever is left is sent from the next page.
-          return waitForPhotos(visitId).then(function () { window.location.assign(visitUrl); });
+          // open the visit, unless the person is on the way to another page. Whatever is left is sent from the
+          // next page.
+          return waitForPhotos(visitId).then(function () {
+            if (leaving) return sentHere();
+            window.location.assign(visitUrl);
+            return null;
+          });
         }
         if (result.outcome === "refused") {
           unmarkSaved(el);
@@ -219,7 +233,7 @@
       return xw.sync.whenSettled(itemId, SETTLE_MS).then(function (result) {
         setBusy(el, false);
         if (result.outcome === "sent") {
-          window.location.reload();
+          if (!leaving) window.location.reload();
         } else if (result.outcome === "refused") {
           notice.remove();
           var detail = result.message || {};
