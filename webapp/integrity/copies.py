@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, SessionTransaction
 
 from webapp.extensions import db
 from webapp.integrity import text_similarity as ts
@@ -30,6 +31,7 @@ from webapp.models import ReportBand, ReportGram, ReportText
 MAX_CANDIDATES = 50
 _KIND = re.compile(r"^[a-z_]{1,24}$")
 _TOTAL = 0  # the report_gram row that counts the branch's reports
+_PENDING = "report_gram_pending"  # Session.info: this transaction's count changes, written at commit
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,11 @@ def _weights(branch_id: int, grams: set[str], rows: list[ReportText]) -> Callabl
     for row in rows:
         every |= ts.shingles(ts.normalise(row.text))
     ids = {gram: ts.gram_id(gram) for gram in every}
-    counts = dict(db.session.execute(sa.select(ReportGram.gram, ReportGram.reports).where(
-        ReportGram.branch_id == branch_id, ReportGram.gram.in_([*ids.values(), _TOTAL]))).all())
+    counts = Counter(dict(db.session.execute(sa.select(ReportGram.gram, ReportGram.reports).where(
+        ReportGram.branch_id == branch_id, ReportGram.gram.in_([*ids.values(), _TOTAL]))).all()))
+    for (branch, gram), step in _pending(db.session()).items():  # this transaction's own, not written yet
+        if branch == branch_id:
+            counts[gram] += step
     total = counts.pop(_TOTAL, 0)
 
     def weight(gram: str) -> float:
@@ -141,10 +146,39 @@ def remove_text(kind: str, record_id: str) -> None:
 
 
 def _count(branch_id: int, grams: list[int], step: int) -> None:
-    """Add `step` to the count of each gram and of the branch's reports, creating rows as needed."""
-    rows = [{"branch_id": branch_id, "gram": gram, "reports": step} for gram in [*grams, _TOTAL]]
-    dialect = db.session.get_bind().dialect.name
+    """Add `step` to the count of each gram and of the branch's reports, at commit (_write_counts).
+
+    Every report of a branch adds to its total, and most notes share common grams ("经营正常"): counted at once,
+    those rows would stay locked from here to the commit, and the branch's writers would queue on them (36.8 ms a
+    visit on PostgreSQL at 100 phones). Kept in the session, they are locked only while the transaction
+    commits. Nothing here runs inside a savepoint that may roll back alone: its counts would stay pending."""
+    pending = _pending(db.session())
+    for gram in [*grams, _TOTAL]:
+        pending[(branch_id, gram)] += step
+
+
+def _pending(session: Session) -> Counter[tuple[int, int]]:
+    counts: Counter[tuple[int, int]] = session.info.setdefault(_PENDING, Counter())
+    return counts
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _write_counts(session: Session) -> None:
+    """The transaction's gram counts, in one call, in (branch, gram) order: two writers never deadlock."""
+    pending: Counter[tuple[int, int]] | None = session.info.pop(_PENDING, None)
+    rows = [{"branch_id": branch_id, "gram": gram, "reports": step}
+            for (branch_id, gram), step in sorted((pending or {}).items()) if step]
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
     insert = pg_insert(ReportGram) if dialect == "postgresql" else sqlite_insert(ReportGram)
     statement = insert.on_conflict_do_update(index_elements=["branch_id", "gram"],
                                              set_={"reports": ReportGram.reports + insert.excluded.reports})
-    db.session.execute(statement, rows)
+    session.execute(statement, rows)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_counts(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction rolled back or closed without committing takes its counts with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
