@@ -102,9 +102,9 @@ def _weights(branch_id: int, grams: set[str], rows: list[ReportText]) -> Callabl
     ids = {gram: ts.gram_id(gram) for gram in every}
     counts = Counter(dict(db.session.execute(sa.select(ReportGram.gram, ReportGram.reports).where(
         ReportGram.branch_id == branch_id, ReportGram.gram.in_([*ids.values(), _TOTAL]))).all()))
-    for (branch, gram), step in _pending(db.session()).items():  # this transaction's own, not written yet
-        if branch == branch_id:
-            counts[gram] += step
+    pending = _pending(db.session())  # this transaction's own counts, not written yet
+    for gram in [*ids.values(), _TOTAL]:
+        counts[gram] += pending.get((branch_id, gram), 0)
     total = counts.pop(_TOTAL, 0)
 
     def weight(gram: str) -> float:
