@@ -151,7 +151,7 @@ def _count(branch_id: int, grams: list[int], step: int) -> None:
     Every report of a branch adds to its total, and most notes share common grams ("经营正常"): counted at once,
     those rows would stay locked from here to the commit, and the branch's writers would queue on them (36.8 ms a
     visit on PostgreSQL at 100 phones). Kept in the session, they are locked only while the transaction
-    commits. Nothing here runs inside a savepoint that may roll back alone: its counts would stay pending."""
+    commits. Index no text inside a savepoint that may roll back on its own: its counts would stay pending."""
     pending = _pending(db.session())
     for gram in [*grams, _TOTAL]:
         pending[(branch_id, gram)] += step
