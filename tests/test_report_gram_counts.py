@@ -27,6 +27,10 @@ def counts(branch_id: int) -> dict[int, int]:
         ReportGram.branch_id == branch_id)).all())
 
 
+def gram_ids(text: str) -> set[int]:
+    return {ts.gram_id(g) for g in ts.shingles(ts.normalise(text))}
+
+
 def index(record: str, text: str, branch_id: int) -> None:
     index_text("visit_note", record, text, branch_id=branch_id, written_at=WHEN)
 
@@ -40,7 +44,7 @@ def test_counts_are_written_at_commit_and_dropped_with_a_rollback(app: Flask, wo
         # The transaction's own counts still weigh its next look-up: the copy is found as before.
         assert [c.record_id for c in find_copies("visit_note", "b", COPY, branch_id=branch)] == ["a"]
         db.session.commit()
-        grams = {ts.gram_id(g) for g in ts.shingles(ts.normalise(NOTE))}
+        grams = gram_ids(NOTE)
         assert counts(branch) == {0: 1, **dict.fromkeys(grams, 1)}
 
         index("b", OTHER, branch)
@@ -52,8 +56,8 @@ def test_counts_are_written_at_commit_and_dropped_with_a_rollback(app: Flask, wo
         db.session.commit()
         after = counts(branch)
         assert after[0] == 1
-        assert all(after[ts.gram_id(g)] == 1 for g in ts.shingles(ts.normalise(OTHER)))
-        assert all(after[gram] == 0 for gram in grams - {ts.gram_id(g) for g in ts.shingles(ts.normalise(OTHER))})
+        assert all(after[gram] == 1 for gram in gram_ids(OTHER))
+        assert all(after[gram] == 0 for gram in grams - gram_ids(OTHER))
 
 
 def test_a_second_writer_does_not_wait_for_the_first_to_commit(app: Flask, world: World) -> None:

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -34,6 +33,7 @@ from tests.page_helpers import without_tokens
 from tests.relations_helpers import build_relations
 from tests.visit_helpers import jpeg_bytes, new_id, photo_form, visit_body
 from webapp import create_app
+from webapp.bank_time import bank_today
 from webapp.extensions import db
 from webapp.models import LocationProposal, LoginSession, Merchant, SweepStop, User, VisitFlag
 
@@ -380,7 +380,7 @@ def _book_loan(target: str, manager: str, code: str, importer: str) -> tuple[int
     from webapp.write_kernel import WriteContext
 
     number = f"M-{target}"
-    today = datetime.fromisoformat(_today()).date()
+    today = bank_today()
     outcome = run_import([loan_row(number, sub=target, merchant=code, manager=manager, disbursed=today.isoformat(),
                                    matures=add_months(today, 12).isoformat())],
                          as_of=today, actor=importer, now=datetime.now(UTC))
@@ -403,13 +403,13 @@ def _session_of(app: Flask, username: str) -> int:
 
 
 def _today() -> str:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    return bank_today().isoformat()
 
 
 def _yesterday_and_today() -> tuple[str, str]:
     """Two days of the bank's calendar: the fixture's visits, made a moment ago, are inside them even when the
     bank's midnight (16:00 UTC) fell between making them and drawing the sample (both CI passes once did)."""
-    today = date.fromisoformat(_today())
+    today = bank_today()
     return (today - timedelta(days=1)).isoformat(), today.isoformat()
 
 

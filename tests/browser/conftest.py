@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -388,6 +388,14 @@ def wait_kept(page: Page, path: str) -> None:
 
 def outbox_items(page: Page) -> list[dict[str, Any]]:
     return page.evaluate("() => xw.outbox.list()")
+
+
+def wait_until(check: Callable[[], object], what: str, timeout_s: float = 30) -> None:
+    """Until `check()` holds, for what the server stores (the page's own state has `poll`)."""
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.2)
 
 
 def wait_outbox_empty(page: Page, author: str = MANAGER, timeout_ms: float = 60_000) -> None:

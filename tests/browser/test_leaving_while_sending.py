@@ -8,14 +8,13 @@ photo is answered while the tapped page loads: the moment the form used to move 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from playwright.sync_api import Request, expect
 
-from tests.browser.conftest import LiveServer, Phone, camera_files, server_record
+from tests.browser.conftest import LiveServer, Phone, camera_files, server_record, wait_until
 
 HOLD_S = 60.0
 
@@ -74,10 +73,7 @@ def test_a_tap_on_the_menu_while_the_photos_go_is_not_overridden_by_the_form(
     page.locator("a.tab[data-tab=inbox]").click(no_wait_after=True)
     assert inbox_gate.reached.wait(HOLD_S), "the inbox was never asked for"
     photo_gate.opened.set()
-    deadline = time.monotonic() + HOLD_S
-    while not server_record(server.app, [visit_id]).photos:
-        assert time.monotonic() < deadline, "the photo never reached the server"
-        time.sleep(0.1)
+    wait_until(lambda: server_record(server.app, [visit_id]).photos, "the photo never reached the server", HOLD_S)
     # The form hears the photo's answer within moments; this is when it used to move to the visit.
     page.wait_for_timeout(2000)
     inbox_gate.opened.set()

@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import json
-import time
-from typing import Any
 
 from playwright.sync_api import Page, Route, expect
 
@@ -32,6 +30,7 @@ from tests.browser.conftest import (
     server_record,
     wait_for_app,
     wait_outbox_empty,
+    wait_until,
 )
 
 PROXY_413 = ("<html><head><title>413 Request Entity Too Large</title></head>"
@@ -40,13 +39,6 @@ PROXY_413 = ("<html><head><title>413 Request Entity Too Large</title></head>"
 
 def item_state(page: Page, item_id: str) -> str | None:
     return page.evaluate("async (id) => { const i = await xw.outbox.getItem(id); return i ? i.state : null; }", item_id)
-
-
-def wait_until(check: Any, what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not check():
-        assert time.monotonic() < deadline, what
-        time.sleep(0.2)
 
 
 def test_a_refused_visit_is_corrected_in_its_form_and_discarding_keeps_the_photos(

@@ -100,10 +100,11 @@ def _weights(branch_id: int, grams: set[str], rows: list[ReportText]) -> Callabl
     for row in rows:
         every |= ts.shingles(ts.normalise(row.text))
     ids = {gram: ts.gram_id(gram) for gram in every}
+    wanted = [*ids.values(), _TOTAL]
     counts = Counter(dict(db.session.execute(sa.select(ReportGram.gram, ReportGram.reports).where(
-        ReportGram.branch_id == branch_id, ReportGram.gram.in_([*ids.values(), _TOTAL]))).all()))
+        ReportGram.branch_id == branch_id, ReportGram.gram.in_(wanted))).all()))
     pending = _pending(db.session())  # this transaction's own counts, not written yet
-    for gram in [*ids.values(), _TOTAL]:
+    for gram in wanted:
         counts[gram] += pending.get((branch_id, gram), 0)
     total = counts.pop(_TOTAL, 0)
 
