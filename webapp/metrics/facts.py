@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session, SessionTransaction
 
 from webapp.extensions import db
 from webapp.metrics.definitions import bank_day, credits_for, month_start, next_month, visit_contribution
@@ -24,6 +25,7 @@ PERSON_LOCKS = 700_000_000
 SUB_BRANCH_LOCKS = 710_000_000
 GROUP_COLUMNS = ("user_id", "sub_branch_id", "district", "kind", "credit")
 SUB_BRANCH_GROUP = ("sub_branch_id", "kind", "credit")
+_PENDING = "metrics_sub_branch_months"  # Session.info: the sub-branch months to recompute at commit
 
 
 def refresh_visit_metrics(visit: Visit) -> None:
@@ -37,8 +39,7 @@ def refresh_visit_metrics(visit: Visit) -> None:
     credits = credits_for(visit.lead_id, visit.support_id, visit.observer_id, confirmed)
     touched = before | {(user_id, visit.sub_branch_id, month_start(day)) for user_id, _credit in credits}
     people = sorted({(user_id, month) for user_id, _sub, month in touched})
-    sub_branches = sorted({(sub_branch_id, month) for _user, sub_branch_id, month in touched})
-    _lock_cells(people, sub_branches)
+    _lock_cells(db.session(), PERSON_LOCKS, people)
 
     db.session.execute(sa.delete(VisitCredit).where(VisitCredit.visit_id == visit.id))
     contribution = visit_contribution(visit.outcome, visit.checkin_status)
@@ -50,20 +51,40 @@ def refresh_visit_metrics(visit: Visit) -> None:
     db.session.flush()
     for user_id, month in people:
         recompute_month_cell(user_id, month)
-    for sub_branch_id, month in sub_branches:
-        recompute_sub_branch_cell(sub_branch_id, month)
+    pending: set[tuple[int, date]] = db.session().info.setdefault(_PENDING, set())
+    pending.update((sub_branch_id, month) for _user, sub_branch_id, month in touched)
 
 
-def _lock_cells(people: list[tuple[int, date]], sub_branches: list[tuple[int, date]]) -> None:
-    """On PostgreSQL, serialise writers of one person's or sub-branch's month: every writer takes all its locks
-    at once, people before sub-branches and each in sorted order, so two writers never wait on each other in a
-    circle. SQLite's write transactions already run one at a time (BEGIN IMMEDIATE)."""
-    if db.session.get_bind().dialect.name != "postgresql":
+def _lock_cells(session: Session, namespace: int, cells: list[tuple[int, date]]) -> None:
+    """On PostgreSQL, serialise writers of one person's or sub-branch's month, each writer taking its cells in
+    sorted order: people's in the write, sub-branches' at commit (after every person lock a writer takes), so
+    two writers never wait on each other in a circle. SQLite's write transactions already run one at a time
+    (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "postgresql":
         return
-    for namespace, cells in ((PERSON_LOCKS, people), (SUB_BRANCH_LOCKS, sub_branches)):
-        for key, month in cells:
-            db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(
-                key, namespace + month.year * 12 + month.month)))
+    for key, month in cells:
+        session.execute(sa.select(sa.func.pg_advisory_xact_lock(key, namespace + month.year * 12 + month.month)))
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _recompute_sub_branches(session: Session) -> None:
+    """The sub-branch months this transaction touched, recomputed from the people's cells as it commits.
+
+    Every visit of a sub-branch feeds its month: locked in the write, that month would stay locked to the
+    commit, and a sweep day's writers would queue on it for the rest of each other's write (12 ms a visit on
+    PostgreSQL at 100 phones of one sub-branch). Locked here, it is held only while the transaction commits.
+    A recompute reads only committed and own rows, so an extra one (a savepoint rolled back) changes nothing."""
+    cells = sorted(session.info.pop(_PENDING, None) or ())
+    _lock_cells(session, SUB_BRANCH_LOCKS, cells)
+    for sub_branch_id, month in cells:
+        recompute_sub_branch_cell(session, sub_branch_id, month)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    """A transaction rolled back or closed without committing has no month to recompute."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def recompute_month_cell(user_id: int, month: date) -> None:
@@ -81,13 +102,13 @@ def recompute_month_cell(user_id: int, month: date) -> None:
         ["month", *GROUP_COLUMNS, *COUNTER_COLUMNS], summed))
 
 
-def recompute_sub_branch_cell(sub_branch_id: int, month: date) -> None:
+def recompute_sub_branch_cell(session: Session, sub_branch_id: int, month: date) -> None:
     """A sub-branch's monthly cells, as the sum of its people's monthly cells."""
-    db.session.execute(sa.delete(ActivitySubBranchMonth).where(ActivitySubBranchMonth.sub_branch_id == sub_branch_id,
+    session.execute(sa.delete(ActivitySubBranchMonth).where(ActivitySubBranchMonth.sub_branch_id == sub_branch_id,
                                                                ActivitySubBranchMonth.month == month))
     cells = ActivityMonth.__table__.c
     keys = [cells[name] for name in SUB_BRANCH_GROUP]
     summed = sa.select(cells.month, *keys, *(sa.func.sum(cells[name]).label(name) for name in COUNTER_COLUMNS)) \
         .where(cells.sub_branch_id == sub_branch_id, cells.month == month).group_by(cells.month, *keys)
-    db.session.execute(sa.insert(ActivitySubBranchMonth).from_select(
+    session.execute(sa.insert(ActivitySubBranchMonth).from_select(
         ["month", *SUB_BRANCH_GROUP, *COUNTER_COLUMNS], summed))
