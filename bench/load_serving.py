@@ -262,7 +262,7 @@ def main() -> None:
     parser.add_argument("--pipeline-runs", type=int, default=15)
     parser.add_argument("--keep", action="store_true", help="keep the stack's folder for inspection")
     parser.add_argument("--upload-slots", type=int, default=None,
-                        help="photo uploads nginx lets through at once (default: one per core, as deployed)")
+                        help="photo uploads nginx lets through at once (default: one more than the cores, as deployed)")
     parser.add_argument("--photo-pool", type=int, default=900,
                         help="distinct photos the phones send (each upload takes the next; kept in instance/)")
     args = parser.parse_args()
@@ -322,7 +322,7 @@ def main() -> None:
     p50, p95, p99 = (percentile(photo_times, q) for q in (0.5, 0.95, 0.99))
     figures = {
         "database": "postgresql" if database_url else "sqlite",
-        "phones": args.phones, "upload_slots": stack.upload_slots or "one per core", "seconds": round(elapsed, 1), "kills_restart_s": kills,
+        "phones": args.phones, "upload_slots": stack.upload_slots or "cores + 1", "seconds": round(elapsed, 1), "kills_restart_s": kills,
         "photo_kb_mean": round(statistics.mean(sizes) / 1024), "photo_pool": len(photos),
         "requests_per_s": round(len(entries) / elapsed, 1),
         "photos_per_s": round(photos_per_s, 2),

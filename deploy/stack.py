@@ -95,7 +95,7 @@ class Stack:
     metrics: bool = True
     workers: int | None = None
     threads: int | None = None
-    upload_slots: int | None = None  # photo uploads at once through nginx (default: one per core)
+    upload_slots: int | None = None  # photo uploads at once through nginx (default: one more than the cores)
     app_env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     bucket: str = "photos"
@@ -227,10 +227,10 @@ class Stack:
 
     def nginx_config(self) -> str:
         """The production site's shared files, pointed at this stack's ports and folders."""
-        uploads = self.upload_slots or max(2, os.cpu_count() or 1)
+        uploads = self.upload_slots or (os.cpu_count() or 1) + 1
         http = (NGINX_DIR / "xiaowei-http.conf").read_text().replace(
             "server 127.0.0.1:8000;", f"server 127.0.0.1:{self.ports['app']};").replace(
-            "server 127.0.0.1:8000 max_conns=4;", f"server 127.0.0.1:{self.ports['app']} max_conns={uploads};")
+            "server 127.0.0.1:8000 max_conns=5;", f"server 127.0.0.1:{self.ports['app']} max_conns={uploads};")
         locations = (NGINX_DIR / "xiaowei-locations.conf").read_text().replace(
             "/srv/xiaowei/app/static/", f"{ROOT / 'static'}/")
         temp = self.folder / "nginx"
