@@ -4,15 +4,14 @@ makes them, and no request fails; on PostgreSQL, a visit does not wait for anoth
 commit."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from tests.factories import World, user_by_name
+from tests.lock_helpers import assert_commits_while_open, postgres_only
 from tests.test_api_concurrency import all_at_once
 from tests.test_api_visit_writes import good_body, put
 from tests.visit_helpers import new_id
@@ -59,27 +58,11 @@ def _write(world: World, username: str) -> None:
 def test_a_visit_does_not_wait_for_another_of_its_sub_branch_to_commit(app: Flask, world: World) -> None:
     """Before, the second manager's visit waited on the sub-branch month's lock, which the first one held until
     it committed (here: lock_timeout). Now that month is recomputed as each transaction commits."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite's write lock serialises writers whatever the rows: the PostgreSQL pass runs it")
-    outcome: list[BaseException | str] = []
-
-    def second_writer() -> None:
-        try:
-            with app.app_context():
-                db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
-                _write(world, "mgr2")
-                db.session.commit()
-                outcome.append("committed")
-        except BaseException as error:  # the assertion below shows it
-            outcome.append(error)
-
+    postgres_only(app)
     with app.app_context():
         _write(world, "mgr1")
         db.session.flush()  # the first visit's facts and its manager's cells are in, its transaction open
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        thread.join(30)
-        assert outcome == ["committed"], outcome
+        assert_commits_while_open(app, lambda: _write(world, "mgr2"))
         db.session.commit()
         # The first commit's recompute saw the second's committed cells: the sub-branch counts both visits.
         visits = db.session.scalar(sa.select(sa.func.sum(ActivitySubBranchMonth.visits)).where(

@@ -3,14 +3,13 @@ commits, so two managers saving notes at once do not queue on the rows every not
 common grams) for the rest of each other's write."""
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
-import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from tests.factories import World
+from tests.lock_helpers import assert_commits_while_open, postgres_only
 from webapp.extensions import db
 from webapp.integrity import text_similarity as ts
 from webapp.integrity.copies import find_copies, index_text, remove_text
@@ -63,27 +62,11 @@ def test_counts_are_written_at_commit_and_dropped_with_a_rollback(app: Flask, wo
 def test_a_second_writer_does_not_wait_for_the_first_to_commit(app: Flask, world: World) -> None:
     """Before, the second writer's count of the branch total waited on the first's row lock until that one
     committed (here: lock_timeout)."""
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        pytest.skip("SQLite's write lock serialises writers whatever the rows: the PostgreSQL pass runs it")
+    postgres_only(app)
     branch = world.branch_id
-    outcome: list[BaseException | str] = []
-
-    def second_writer() -> None:
-        try:
-            with app.app_context():
-                db.session.execute(sa.text("SET LOCAL lock_timeout = '3s'"))
-                index("second", OTHER, branch)
-                db.session.commit()
-                outcome.append("committed")
-        except BaseException as error:  # the assertion below shows it
-            outcome.append(error)
-
     with app.app_context():
         index("first", NOTE, branch)
         db.session.flush()  # the first writer's rows are in, its transaction open
-        thread = threading.Thread(target=second_writer)
-        thread.start()
-        thread.join(30)
-        assert outcome == ["committed"], outcome
+        assert_commits_while_open(app, lambda: index("second", OTHER, branch))
         db.session.commit()
         assert counts(branch)[0] == 2
