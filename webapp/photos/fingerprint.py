@@ -238,18 +238,6 @@ def _pack_bits(bits: npt.NDArray[np.bool_]) -> U64:
     return packed.view(np.uint64).reshape(len(bits), -1).copy()
 
 
-def hamming(a: U64, b: U64) -> npt.NDArray[np.int32]:
-    """Pairwise bit differences between two sets of signatures: (len(a), len(b)).
-
-    One 64-bit column at a time: broadcasting over a last axis of two is ten times slower than two flat
-    (n, m) passes, and the reuse search runs this for every candidate."""
-    total = np.zeros((len(a), len(b)), dtype=np.int32)
-    for column in range(a.shape[1]):
-        # Contiguous columns: XOR over a strided view of the (n, 2) array costs a third more.
-        total += np.bitwise_count(np.ascontiguousarray(a[:, column])[:, None] ^ np.ascontiguousarray(b[:, column]))
-    return total
-
-
 # --- storage --------------------------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from webapp.photos.fingerprint import F32, Fingerprint, hamming
+from webapp.photos.fingerprint import F32, Fingerprint
+from webapp.photos.signature_pairs import mutual_pairs
 
 # What OpenCV's robust estimators return: the model and the inlier mask, both None when nothing fits.
 Estimate = tuple[npt.NDArray[np.float64] | None, npt.NDArray[Any] | None]
@@ -89,21 +90,7 @@ def match(query: Fingerprint, stored: Fingerprint) -> GeometricMatch | None:
 
 def _pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
     """Mutual best partners that beat their second best by RATIO, within MAX_SIGNATURE_BITS."""
-    distances = hamming(a, b)
-    if distances.shape[1] < 2:
-        return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    rows = np.arange(len(a))
-    best = np.argmin(distances, axis=1)
-    first = distances[rows, best]
-    # The second best: the row's minimum once the best is set aside (two passes beat a partial sort here; a
-    # tie between the two is refused by the ratio test whichever is called the best).
-    distances[rows, best] = np.iinfo(np.int32).max
-    second = distances.min(axis=1)
-    distances[rows, best] = first
-    # Mutual: the stored point's own best partner must be this query point.
-    back = np.argmin(distances, axis=0)
-    keep = (first <= MAX_SIGNATURE_BITS) & (first < RATIO * second) & (back[best] == rows)
-    return rows[keep], best[keep]
+    return mutual_pairs(a, b, max_bits=MAX_SIGNATURE_BITS, ratio=RATIO)
 
 
 def _match_one(query: Fingerprint, stored: Fingerprint, pairs: tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]], *,
