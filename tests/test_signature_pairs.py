@@ -122,21 +122,32 @@ def test_agrees_with_the_reference(seed: int, rows: int, columns: int, flips: in
 
 
 def test_a_server_with_nowhere_to_cache_compiled_code_still_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Numba refuses `cache=True` at import where it finds no writable folder (a read-only install run by a user
-    without a home): the module then compiles in each process instead of failing the app's import."""
-    import importlib
-
+    """Numba refuses `cache=True` where it finds no writable folder (a read-only install run by a user without a
+    home): the kernel is then compiled in the process instead of failing the upload."""
     from numba.core import caching
 
     from webapp.photos import signature_pairs
 
     monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
+    signature_pairs._compiled.cache_clear()
     try:
-        reloaded = importlib.reload(signature_pairs)
         rng = np.random.default_rng(5)
         stored = random_signatures(rng, 20)
-        rows, columns = reloaded.mutual_pairs(stored, stored, max_bits=MAX_SIGNATURE_BITS, ratio=RATIO)
+        rows, columns = mutual_pairs(stored, stored, max_bits=MAX_SIGNATURE_BITS, ratio=RATIO)
         assert rows.tolist() == columns.tolist() == list(range(20))
     finally:
         monkeypatch.undo()
-        importlib.reload(signature_pairs)
+        signature_pairs._compiled.cache_clear()
+
+
+def test_the_app_loads_numba_only_when_it_first_pairs() -> None:
+    """Numba and its LLVM cost 0.1 s and about 19 MB: a process that never pairs photos (the CLI, a migration)
+    does not load them."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from webapp import create_app; "
+              "create_app({'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'SECRET_KEY': 'x'}); "
+              "print('numba' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert loaded.stdout.strip() == "False"

@@ -11,9 +11,9 @@ compiled. The reuse search at a million photos fell by about 1.2 ms (bench/reuse
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -22,16 +22,14 @@ Indices = npt.NDArray[np.intp]
 _FAR = 1 << 30  # further than any two 128-bit signatures
 
 
-@numba.njit(nogil=True)
-def _bits(x: np.uint64) -> np.uint64:
-    """Set bits of a 64-bit word (the SWAR count; LLVM emits the CPU's popcount for it)."""
-    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
-    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
-    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
-    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
-
-
 def _kernel(a: Any, b: Any, max_bits: int, ratio: float) -> tuple[Any, Any]:
+    def bits(x: np.uint64) -> np.uint64:
+        """Set bits of a 64-bit word (the SWAR count; LLVM emits the CPU's popcount for it)."""
+        x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+        x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+        x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+        return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
     rows, columns = a.shape[0], b.shape[0]
     best = np.empty(rows, np.intp)
     first = np.empty(rows, np.int64)
@@ -42,7 +40,7 @@ def _kernel(a: Any, b: Any, max_bits: int, ratio: float) -> tuple[Any, Any]:
         a0, a1 = a[i, 0], a[i, 1]
         nearest, runner_up, at = _FAR, _FAR, 0
         for j in range(columns):
-            d = int(_bits(a0 ^ b[j, 0]) + _bits(a1 ^ b[j, 1]))
+            d = int(bits(a0 ^ b[j, 0]) + bits(a1 ^ b[j, 1]))
             if d < nearest:  # strict: of equals, the first is the best, as numpy's argmin
                 runner_up, nearest, at = nearest, d, j
             elif d < runner_up:
@@ -60,14 +58,18 @@ def _kernel(a: Any, b: Any, max_bits: int, ratio: float) -> tuple[Any, Any]:
     return kept_rows[:kept], kept_columns[:kept]
 
 
-# Compiled at the first call and cached on disk where Numba finds a writable place (the package's __pycache__,
-# NUMBA_CACHE_DIR or the user's cache folder); where it finds none, compiled in each process (about a second)
-# rather than refusing to import.
-_compiled: Callable[[Any, Any, int, float], tuple[Any, Any]]
-try:
-    _compiled = numba.njit(cache=True, nogil=True)(_kernel)
-except RuntimeError:  # "no locator available": nowhere writable to cache
-    _compiled = numba.njit(nogil=True)(_kernel)
+@cache
+def _compiled() -> Callable[[Any, Any, int, float], tuple[Any, Any]]:
+    """The kernel, compiled at the first pairing of a process, not at import: Numba and its LLVM cost 0.1 s and
+    about 19 MB, which a process that never pairs (the CLI, a migration) need not pay. Cached on disk where Numba
+    finds a writable place (the package's __pycache__, NUMBA_CACHE_DIR or the user's cache folder); where it finds
+    none, compiled in each process (about a second) rather than failing the upload."""
+    import numba
+
+    try:
+        return numba.njit(cache=True, nogil=True)(_kernel)
+    except RuntimeError:  # "no locator available": nowhere writable to cache
+        return numba.njit(nogil=True)(_kernel)
 
 
 def mutual_pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64], *, max_bits: int,
@@ -76,6 +78,6 @@ def mutual_pairs(a: npt.NDArray[np.uint64], b: npt.NDArray[np.uint64], *, max_bi
     second nearest by `ratio` (a row of b alone has no second: no pairs)."""
     if len(a) == 0 or len(b) < 2:
         return np.zeros(0, np.intp), np.zeros(0, np.intp)
-    rows, columns = _compiled(np.ascontiguousarray(a, dtype=np.uint64), np.ascontiguousarray(b, dtype=np.uint64),
-                              int(max_bits), float(ratio))
+    rows, columns = _compiled()(np.ascontiguousarray(a, dtype=np.uint64), np.ascontiguousarray(b, dtype=np.uint64),
+                                int(max_bits), float(ratio))
     return np.asarray(rows, np.intp), np.asarray(columns, np.intp)
